@@ -1,0 +1,44 @@
+# Sluice: a Kafka-compatible broker. `make run` starts one broker on
+# 127.0.0.1:9092 with data in ./data; `make test` installs what the tests
+# need and runs them all.
+GO        ?= go
+BIN       := bin/sluice
+PKGS      := ./...
+FUZZTIME  ?= 10s
+
+.PHONY: build run test unit compat bench lint fuzz deps clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/sluice
+
+run: build
+	./$(BIN) broker
+
+deps:
+	./scripts/install-test-deps.sh
+
+# The unit and end-to-end tests (race detector on), then the clients that are
+# not written in Go against a built broker.
+test: deps build unit compat
+
+unit:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+compat: build
+	./scripts/compat.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./bench
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest $(PKGS)
+
+# Each fuzz target briefly; FUZZTIME=1m make fuzz for longer.
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf bin
