@@ -114,9 +114,9 @@ type OffsetAndTimestamp struct {
 
 // DirInfo describes one log directory.
 type DirInfo struct {
-	Path       string
-	Offline    bool
-	Err        error // why it is offline
-	TotalBytes int64
+	Path        string
+	Offline     bool
+	Err         error // why it is offline
+	TotalBytes  int64
 	UsableBytes int64
 }
