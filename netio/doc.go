@@ -1,0 +1,76 @@
+// Package netio is Sluice's network layer: gnet v2 event loops that cut
+// length-prefixed frames out of TCP streams, hand them to a Handler, and
+// write the handler's responses back in request order, sending file ranges
+// with sendfile(2). It knows nothing about Kafka.
+//
+// # Wire format
+//
+// Both directions are frames; netio parses only the inbound prefix:
+//
+//	| size int32 (big-endian, 1..MaxFrameBytes) | size bytes of frame |
+//
+// A size <= 0 or > Config.MaxFrameBytes closes the connection as soon as the
+// four bytes arrive, before the body is waited for or buffered. Responses are
+// written as given: the bytes of Response.Chunks concatenated (the protocol
+// layer writes its own size prefix).
+//
+// # Response slots
+//
+// Each frame gets a slot (a *Request) appended to the connection's FIFO on
+// the event loop before Serve runs. Respond may come from any goroutine in
+// any order; it only fills the slot. The writer takes the ready prefix of
+// the FIFO and writes it; a slot behind an unanswered one waits, so a
+// connection's responses leave in request order (pipelining):
+//
+//	FIFO:  [ready][ready][pending][ready] ...
+//	        \____ written ____/  ^ writer stops here until Respond
+//
+// NoResponse slots are retired without bytes. CloseAfter closes the
+// connection once that slot (and all before it) is written; later slots are
+// dropped. Done runs exactly once per slot: after its last byte is written,
+// or in OnClose for answered slots, or inside Respond when it comes after
+// the connection closed.
+//
+// # The pump
+//
+// All writing happens on the connection's event loop in pump, which runs
+// after OnTraffic served frames, when a Respond completes the FIFO's head
+// (EventLoop.Execute), when the side poller reports the socket writable,
+// and when a pump that used its budget (4 MiB) requeues itself so that one
+// fast reader cannot starve the loop. pump writes from a cursor (slot, chunk,
+// offset): consecutive memory chunks, across slots, go out in one writev;
+// a file chunk goes out with sendfile(2) from the file's fd at Off+written.
+// If sendfile is refused (EINVAL, ENOSYS, EOPNOTSUPP...), the connection
+// switches to copying: ReadAt into a 256 KiB buffer, then write.
+//
+// # EAGAIN
+//
+// netio never writes through gnet (c.Write/AsyncWrite): gnet's outbound
+// buffer stays empty, so raw writes cannot interleave with buffered ones,
+// and gnet would never tell us when its buffer drained anyway. When a raw
+// write returns EAGAIN (or writes short), the connection arms a dup of its
+// socket in a private epoll (internal/wpoll) with EPOLLOUT|EPOLLONESHOT and
+// stops pumping; the poller's goroutine queues a pump on the loop when the
+// socket is writable. The dup is closed (and removed) in OnClose, so the
+// poller never sees a reused descriptor; reports carry the connection id.
+//
+// # Invariants
+//
+//   - The event loop never blocks: frames are served without I/O, sockets are
+//     non-blocking, and file ranges should be made resident by Prefetch (off
+//     the loop) before Respond. A cold page still costs a disk read on the
+//     loop, which Prefetch's probing makes rare, not impossible.
+//   - Only the loop touches the cursor, the write state and the socket; the
+//     slot FIFO is shared under Conn.mu (Respond fills, the loop takes).
+//   - gnet.Conn.OutboundBuffered() == 0 whenever pump writes.
+//   - Response chunks (and so their FileLike values) stay referenced until
+//     Done; Done runs exactly once.
+//   - At most one pump task is queued per connection (mu.pumpQueued), and at
+//     most one side-poller arm is outstanding (armed).
+//
+// # Shutdown
+//
+// Shutdown refuses new connections and new frames, waits until every served
+// request has been answered and written (bounded by its ctx), then stops the
+// engine; OnClose runs for every connection.
+package netio

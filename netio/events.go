@@ -1,0 +1,198 @@
+package netio
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+)
+
+// frameHeaderSize is the length prefix: a big-endian int32 counting the
+// bytes that follow it.
+const frameHeaderSize = 4
+
+// events adapts gnet's callbacks to the Server. Every method but OnTick runs
+// on an event loop.
+type events struct {
+	gnet.BuiltinEventEngine
+	s *Server
+}
+
+func (e *events) OnBoot(eng gnet.Engine) gnet.Action {
+	s := e.s
+	addr, err := listenerAddr(eng)
+	if err != nil {
+		s.log.Error("reading listener address", "err", err)
+	}
+	s.mu.Lock()
+	s.mu.eng = eng
+	s.mu.addr = addr
+	s.mu.Unlock()
+	close(s.booted)
+	return gnet.None
+}
+
+func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	s := e.s
+	if s.draining.Load() {
+		return nil, gnet.Close
+	}
+	c := newConn(s, gc, s.nextID.Add(1))
+	gc.SetContext(c)
+	s.mu.Lock()
+	s.mu.conns[c.id] = c
+	s.mu.Unlock()
+	s.stats.activeConns.Add(1)
+	s.stats.acceptedConns.Add(1)
+	s.h.OnOpen(c)
+	return nil, gnet.None
+}
+
+func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
+	s := e.s
+	c, ok := gc.Context().(*Conn)
+	if !ok {
+		return gnet.None // refused in OnOpen
+	}
+	gc.SetContext(nil)
+	c.closed, c.closing = true, true
+	if c.dupfd >= 0 {
+		s.wpoll.Remove(c.dupfd)
+		_ = unix.Close(c.dupfd)
+		c.dupfd = -1
+	}
+	c.releaseCopyBuf()
+
+	// Finish every slot that was answered; unanswered ones are finished by
+	// their Respond, which sees mu.closed.
+	var done []func()
+	c.mu.Lock()
+	c.mu.closed = true
+	for _, r := range c.out {
+		r.state = slotFinished
+		done = append(done, r.resp.Done)
+	}
+	var still []*Request
+	for _, r := range c.mu.queue {
+		if r.state == slotReady {
+			r.state = slotFinished
+			done = append(done, r.resp.Done)
+		} else {
+			still = append(still, r)
+		}
+	}
+	c.mu.queue = still
+	c.mu.Unlock()
+	for range done {
+		s.finishRequest(c)
+	}
+	c.out = nil
+	for _, d := range done {
+		callDone(d)
+	}
+
+	s.mu.Lock()
+	delete(s.mu.conns, c.id)
+	s.mu.Unlock()
+	s.stats.activeConns.Add(-1)
+	if err != nil {
+		s.log.Debug("connection closed", "conn", c.id, "remote", c.remote, "err", err)
+	}
+	s.h.OnClose(c)
+	return gnet.None
+}
+
+// OnTraffic cuts complete frames off the inbound buffer and serves them.
+// A length prefix out of range closes the connection before its body is
+// waited for.
+func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
+	s := e.s
+	c, ok := gc.Context().(*Conn)
+	if !ok {
+		return gnet.Close
+	}
+	buffered := gc.InboundBuffered()
+	s.stats.bytesIn.Add(int64(buffered - c.leftover))
+	c.touch()
+	if c.closing {
+		_, _ = gc.Discard(buffered)
+		c.leftover = 0
+		return gnet.Close
+	}
+
+	action := gnet.None
+	c.mu.Lock()
+	c.mu.serving = true
+	c.mu.Unlock()
+	for !s.draining.Load() {
+		hdr, err := gc.Peek(frameHeaderSize)
+		if err != nil {
+			break
+		}
+		size := int32(binary.BigEndian.Uint32(hdr))
+		if size <= 0 || size > s.cfg.MaxFrameBytes {
+			s.stats.badFrames.Add(1)
+			s.log.Warn("closing connection: invalid frame size", "conn", c.id, "remote", c.remote,
+				"size", size, "max", s.cfg.MaxFrameBytes, "err", ErrFrameSize)
+			c.closing = true
+			action = gnet.Close
+			break
+		}
+		if gc.InboundBuffered() < frameHeaderSize+int(size) {
+			break
+		}
+		_, _ = gc.Discard(frameHeaderSize)
+		frame, err := gc.Next(int(size))
+		if err != nil {
+			break // cannot happen: the bytes are buffered
+		}
+		r := &Request{c: c}
+		c.mu.Lock()
+		c.mu.queue = append(c.mu.queue, r)
+		c.mu.Unlock()
+		c.inflight.Add(1)
+		s.inflight.Add(1)
+		s.stats.frames.Add(1)
+		s.h.Serve(c, frame, r)
+		if c.closing {
+			break
+		}
+	}
+	c.mu.Lock()
+	c.mu.serving = false
+	c.mu.Unlock()
+	if action == gnet.Close {
+		_, _ = gc.Discard(gc.InboundBuffered())
+		c.leftover = 0
+		return action
+	}
+	c.leftover = gc.InboundBuffered()
+	c.pump()
+	return gnet.None
+}
+
+// OnTick runs on gnet's ticker goroutine: it closes idle connections, those
+// without traffic and without unfinished requests for IdleTimeout.
+func (e *events) OnTick() (time.Duration, gnet.Action) {
+	s := e.s
+	idle := s.cfg.IdleTimeout
+	if idle <= 0 {
+		return time.Second, gnet.None
+	}
+	deadline := time.Now().Add(-idle).UnixNano()
+	var victims []*Conn
+	s.mu.Lock()
+	for _, c := range s.mu.conns {
+		if c.inflight.Load() == 0 && c.lastActive.Load() < deadline {
+			victims = append(victims, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range victims {
+		s.stats.idleClosed.Add(1)
+		s.log.Info("closing idle connection", "conn", c.id, "remote", c.remote, "idle", idle)
+		c.Close()
+	}
+	return min(max(idle/4, 5*time.Millisecond), time.Second), gnet.None
+}

@@ -1,0 +1,65 @@
+package netio
+
+// slotState is the life cycle of a response slot. Transitions happen under
+// Conn.mu: pending -> ready (Respond) -> finished (written, or the
+// connection closed); pending -> finished when Respond comes after close.
+type slotState uint8
+
+const (
+	slotPending slotState = iota
+	slotReady
+	slotFinished
+)
+
+// Request is the response slot of one frame. Serve receives it; the handler
+// answers with Respond exactly once, from any goroutine, at any time.
+type Request struct {
+	c *Conn
+	// Guarded by c.mu.
+	state slotState
+	resp  Response
+}
+
+// Conn is the connection the request arrived on.
+func (r *Request) Conn() *Conn { return r.c }
+
+// Respond fills the slot. Responses leave the connection in request order, so
+// this one is written once every earlier request has been answered and
+// written. If the connection is already closed, resp.Done runs at once on
+// the calling goroutine. A second Respond on the same Request is a handler
+// bug: it is logged and its Done is called, nothing is written.
+func (r *Request) Respond(resp Response) {
+	c := r.c
+	c.mu.Lock()
+	switch {
+	case r.state != slotPending:
+		c.mu.Unlock()
+		c.s.log.Error("Respond called twice for one request", "conn", c.id)
+		callDone(resp.Done)
+		return
+	case c.mu.closed:
+		r.state = slotFinished
+		c.mu.Unlock()
+		c.s.finishRequest(c)
+		callDone(resp.Done)
+		return
+	}
+	r.resp = resp
+	r.state = slotReady
+	// Only the head of the unwritten queue can make progress; while the loop
+	// is serving frames it pumps afterwards anyway; one queued pump is enough.
+	schedule := len(c.mu.queue) > 0 && c.mu.queue[0] == r && !c.mu.serving && !c.mu.pumpQueued
+	if schedule {
+		c.mu.pumpQueued = true
+	}
+	c.mu.Unlock()
+	if schedule {
+		c.schedulePump()
+	}
+}
+
+func callDone(done func()) {
+	if done != nil {
+		done()
+	}
+}

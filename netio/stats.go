@@ -1,0 +1,42 @@
+package netio
+
+import "sync/atomic"
+
+// Stats is a snapshot of a Server's counters since NewServer.
+type Stats struct {
+	ActiveConns   int64 // open connections
+	AcceptedConns int64 // connections opened in total
+	BytesIn       int64 // bytes read from clients
+	BytesOut      int64 // bytes written to clients, all paths
+	SendfileBytes int64 // of BytesOut: file-range bytes sent by sendfile(2)
+	CopiedBytes   int64 // of BytesOut: file-range bytes copied through user space (fallback)
+	Frames        int64 // frames handed to Handler.Serve
+	BadFrames     int64 // connections closed for a frame length out of range
+	IdleClosed    int64 // connections closed by the idle timeout
+}
+
+type stats struct {
+	activeConns   atomic.Int64
+	acceptedConns atomic.Int64
+	bytesIn       atomic.Int64
+	bytesOut      atomic.Int64
+	sendfileBytes atomic.Int64
+	copiedBytes   atomic.Int64
+	frames        atomic.Int64
+	badFrames     atomic.Int64
+	idleClosed    atomic.Int64
+}
+
+func (s *stats) snapshot() Stats {
+	return Stats{
+		ActiveConns:   s.activeConns.Load(),
+		AcceptedConns: s.acceptedConns.Load(),
+		BytesIn:       s.bytesIn.Load(),
+		BytesOut:      s.bytesOut.Load(),
+		SendfileBytes: s.sendfileBytes.Load(),
+		CopiedBytes:   s.copiedBytes.Load(),
+		Frames:        s.frames.Load(),
+		BadFrames:     s.badFrames.Load(),
+		IdleClosed:    s.idleClosed.Load(),
+	}
+}
