@@ -1,0 +1,33 @@
+// Package protocol is Sluice's Kafka wire protocol: it turns the frames
+// netio hands over into kmsg requests, runs the handlers of package
+// protocol/handlers and writes the answers back as netio chunks.
+//
+// Request processing (Handler):
+//
+//   - Serve (on the event loop) parses the request header (internal/wire),
+//     refuses unknown keys and versions by closing the connection (Kafka's
+//     behaviour) — except ApiVersions, answered per KIP-511 with a v0
+//     UNSUPPORTED_VERSION response listing what is served.
+//   - The body is decoded with kmsg. An "Inline" API (cheap, no disk) runs
+//     on the loop when its connection has nothing else in progress; the rest
+//     is copied into a pooled buffer (records alias it) and queued on the
+//     connection.
+//   - Each connection's requests run one at a time, in order, on a worker
+//     pool of num.io.threads goroutines (Kafka mutes a connection while a
+//     request is in flight; idempotent producers depend on produce order).
+//     A long-poll Fetch that parks releases its worker: a small waiter
+//     goroutine resumes it on the pool when a partition's high watermark
+//     advances or max wait passes, and the connection stays busy meanwhile.
+//   - Responses are encoded with kmsg after a header written here (4-byte
+//     size, correlation id, a tag byte when flexible — never for
+//     ApiVersions), or, for Fetch, as memory chunks plus file ranges that
+//     netio sends with sendfile(2).
+//
+// Adding an API: write protocol/handlers/NN_name.go (NN = API key) with a
+// func(*handlers.Env, *handlers.Call) handlers.Reply, opening with a comment
+// on the versions served and differences from Kafka, and add one line to
+// handlers.Table(). ApiVersions then advertises it.
+//
+// Error codes live in protocol/kerr (one typed table) with the mapping
+// from engine, record and cluster sentinel errors.
+package protocol

@@ -1,0 +1,8 @@
+package handlers
+
+import "sluice/engine"
+
+// Deps are the broker pieces handlers call into.
+type Deps struct {
+	Engine *engine.Engine
+}

@@ -1,0 +1,314 @@
+package protocol
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"sluice/netio"
+	"sluice/protocol/handlers"
+	"sluice/protocol/internal/wire"
+)
+
+// HandlerOptions configures a Handler. The zero value means the defaults.
+type HandlerOptions struct {
+	// IOThreads is num.io.threads (8): the worker goroutines that run
+	// requests which touch the disk or take long.
+	IOThreads int
+	Logger    *slog.Logger
+}
+
+// Handler implements netio.Handler: it decodes each request on the event
+// loop, runs cheap ones inline and the rest on the worker pool, one
+// request per connection at a time (as Kafka does), and encodes answers.
+type Handler struct {
+	env    *handlers.Env
+	apis   [128]*handlers.API
+	pool   *workerPool
+	log    *slog.Logger
+	ctx    context.Context // cancelled by BeginShutdown: parked polls answer
+	cancel context.CancelFunc
+	parked sync.WaitGroup
+}
+
+var _ netio.Handler = (*Handler)(nil)
+
+// NewHandler serves env.APIs (handlers.Table() when empty).
+func NewHandler(env *handlers.Env, o HandlerOptions) *Handler {
+	if o.IOThreads <= 0 {
+		o.IOThreads = 8
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if env.Logger == nil {
+		env.Logger = o.Logger
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	if len(env.APIs) == 0 {
+		env.APIs = handlers.Table()
+	}
+	h := &Handler{env: env, pool: newWorkerPool(o.IOThreads), log: o.Logger.With("component", "request")}
+	for i := range env.APIs {
+		a := &env.APIs[i]
+		if a.Key >= 0 && int(a.Key) < len(h.apis) {
+			h.apis[a.Key] = a
+		}
+	}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	return h
+}
+
+// BeginShutdown answers every parked long poll now, so that in-flight
+// requests finish while the network layer drains.
+func (h *Handler) BeginShutdown() { h.cancel() }
+
+// Close stops the worker pool after the queued requests ran.
+func (h *Handler) Close() {
+	h.cancel()
+	h.parked.Wait()
+	h.pool.Stop()
+}
+
+// connState is the protocol's per-connection state (netio user data).
+type connState struct {
+	nc     *netio.Conn
+	ctx    context.Context
+	cancel context.CancelFunc
+	mu     struct {
+		sync.Mutex
+		queue []*pending // decoded requests waiting for their turn
+		busy  bool       // a request of this connection is being processed
+	}
+}
+
+// pending is one decoded request.
+type pending struct {
+	call     handlers.Call
+	api      *handlers.API
+	nreq     *netio.Request
+	flexible bool
+	buf      *[]byte // pooled frame copy the request aliases; nil for inline
+}
+
+func (h *Handler) OnOpen(c *netio.Conn) {
+	cs := &connState{nc: c}
+	cs.ctx, cs.cancel = context.WithCancel(h.ctx)
+	c.SetUserData(cs)
+}
+
+func (h *Handler) OnClose(c *netio.Conn) {
+	if cs, ok := c.UserData().(*connState); ok {
+		cs.cancel()
+	}
+}
+
+// Serve runs on the event loop for every frame.
+func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
+	cs, ok := c.UserData().(*connState)
+	if !ok { // OnOpen not seen: cannot happen with netio, refuse politely
+		nreq.Respond(netio.Response{CloseAfter: true})
+		return
+	}
+	hdr, body, err := wire.ParseHeader(frame)
+	if err != nil {
+		h.refuse(c, nreq, "unparsable request header", err)
+		return
+	}
+	var api *handlers.API
+	if hdr.Known && hdr.Key >= 0 && int(hdr.Key) < len(h.apis) {
+		api = h.apis[hdr.Key]
+	}
+	if api == nil {
+		h.refuse(c, nreq, "unsupported API key", fmt.Errorf("key %d version %d", hdr.Key, hdr.Version))
+		return
+	}
+	if hdr.Version < api.MinVersion || hdr.Version > api.MaxVersion {
+		if hdr.Key == 18 { // KIP-511
+			h.respond(&pending{nreq: nreq, call: handlers.Call{Key: 18, CorrelationID: hdr.CorrelationID}},
+				handlers.Reply{Resp: handlers.UnsupportedApiVersions(h.env)})
+			return
+		}
+		h.refuse(c, nreq, "unsupported API version", fmt.Errorf("%s v%d (serving v%d-%d)", api.Name, hdr.Version, api.MinVersion, api.MaxVersion))
+		return
+	}
+	p := &pending{
+		api: api, nreq: nreq, flexible: hdr.Flexible,
+		call: handlers.Call{
+			Key: hdr.Key, Version: hdr.Version, CorrelationID: hdr.CorrelationID,
+			ClientID: string(hdr.ClientID), ConnID: c.ID(), Remote: c.RemoteAddr(), Ctx: cs.ctx,
+		},
+	}
+	cs.mu.Lock()
+	idle := !cs.mu.busy
+	if api.Inline && idle {
+		cs.mu.Unlock()
+		if err := h.decode(p, body); err != nil {
+			h.refuse(c, nreq, "malformed request", err)
+			return
+		}
+		h.respond(p, h.run(p))
+		return
+	}
+	cs.mu.Unlock()
+	p.buf = getBuf(len(body))
+	copy(*p.buf, body)
+	if err := h.decode(p, *p.buf); err != nil {
+		putBuf(p.buf)
+		h.refuse(c, nreq, "malformed request", err)
+		return
+	}
+	cs.mu.Lock()
+	cs.mu.queue = append(cs.mu.queue, p)
+	start := !cs.mu.busy
+	cs.mu.busy = true
+	cs.mu.Unlock()
+	if start {
+		h.pool.Submit(func() { h.drain(cs) })
+	}
+}
+
+func (h *Handler) decode(p *pending, body []byte) error {
+	req := kmsg.RequestForKey(p.call.Key)
+	req.SetVersion(p.call.Version)
+	if err := req.ReadFrom(body); err != nil {
+		return err
+	}
+	p.call.Req = req
+	return nil
+}
+
+// refuse closes the connection after the answers already due (Kafka closes
+// the connection on requests it cannot parse or does not serve).
+func (h *Handler) refuse(c *netio.Conn, nreq *netio.Request, why string, err error) {
+	h.log.Info("closing connection: "+why, "conn", c.ID(), "remote", c.RemoteAddr(), "err", err)
+	nreq.Respond(netio.Response{CloseAfter: true})
+}
+
+// drain processes the connection's queued requests one at a time, on a
+// worker. It returns when the queue is empty or a request parked.
+func (h *Handler) drain(cs *connState) {
+	for {
+		cs.mu.Lock()
+		if len(cs.mu.queue) == 0 {
+			cs.mu.busy = false
+			cs.mu.queue = nil
+			cs.mu.Unlock()
+			return
+		}
+		p := cs.mu.queue[0]
+		cs.mu.queue[0] = nil
+		cs.mu.queue = cs.mu.queue[1:]
+		cs.mu.Unlock()
+		r := h.run(p)
+		if r.Park != nil {
+			h.park(cs, p, r.Park)
+			return
+		}
+		h.respond(p, r)
+	}
+}
+
+// park waits for a long poll off the workers; the connection stays busy.
+func (h *Handler) park(cs *connState, p *pending, pk *handlers.Park) {
+	h.parked.Add(1)
+	go func() {
+		defer h.parked.Done()
+		timedOut := waitAny(cs.ctx, pk.Wake, pk.Deadline)
+		h.pool.Submit(func() {
+			r := h.safe(p, func() handlers.Reply { return pk.Resume(timedOut) })
+			if r.Park != nil && cs.ctx.Err() == nil {
+				h.park(cs, p, r.Park)
+				return
+			}
+			if r.Park != nil { // shutting down: answer with what there is
+				r = h.safe(p, func() handlers.Reply { return r.Park.Resume(true) })
+				if r.Park != nil {
+					r = handlers.Reply{Close: true}
+				}
+			}
+			h.respond(p, r)
+			h.drain(cs)
+		})
+	}()
+}
+
+func (h *Handler) run(p *pending) handlers.Reply {
+	return h.safe(p, func() handlers.Reply { return p.api.Handle(h.env, &p.call) })
+}
+
+// safe turns a handler panic (a bug) into a logged, closed connection.
+func (h *Handler) safe(p *pending, fn func() handlers.Reply) (r handlers.Reply) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.log.Error("handler panic", "api", p.api.Name, "version", p.call.Version, "panic", v, "stack", string(debug.Stack()))
+			r = handlers.Reply{Close: true}
+		}
+	}()
+	return fn()
+}
+
+// respond encodes r and hands it to netio.
+func (h *Handler) respond(p *pending, r handlers.Reply) {
+	if p.buf != nil {
+		putBuf(p.buf)
+		p.buf = nil
+	}
+	switch {
+	case r.Close:
+		p.nreq.Respond(netio.Response{CloseAfter: true, Done: r.Done})
+	case r.NoResponse:
+		p.nreq.Respond(netio.Response{NoResponse: true, Done: r.Done})
+	case r.Resp != nil:
+		b := getBuf(0)
+		out := wire.AppendResponseHeader(*b, p.call.Key, p.flexible, p.call.CorrelationID, 0)
+		out = r.Resp.AppendTo(out)
+		binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+		*b = out
+		done := r.Done
+		p.nreq.Respond(netio.Response{Chunks: []netio.Chunk{{Mem: out}}, Done: func() {
+			putBuf(b)
+			if done != nil {
+				done()
+			}
+		}})
+	default:
+		chunks := make([]netio.Chunk, 0, len(r.Body)+1)
+		hdr := wire.AppendResponseHeader(make([]byte, 0, 9), p.call.Key, p.flexible, p.call.CorrelationID, int(r.BodyLen))
+		chunks = append(chunks, netio.Chunk{Mem: hdr})
+		chunks = append(chunks, r.Body...)
+		p.nreq.Respond(netio.Response{Chunks: chunks, Done: r.Done})
+	}
+}
+
+// waitAny blocks until one of chans is closed (false), the deadline
+// passes or ctx ends (true).
+func waitAny(ctx context.Context, chans []<-chan struct{}, deadline time.Time) bool {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	switch len(chans) {
+	case 0:
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		return true
+	case 1:
+		select {
+		case <-chans[0]:
+			return false
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		return true
+	}
+	return waitMany(ctx, chans, t.C)
+}
