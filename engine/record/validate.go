@@ -1,0 +1,223 @@
+package record
+
+import (
+	"encoding/binary"
+	"strconv"
+	"strings"
+)
+
+// Validator checks batches the way Kafka's LogValidator (plus the checks of
+// UnifiedLog.analyzeAndValidateRecords) does. It keeps scratch buffers
+// between calls, so it is not safe for concurrent use; an uncompressed
+// batch is validated without allocating.
+type Validator struct {
+	buf    []byte         // decompressed records
+	hdrs   []RecordHeader // ForEachRecord's header scratch
+	recErr []RecordError  // per-record failures of the current call
+	kinds  uint8          // which sentinels recErr holds
+	maxTs  int64          // max record timestamp of the last validated batch
+}
+
+// maxRetainedBuffer is the largest decompression buffer a Validator keeps
+// between calls; bigger ones are dropped so that one huge batch does not
+// pin memory for the Validator's lifetime.
+const maxRetainedBuffer = 16 << 20
+
+const (
+	kindInvalidRecord uint8 = 1 << iota
+	kindInvalidTimestamp
+)
+
+// Validate checks one batch (exactly one: trailing bytes are an error) and
+// returns its header. Failures wrap ErrCorruptMessage, ErrInvalidRecord,
+// ErrMessageTooLarge, ErrInvalidTimestamp or ErrUnsupportedCompression and
+// are *ValidationError values; record-level failures list every offending
+// record in RecordErrors.
+//
+// Like Kafka, Validate corrects a CreateTime batch whose maxTimestamp does
+// not equal its largest record timestamp, rewriting it in place (and the
+// CRC). It changes nothing else; offsets, leader epoch and LogAppendTime
+// are the caller's to set (SetBaseOffset, SetPartitionLeaderEpoch,
+// SetLogAppendTime).
+func (v *Validator) Validate(batch []byte, o *ValidateOptions) (Header, error) {
+	if o == nil {
+		o = &ValidateOptions{}
+	}
+	v.recErr = v.recErr[:0]
+	v.kinds = 0
+	if len(batch) <= offMagic {
+		return Header{}, newError(ErrCorruptMessage, "record batch is corrupt: "+strconv.Itoa(len(batch))+" bytes is smaller than the minimum batch overhead"+o.inPartition())
+	}
+	if m := int8(batch[offMagic]); m != Magic {
+		return Header{}, newError(ErrInvalidRecord, "produce requests are only allowed to contain record batches with magic version 2, got magic "+strconv.Itoa(int(m))+o.inPartition())
+	}
+	h, err := ParseHeader(batch)
+	if err != nil {
+		return h, err
+	}
+	if h.Size() != len(batch) {
+		if h.Size() > len(batch) {
+			return h, newError(ErrCorruptMessage, "record batch is corrupt: length field says "+strconv.Itoa(h.Size())+" bytes but "+strconv.Itoa(len(batch))+" bytes are present"+o.inPartition())
+		}
+		return h, newError(ErrInvalidRecord, "compressed outer record has more than one batch"+o.inPartition())
+	}
+	if o.Origin == OriginClient && h.BaseOffset != 0 {
+		return h, newError(ErrInvalidRecord, "the baseOffset of the record batch in the append"+o.inPartition()+" should be 0, but it is "+strconv.FormatInt(h.BaseOffset, 10))
+	}
+	if o.Origin != OriginReplication && len(batch) > o.maxMessageBytes() {
+		return h, newError(ErrMessageTooLarge, "the record batch size in the append"+o.inPartition()+" is "+strconv.Itoa(len(batch))+" bytes which exceeds the maximum configured value of "+strconv.Itoa(o.maxMessageBytes())+".")
+	}
+	if c := computeCRC(batch); c != h.CRC {
+		return h, newError(ErrCorruptMessage, "record is corrupt (stored crc = "+strconv.FormatUint(uint64(h.CRC), 10)+", computed crc = "+strconv.FormatUint(uint64(c), 10)+")"+o.inPartition())
+	}
+	if err := validateBatchHeader(&h, o); err != nil {
+		return h, err
+	}
+	if !h.Codec().Valid() {
+		return h, unsupported(h.Codec())
+	}
+	if o.Origin == OriginReplication {
+		return h, nil
+	}
+	recs, err := v.records(batch, h.Codec(), o.maxUncompressed())
+	if err != nil {
+		return h, err
+	}
+	if err := v.checkRecords(&h, recs, o); err != nil {
+		return h, err
+	}
+	if h.NumRecords > 0 && !o.LogAppendTime && !h.LogAppendTime() && v.maxTs != h.MaxTimestamp {
+		// Kafka's setMaxTimestamp: the broker's computed value wins.
+		SetMaxTimestamp(batch, v.maxTs)
+		h.MaxTimestamp = v.maxTs
+		h.CRC = binary.BigEndian.Uint32(batch[offCRC:])
+	}
+	return h, nil
+}
+
+// validateBatchHeader is LogValidator.validateBatch for magic 2.
+func validateBatchHeader(h *Header, o *ValidateOptions) error {
+	if h.NumRecords < 0 {
+		return newError(ErrInvalidRecord, "found invalid record count "+strconv.Itoa(int(h.NumRecords))+" in magic v2 batch"+o.inPartition())
+	}
+	if o.Origin != OriginClient {
+		return nil
+	}
+	countFromOffsets := int64(h.LastOffsetDelta) + 1
+	rng := "[" + strconv.FormatInt(h.BaseOffset, 10) + ", " + strconv.FormatInt(h.LastOffset(), 10) + "]"
+	switch {
+	case countFromOffsets <= 0:
+		return newError(ErrInvalidRecord, "batch has an invalid offset range: "+rng+o.inPartition())
+	case h.NumRecords <= 0:
+		return newError(ErrInvalidRecord, "invalid reported count for record batch: "+strconv.Itoa(int(h.NumRecords))+o.inPartition())
+	case countFromOffsets != int64(h.NumRecords):
+		return newError(ErrInvalidRecord, "inconsistent batch offset range "+rng+" and count of records "+strconv.Itoa(int(h.NumRecords))+o.inPartition())
+	case h.IsControl():
+		return newError(ErrInvalidRecord, "clients are not allowed to write control records"+o.inPartition())
+	case h.HasProducerID() && h.BaseSequence < 0:
+		return newError(ErrInvalidRecord, "invalid sequence number "+strconv.Itoa(int(h.BaseSequence))+" in record batch with producerId "+strconv.FormatInt(h.ProducerID, 10)+o.inPartition())
+	}
+	return nil
+}
+
+// records returns the batch's records section, decompressed into the
+// Validator's buffer when the batch is compressed.
+func (v *Validator) records(batch []byte, c Codec, max int) ([]byte, error) {
+	if c == None {
+		return batch[HeaderSize:], nil
+	}
+	if cap(v.buf) > maxRetainedBuffer {
+		v.buf = nil
+	}
+	out, err := Decompress(v.buf[:0], c, batch[HeaderSize:], max)
+	if cap(out) <= maxRetainedBuffer {
+		v.buf = out[:0]
+	}
+	return out, err
+}
+
+// checkRecords walks the records section: its structure must hold exactly
+// NumRecords records, and each record must pass the per-record rules.
+func (v *Validator) checkRecords(h *Header, recs []byte, o *ValidateOptions) error {
+	var (
+		r        rawRecord
+		pos      int
+		n        = int(h.NumRecords)
+		check    = o.Origin == OriginClient || o.Origin == OriginCoordinator
+		createTm = !o.LogAppendTime
+		now      int64
+		lo, hi   int64
+	)
+	if createTm {
+		now = o.now()
+		lo, hi = o.timestampBounds(now)
+	}
+	v.maxTs = NoTimestamp
+	for i := 0; i < n; i++ {
+		if pos >= len(recs) {
+			return newError(ErrInvalidRecord, "incorrect declared batch size, premature EOF reached"+o.inPartition())
+		}
+		var err error
+		if pos, err = nextRecord(recs, pos, &r); err != nil {
+			return err
+		}
+		ts := h.FirstTimestamp + r.timestampDelta
+		if h.LogAppendTime() {
+			ts = h.MaxTimestamp
+		}
+		if ts > v.maxTs {
+			v.maxTs = ts
+		}
+		if !check {
+			continue
+		}
+		if int(r.offsetDelta) != i {
+			v.addRecordError(kindInvalidRecord, i, "inner record offset delta "+strconv.Itoa(int(r.offsetDelta))+" does not match expected offset delta "+strconv.Itoa(i))
+			continue
+		}
+		if o.Compacted && !r.hasKey {
+			v.addRecordError(kindInvalidRecord, i, "Compacted topic cannot accept message without key"+o.inPartition())
+			continue
+		}
+		if createTm && ts != NoTimestamp {
+			if ts < lo || ts > hi {
+				v.addRecordError(kindInvalidTimestamp, i, "Timestamp "+strconv.FormatInt(ts, 10)+" of message with offset "+strconv.FormatInt(h.BaseOffset+int64(r.offsetDelta), 10)+" is out of range. The timestamp should be within ["+strconv.FormatInt(lo, 10)+", "+strconv.FormatInt(hi, 10)+"]")
+			}
+		} else if h.LogAppendTime() {
+			v.addRecordError(kindInvalidTimestamp, i, "Invalid timestamp type in message with offset "+strconv.FormatInt(h.BaseOffset+int64(r.offsetDelta), 10)+". Producer should not set timestamp type to LogAppendTime.")
+		}
+	}
+	if pos != len(recs) {
+		return newError(ErrInvalidRecord, "incorrect declared batch size, records still remaining in file"+o.inPartition())
+	}
+	if len(v.recErr) > 0 {
+		return v.recordErrors()
+	}
+	return nil
+}
+
+func (v *Validator) addRecordError(kind uint8, i int, msg string) {
+	v.kinds |= kind
+	v.recErr = append(v.recErr, RecordError{Index: int32(i), Msg: msg})
+}
+
+// recordErrors is LogValidator.processRecordErrors: any timestamp error
+// makes the whole batch INVALID_TIMESTAMP, else INVALID_RECORD.
+func (v *Validator) recordErrors() error {
+	errs := append([]RecordError(nil), v.recErr...)
+	if v.kinds&kindInvalidTimestamp != 0 {
+		return &ValidationError{Kind: ErrInvalidTimestamp, Msg: "One or more records have been rejected due to invalid timestamp", RecordErrors: errs}
+	}
+	var b strings.Builder
+	b.WriteString("One or more records have been rejected due to ")
+	b.WriteString(strconv.Itoa(len(errs)))
+	b.WriteString(" record errors in total, and only showing the first three errors at most: [")
+	for i, e := range errs[:min(len(errs), 3)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("RecordError(batchIndex=" + strconv.Itoa(int(e.Index)) + ", message='" + e.Msg + "')")
+	}
+	b.WriteString("]")
+	return &ValidationError{Kind: ErrInvalidRecord, Msg: b.String(), RecordErrors: errs}
+}
