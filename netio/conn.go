@@ -21,6 +21,7 @@ type Conn struct {
 	userData   atomic.Pointer[userDataBox]
 	lastActive atomic.Int64 // unix nanos of the last read or write progress
 	inflight   atomic.Int32 // slots not yet finished
+	idleClosed atomic.Bool  // the idle timeout asked gnet to close it
 
 	mu struct {
 		sync.Mutex

@@ -184,12 +184,13 @@ func (e *events) OnTick() (time.Duration, gnet.Action) {
 	var victims []*Conn
 	s.mu.Lock()
 	for _, c := range s.mu.conns {
-		if c.inflight.Load() == 0 && c.lastActive.Load() < deadline {
+		if c.inflight.Load() == 0 && c.lastActive.Load() < deadline && !c.idleClosed.Load() {
 			victims = append(victims, c)
 		}
 	}
 	s.mu.Unlock()
 	for _, c := range victims {
+		c.idleClosed.Store(true)
 		s.stats.idleClosed.Add(1)
 		s.log.Info("closing idle connection", "conn", c.id, "remote", c.remote, "idle", idle)
 		c.Close()

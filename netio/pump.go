@@ -287,6 +287,7 @@ func (c *Conn) arm() {
 		return
 	}
 	c.armed = true
+	c.s.stats.writeStalls.Add(1)
 }
 
 func ignoreEINTR(err error) error {

@@ -13,6 +13,7 @@ type Stats struct {
 	Frames        int64 // frames handed to Handler.Serve
 	BadFrames     int64 // connections closed for a frame length out of range
 	IdleClosed    int64 // connections closed by the idle timeout
+	WriteStalls   int64 // times a socket was full and armed in the side poller
 }
 
 type stats struct {
@@ -25,6 +26,7 @@ type stats struct {
 	frames        atomic.Int64
 	badFrames     atomic.Int64
 	idleClosed    atomic.Int64
+	writeStalls   atomic.Int64
 }
 
 func (s *stats) snapshot() Stats {
@@ -38,5 +40,6 @@ func (s *stats) snapshot() Stats {
 		Frames:        s.frames.Load(),
 		BadFrames:     s.badFrames.Load(),
 		IdleClosed:    s.idleClosed.Load(),
+		WriteStalls:   s.writeStalls.Load(),
 	}
 }
