@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// newClusterCmd is `sluice cluster ...`: brokers, controller, broker configs.
+func newClusterCmd() *cobra.Command {
+	f := &clientFlags{}
+	cmd := &cobra.Command{
+		Use:   "cluster",
+		Short: "Show the cluster and describe or alter broker configs",
+		Args:  cobra.NoArgs,
+		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
+	}
+	addClientFlags(cmd, f, true)
+	cfg := &cobra.Command{
+		Use:   "config",
+		Short: "Describe or alter broker configs",
+		Args:  cobra.NoArgs,
+		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
+	}
+	cfg.AddCommand(newClusterConfigDescribeCmd(f), newClusterConfigAlterCmd(f))
+	cmd.AddCommand(newClusterInfoCmd(f), cfg)
+	return cmd
+}
+
+func newClusterInfoCmd(f *clientFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "info",
+		Short: "Show the cluster id, the controller and the brokers",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx, cancel := f.ctx(c.Context())
+			defer cancel()
+			adm, err := f.admin(ctx)
+			if err != nil {
+				return err
+			}
+			defer adm.Close()
+			md, err := adm.BrokerMetadata(ctx)
+			if err != nil {
+				return fmt.Errorf("cluster info: %w", ctxErr("cluster info", err))
+			}
+			type broker struct {
+				ID         int32  `json:"id"`
+				Host       string `json:"host"`
+				Port       int32  `json:"port"`
+				Rack       string `json:"rack,omitempty"`
+				Controller bool   `json:"controller"`
+			}
+			brokers := []broker{}
+			var rows [][]string
+			for _, b := range md.Brokers {
+				rack := ""
+				if b.Rack != nil {
+					rack = *b.Rack
+				}
+				brokers = append(brokers, broker{b.NodeID, b.Host, b.Port, rack, b.NodeID == md.Controller})
+				ctl := ""
+				if b.NodeID == md.Controller {
+					ctl = "*"
+				}
+				rows = append(rows, []string{itoa(b.NodeID) + ctl, b.Host, itoa(b.Port), rack})
+			}
+			p := f.printer()
+			if p.JSON {
+				return p.Encode(map[string]any{"cluster_id": md.Cluster, "controller": md.Controller, "brokers": brokers})
+			}
+			if err := p.KV([][2]string{{"Cluster ID", md.Cluster}, {"Controller", itoa(md.Controller)}}); err != nil {
+				return err
+			}
+			return p.Section(false, "BROKERS (* = controller)", []string{"id", "host", "port", "rack"}, rows)
+		},
+	}
+}
+
+func newClusterConfigDescribeCmd(f *clientFlags) *cobra.Command {
+	var (
+		broker int32
+		all    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "describe",
+		Short: "Show a broker's configs (those set explicitly, or all with --all)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx, cancel := f.ctx(c.Context())
+			defer cancel()
+			adm, err := f.admin(ctx)
+			if err != nil {
+				return err
+			}
+			defer adm.Close()
+			if broker < 0 {
+				if broker, err = firstBroker(ctx, adm); err != nil {
+					return fmt.Errorf("describe broker configs: %w", ctxErr("describe", err))
+				}
+			}
+			rcs, err := adm.DescribeBrokerConfigs(ctx, broker)
+			var rc kadm.ResourceConfig
+			if err == nil {
+				rc, err = rcs.On(strconv.Itoa(int(broker)), nil)
+			}
+			if err == nil {
+				err = respErrOf(rc.Err, rc.ErrMessage)
+			}
+			if err != nil {
+				return fmt.Errorf("describe configs of broker %d: %w", broker, ctxErr("describe", err))
+			}
+			cs := configViews(rc.Configs, all,
+				kmsg.ConfigSourceDynamicBrokerConfig, kmsg.ConfigSourceDynamicDefaultBrokerConfig, kmsg.ConfigSourceStaticBrokerConfig)
+			p := f.printer()
+			if p.JSON {
+				return p.Encode(map[string]any{"broker": broker, "configs": cs})
+			}
+			var rows [][]string
+			for _, c := range cs {
+				rows = append(rows, []string{c.Name, c.Value, c.Source})
+			}
+			return p.Table([]string{"name", "value", "source"}, rows)
+		},
+	}
+	cmd.Flags().Int32Var(&broker, "broker", -1, "broker id (default: the first broker)")
+	cmd.Flags().BoolVar(&all, "all", false, "show every config including defaults")
+	return cmd
+}
+
+func newClusterConfigAlterCmd(f *clientFlags) *cobra.Command {
+	var (
+		broker int32
+		set    []string
+		del    []string
+	)
+	cmd := &cobra.Command{
+		Use:   "alter (-c key=value | --delete key)...",
+		Short: "Set or remove dynamic broker configs (cluster-wide default unless --broker)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			alters, err := alterOps(set, del)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := f.ctx(c.Context())
+			defer cancel()
+			adm, err := f.admin(ctx)
+			if err != nil {
+				return err
+			}
+			defer adm.Close()
+			var rs kadm.AlterConfigsResponses
+			target := "default"
+			if broker >= 0 {
+				target = itoa(broker)
+				rs, err = adm.AlterBrokerConfigs(ctx, alters, broker)
+			} else {
+				rs, err = adm.AlterBrokerConfigs(ctx, alters)
+			}
+			if err == nil {
+				err = firstAlterErr(rs)
+			}
+			if err != nil {
+				return fmt.Errorf("alter broker configs: %w", ctxErr("alter", err))
+			}
+			return printAltered(f, "broker", target, alters)
+		},
+	}
+	cmd.Flags().Int32Var(&broker, "broker", -1, "broker id (default: the cluster-wide default)")
+	cmd.Flags().StringArrayVarP(&set, "config", "c", nil, "config key=value to set (repeatable)")
+	cmd.Flags().StringArrayVar(&del, "delete", nil, "config key to remove (repeatable)")
+	return cmd
+}
+
+// firstBroker is the default --broker: the lowest id the cluster lists.
+func firstBroker(ctx context.Context, adm *kadm.Client) (int32, error) {
+	bs, err := adm.ListBrokers(ctx)
+	if err != nil {
+		return -1, err
+	}
+	if len(bs) == 0 {
+		return -1, fmt.Errorf("the cluster lists no brokers")
+	}
+	return bs[0].NodeID, nil
+}
