@@ -82,15 +82,9 @@ func Decompress(dst []byte, c Codec, src []byte, max int) ([]byte, error) {
 	case Gzip:
 		r := gzipReaders.Get().(*gzipReader)
 		defer gzipReaders.Put(r)
+		defer r.src.Reset(nil)
 		r.src.Reset(src)
-		if !r.ok {
-			if err = r.r.Reset(&r.src); err == nil {
-				r.ok = true
-			}
-		} else {
-			err = r.r.Reset(&r.src)
-		}
-		if err != nil {
+		if err = r.r.Reset(&r.src); err != nil {
 			return dst, corrupt(c, err)
 		}
 		dst, err = readBounded(dst, &r.r, max)
@@ -99,6 +93,7 @@ func Decompress(dst []byte, c Codec, src []byte, max int) ([]byte, error) {
 	case LZ4:
 		r := lz4Readers.Get().(*lz4Reader)
 		defer lz4Readers.Put(r)
+		defer r.src.Reset(nil)
 		r.src.Reset(src)
 		r.r.Reset(&r.src)
 		dst, err = readBounded(dst, r.r, max)
@@ -187,7 +182,6 @@ var gzipWriters = sync.Pool{New: func() any {
 type gzipReader struct {
 	src bytes.Reader
 	r   gzip.Reader
-	ok  bool
 }
 
 var gzipReaders = sync.Pool{New: func() any { return new(gzipReader) }}
