@@ -1,0 +1,108 @@
+package obs
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// State is the broker's state as the metrics see it, filled at scrape time
+// by the function given to Metrics.SetStateFunc. Reading it at scrape time
+// means a deleted partition or group simply stops being reported.
+type State struct {
+	Partitions        int // partitions this broker hosts (PartitionCount)
+	LeaderPartitions  int // of which it leads (LeaderCount)
+	UnderReplicated   int // led partitions with ISR smaller than replicas
+	OfflinePartitions int // partitions whose log dir is offline
+	// PurgatorySize is the number of parked operations by kind, "Produce"
+	// (acks=all waiting for replicas) and "Fetch" (long polls).
+	PurgatorySize map[string]int
+	LogSizes      []PartitionSize
+	Groups        int // consumer groups known to the coordinator (NumGroups)
+	GroupLags     []GroupLag
+}
+
+// PartitionSize is one partition's size on disk.
+type PartitionSize struct {
+	Topic     string
+	Partition int32
+	Bytes     int64
+}
+
+// GroupLag is a group's lag on one partition: high watermark minus
+// committed offset.
+type GroupLag struct {
+	Group     string
+	Topic     string
+	Partition int32
+	Lag       int64
+}
+
+var (
+	descPartitions = prometheus.NewDesc("kafka_server_replicamanager_partitioncount",
+		"Partitions hosted by this broker (ReplicaManager PartitionCount).", nil, nil)
+	descLeaders = prometheus.NewDesc("kafka_server_replicamanager_leadercount",
+		"Partitions led by this broker (ReplicaManager LeaderCount).", nil, nil)
+	descUnderReplicated = prometheus.NewDesc("kafka_server_replicamanager_underreplicatedpartitions",
+		"Led partitions whose ISR is smaller than the replica set (UnderReplicatedPartitions).", nil, nil)
+	descOffline = prometheus.NewDesc("kafka_server_replicamanager_offlinepartitions",
+		"Partitions whose log directory is offline.", nil, nil)
+	descPurgatory = prometheus.NewDesc("kafka_server_delayedoperationpurgatory_purgatorysize",
+		"Operations waiting in a purgatory (DelayedOperationPurgatory PurgatorySize).", []string{"delayedoperation"}, nil)
+	descLogSize = prometheus.NewDesc("kafka_log_log_size",
+		"Bytes of a partition's log segments (kafka.log:type=Log,name=Size).", []string{"topic", "partition"}, nil)
+	descGroups = prometheus.NewDesc("kafka_coordinator_group_groupmetadatamanager_numgroups",
+		"Consumer groups known to the group coordinator (NumGroups).", nil, nil)
+	descLag = prometheus.NewDesc("kafka_consumergroup_lag",
+		"A group's lag on a partition: high watermark minus committed offset.", []string{"group", "topic", "partition"}, nil)
+)
+
+// stateCollector emits the State metrics.
+type stateCollector struct {
+	mu struct {
+		sync.Mutex
+		f func(*State)
+	}
+}
+
+func newStateCollector() *stateCollector { return &stateCollector{} }
+
+func (c *stateCollector) set(f func(*State)) {
+	c.mu.Lock()
+	c.mu.f = f
+	c.mu.Unlock()
+}
+
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descPartitions, descLeaders, descUnderReplicated, descOffline, descPurgatory, descLogSize, descGroups, descLag} {
+		ch <- d
+	}
+}
+
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	f := c.mu.f
+	c.mu.Unlock()
+	var s State
+	if f != nil {
+		f(&s)
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	gauge(descPartitions, float64(s.Partitions))
+	gauge(descLeaders, float64(s.LeaderPartitions))
+	gauge(descUnderReplicated, float64(s.UnderReplicated))
+	gauge(descOffline, float64(s.OfflinePartitions))
+	for _, kind := range []string{"Produce", "Fetch"} {
+		gauge(descPurgatory, float64(s.PurgatorySize[kind]), kind)
+	}
+	for _, p := range s.LogSizes {
+		gauge(descLogSize, float64(p.Bytes), p.Topic, strconv.Itoa(int(p.Partition)))
+	}
+	gauge(descGroups, float64(s.Groups))
+	for _, l := range s.GroupLags {
+		gauge(descLag, float64(l.Lag), l.Group, l.Topic, strconv.Itoa(int(l.Partition)))
+	}
+}
