@@ -104,14 +104,16 @@ func validateBatchHeader(h *Header, o *ValidateOptions) error {
 		return nil
 	}
 	countFromOffsets := int64(h.LastOffsetDelta) + 1
-	rng := "[" + strconv.FormatInt(h.BaseOffset, 10) + ", " + strconv.FormatInt(h.LastOffset(), 10) + "]"
+	rng := func() string {
+		return "[" + strconv.FormatInt(h.BaseOffset, 10) + ", " + strconv.FormatInt(h.LastOffset(), 10) + "]"
+	}
 	switch {
 	case countFromOffsets <= 0:
-		return newError(ErrInvalidRecord, "batch has an invalid offset range: "+rng+o.inPartition())
+		return newError(ErrInvalidRecord, "batch has an invalid offset range: "+rng()+o.inPartition())
 	case h.NumRecords <= 0:
 		return newError(ErrInvalidRecord, "invalid reported count for record batch: "+strconv.Itoa(int(h.NumRecords))+o.inPartition())
 	case countFromOffsets != int64(h.NumRecords):
-		return newError(ErrInvalidRecord, "inconsistent batch offset range "+rng+" and count of records "+strconv.Itoa(int(h.NumRecords))+o.inPartition())
+		return newError(ErrInvalidRecord, "inconsistent batch offset range "+rng()+" and count of records "+strconv.Itoa(int(h.NumRecords))+o.inPartition())
 	case h.IsControl():
 		return newError(ErrInvalidRecord, "clients are not allowed to write control records"+o.inPartition())
 	case h.HasProducerID() && h.BaseSequence < 0:

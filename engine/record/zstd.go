@@ -16,23 +16,23 @@ var zstdDecoders struct {
 
 const maxCachedZstdDecoders = 8
 
-func zstdDecoderFor(max int) (*zstd.Decoder, bool, error) {
+// minZstdDecoderMemory is the smallest memory cap a decoder gets: the
+// frame's window must fit under the cap, and producers write windows of a
+// few MiB even for small batches. Smaller output limits are enforced after
+// decoding, so memory stays bounded by max(limit, 8 MiB).
+const minZstdDecoderMemory = 8 << 20
+
+func zstdDecoderFor(limit int) (*zstd.Decoder, bool, error) {
 	zstdDecoders.Lock()
 	defer zstdDecoders.Unlock()
-	if d, ok := zstdDecoders.m[max]; ok {
+	if d, ok := zstdDecoders.m[limit]; ok {
 		return d, true, nil
 	}
-	window := uint64(max)
-	if window < zstd.MinWindowSize {
-		window = zstd.MinWindowSize
-	}
-	if window > zstd.MaxWindowSize {
-		window = zstd.MaxWindowSize
-	}
+	capacity := uint64(max(limit, minZstdDecoderMemory))
 	d, err := zstd.NewReader(nil,
 		zstd.WithDecoderConcurrency(0),
-		zstd.WithDecoderMaxMemory(uint64(max)),
-		zstd.WithDecoderMaxWindow(window),
+		zstd.WithDecoderMaxMemory(capacity),
+		zstd.WithDecoderMaxWindow(min(capacity, zstd.MaxWindowSize)),
 	)
 	if err != nil {
 		return nil, false, err
@@ -43,18 +43,25 @@ func zstdDecoderFor(max int) (*zstd.Decoder, bool, error) {
 	if len(zstdDecoders.m) >= maxCachedZstdDecoders {
 		return d, false, nil
 	}
-	zstdDecoders.m[max] = d
+	zstdDecoders.m[limit] = d
 	return d, true, nil
 }
 
-// zstdDecode appends the decoding of src to dst, bounded by max bytes.
-func zstdDecode(dst, src []byte, max int) ([]byte, error) {
-	d, cached, err := zstdDecoderFor(max)
+// zstdDecode appends the decoding of src to dst, bounded by limit bytes.
+func zstdDecode(dst, src []byte, limit int) ([]byte, error) {
+	d, cached, err := zstdDecoderFor(limit)
 	if err != nil {
 		return dst, err
 	}
 	if !cached {
 		defer d.Close()
+	}
+	// Without a content size in the frame header (Java's streaming
+	// producer) DecodeAll grows its output by append; give it room for a
+	// typical compression ratio up front.
+	var fh zstd.Header
+	if fh.Decode(src) == nil && !fh.HasFCS {
+		dst = grow(dst, min(limit, max(64<<10, 8*len(src))))
 	}
 	out, err := d.DecodeAll(src, dst[len(dst):])
 	if err != nil {
@@ -63,7 +70,7 @@ func zstdDecode(dst, src []byte, max int) ([]byte, error) {
 		}
 		return dst, err
 	}
-	if len(out) > max {
+	if len(out) > limit {
 		return dst, errTooBig
 	}
 	if len(out) > 0 && cap(dst)-len(dst) >= len(out) && &dst[:len(dst)+1][len(dst)] == &out[0] {
