@@ -289,3 +289,41 @@ func nullable(s string) *string {
 	}
 	return &s
 }
+
+// setJoin sets or clears a member's pending JoinGroup, keeping the count.
+func (g *classicGroup) setJoin(m *member, w *waiter) {
+	switch {
+	case m.join == nil && w != nil:
+		g.awaiting++
+	case m.join != nil && w == nil:
+		g.awaiting--
+	}
+	m.join = w
+}
+
+// rename gives a static member a new member id (KIP-345 replacement).
+func (g *classicGroup) rename(oldID, newID string) *member {
+	m := g.members[oldID]
+	if m == nil {
+		return nil
+	}
+	delete(g.members, oldID)
+	m.id = newID
+	g.members[newID] = m
+	for i, o := range g.order {
+		if o == oldID {
+			g.order[i] = newID
+		}
+	}
+	if m.instanceID != "" {
+		g.static[m.instanceID] = newID
+	}
+	if g.leader == oldID {
+		g.leader = newID
+	}
+	if g.pendSync[oldID] {
+		delete(g.pendSync, oldID)
+		g.pendSync[newID] = true
+	}
+	return m
+}

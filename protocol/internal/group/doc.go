@@ -1,0 +1,99 @@
+// Package group is the consumer group coordinator: Kafka's classic group
+// protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), committed offsets
+// (OffsetCommit, OffsetFetch, OffsetDelete) and the admin APIs (ListGroups,
+// DescribeGroups, DeleteGroups), with groups and offsets stored in
+// __consumer_offsets records in Kafka's own format.
+//
+// # A pure state machine
+//
+// A Coordinator does no I/O, starts no goroutines and reads no clock. The
+// adapter (protocol layer) feeds it events with the current time and carries
+// out the actions it returns:
+//
+//	acts := c.Handle(now, ev)
+//
+//	events                               actions
+//	Request{ID, ClientID, Host, Msg}     Respond{To: ID, Msg}   exactly one per Request,
+//	                                                            maybe in a later Handle
+//	Tick{}                               SetTimer{At}           call Handle(Tick) at At
+//	LoadBegin / LoadRecords /            Append{Partition,      append Records as ONE batch
+//	  LoadComplete / Unload{Partition}     Token, Records}      to __consumer_offsets, then
+//	AppendDone{Partition, Token, Code}                          feed AppendDone
+//	TopicsDeleted{Topics}
+//
+// Requests about a group whose __consumer_offsets partition this broker does
+// not lead get NOT_COORDINATOR; while the partition loads,
+// COORDINATOR_LOAD_IN_PROGRESS. Responses that depend on a write (SyncGroup
+// of the leader, OffsetCommit, OffsetDelete, DeleteGroups, a static member's
+// rejoin) are sent after the AppendDone of that write.
+//
+// # Classic group states (Kafka's GroupMetadata)
+//
+//	                 first JoinGroup
+//	   +-------+ ---------------------> +--------------------+
+//	   | Empty |                        | PreparingRebalance | <-----------+
+//	   +-------+ <--------------------- +--------------------+             |
+//	     |  ^      join phase ends            | join phase ends            |
+//	     |  |      with no member             | (all rejoined or           | join, leave,
+//	     |  |                                 |  rebalance timeout)        | session or
+//	     |  |                                 v                            | sync timeout,
+//	     |  |                       +---------------------+ ---------------+ protocol change
+//	     |  |                       | CompletingRebalance |                |
+//	     |  |                       +---------------------+                |
+//	     |  |                                 | leader's SyncGroup         |
+//	     |  |                                 v  durable                   |
+//	     |  |                             +--------+ ----------------------+
+//	     |  |                             | Stable |
+//	     |  |                             +--------+
+//	     v
+//	   +------+  DeleteGroups, or offsets all expired while Empty
+//	   | Dead |
+//	   +------+
+//
+// The join phase lasts until every member has rejoined, bounded by the
+// largest rebalance.timeout.ms of the members; for an Empty group it is
+// first held for group.initial.rebalance.delay.ms (extended by the same
+// delay, within the rebalance timeout, while new members keep arriving).
+// Dynamic members that did not rejoin are removed; static ones
+// (group.instance.id) stay. The generation id increments at the end of
+// every join phase. Members that do not send SyncGroup within the rebalance
+// timeout are removed. A member whose session.timeout.ms passes without a
+// heartbeat (JoinGroup, SyncGroup, Heartbeat and OffsetCommit all count) is
+// removed, except while it waits in a join or sync phase.
+//
+// # __consumer_offsets records (on disk: never change)
+//
+// The partition of a group is (javaStringHashCode(groupId) & 0x7fffffff) %
+// offsets.topic.num.partitions. Integers are big-endian; string =
+// int16 length + UTF-8 (nullable: length -1 = null); bytes = int32 length +
+// bytes; array = int32 count + elements. Versions 4 of the values are
+// "flexible" (compact lengths as unsigned varint n+1, tagged fields); they
+// are read, not written.
+//
+//	OffsetCommitKey (key version 0 or 1; written: 1)
+//	| version int16 = 1 | group string | topic string | partition int32 |
+//
+//	GroupMetadataKey (key version 2)
+//	| version int16 = 2 | group string |
+//
+//	OffsetCommitValue v3 (written without expire timestamp)
+//	| version int16 = 3 | offset int64 | leaderEpoch int32 | metadata string | commitTimestamp int64 |
+//	OffsetCommitValue v1 (written when OffsetCommit v2-v4 set a retention time)
+//	| version int16 = 1 | offset int64 | metadata string | commitTimestamp int64 | expireTimestamp int64 |
+//	(v0: offset, metadata, commitTimestamp; v2: as v0; v4: as v3, flexible)
+//
+//	GroupMetadataValue v3
+//	| version int16 = 3 | protocolType string | generation int32 | protocol nullable string |
+//	| leader nullable string | currentStateTimestamp int64 | members array of:
+//	|   memberId string | groupInstanceId nullable string | clientId string | clientHost string |
+//	|   rebalanceTimeout int32 | sessionTimeout int32 | subscription bytes | assignment bytes |
+//	(v0: no currentStateTimestamp, rebalanceTimeout, groupInstanceId; v1 adds
+//	rebalanceTimeout; v2 adds currentStateTimestamp; v4 = v3 flexible)
+//
+// A null value is a tombstone: the offset, or the whole group, is deleted.
+// Loading a partition replays its records in order; the last record of a
+// key wins. A group record with members loads as Stable (members must
+// heartbeat within their session timeout), without members as Empty.
+//
+// Key versions 3 and up (KIP-848 consumer groups, share groups) are skipped.
+package group
