@@ -1,0 +1,64 @@
+package cluster
+
+// Difference records one deliberate departure from Kafka 3.9's broker
+// defaults or behaviour. docs/config.md is generated from this table (and
+// BrokerConfigDefs); TestConfigDocUpToDate keeps them in step.
+type Difference struct {
+	Name   string // the property
+	Kafka  string // Kafka 3.9's default (or behaviour)
+	Sluice string // Sluice's default (or behaviour)
+	// EmbeddedOnly: the Sluice default applies only without
+	// zookeeper.connect (single node, embedded metadata); with ZooKeeper
+	// Kafka's default applies. The table row then holds Kafka's default.
+	EmbeddedOnly bool
+	// Default: Sluice is a different default value (the table row holds
+	// it, or Kafka's when EmbeddedOnly); otherwise a difference in
+	// behaviour that the docs only describe.
+	Default bool
+	Why     string
+}
+
+// KafkaDifferences lists every deliberate difference from Kafka's defaults.
+var KafkaDifferences = []Difference{
+	{Name: "broker.id", Kafka: "-1", Sluice: "0", Default: true,
+		Why: "a single broker must start with no configuration; Kafka generates an id from ZooKeeper (or needs node.id in KRaft)"},
+	{Name: "listeners", Kafka: "PLAINTEXT://:9092", Sluice: "PLAINTEXT://127.0.0.1:9092", Default: true,
+		Why: "out of the box the broker listens on loopback only; set listeners to serve other hosts"},
+	{Name: "log.dir", Kafka: "/tmp/kafka-logs", Sluice: "./data", Default: true,
+		Why: "data survives reboots that clear /tmp; `sluice broker` keeps its data next to where it runs"},
+	{Name: "offsets.topic.replication.factor", Kafka: "3", Sluice: "1", EmbeddedOnly: true, Default: true,
+		Why: "a single broker cannot hold 3 replicas; Kafka would refuse to create __consumer_offsets until 3 brokers exist"},
+	{Name: "transaction.state.log.replication.factor", Kafka: "3", Sluice: "1", EmbeddedOnly: true, Default: true,
+		Why: "as offsets.topic.replication.factor, for __transaction_state"},
+	{Name: "transaction.state.log.min.isr", Kafka: "2", Sluice: "1", EmbeddedOnly: true, Default: true,
+		Why: "with one replica an ISR of 2 can never be met"},
+	{Name: "zookeeper.connect", Kafka: "required (or KRaft process.roles)", Sluice: "optional",
+		Why: "empty means single-node mode: metadata kept in __sluice_metadata.json in the first log dir"},
+	{Name: "listeners", Kafka: "dynamically updatable per broker", Sluice: "read-only",
+		Why: "listeners are bound once at start-up; change them with a restart"},
+	{Name: "num.network.threads", Kafka: "dynamically updatable cluster-wide", Sluice: "read-only",
+		Why: "the number of event loops is fixed at start-up"},
+	{Name: "num.io.threads", Kafka: "dynamically updatable cluster-wide", Sluice: "read-only",
+		Why: "the worker pool is sized at start-up"},
+	{Name: "log.cleaner.threads", Kafka: "dynamically updatable cluster-wide", Sluice: "read-only",
+		Why: "the cleaner is sized at start-up"},
+	{Name: "listener.security.protocol.map", Kafka: "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL", Sluice: "PLAINTEXT only",
+		Why: "TLS and SASL are not implemented; a listener mapped to another protocol stops start-up"},
+}
+
+// effectiveDefault is the default Sluice applies to name. The table holds
+// Kafka's default for EmbeddedOnly rows; without ZooKeeper (zk false) the
+// Sluice value of such a difference applies instead.
+func effectiveDefault(name string, zk bool) string {
+	if !zk {
+		for _, d := range KafkaDifferences {
+			if d.Name == name && d.EmbeddedOnly && d.Default {
+				return d.Sluice
+			}
+		}
+	}
+	if d, ok := brokerDefByName[name]; ok {
+		return d.Default
+	}
+	return ""
+}

@@ -1,0 +1,412 @@
+package cluster
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"sluice/engine"
+)
+
+// BrokerConfig is the parsed, validated broker configuration. Build it with
+// ParseBrokerConfig; the zero value is not meaningful.
+type BrokerConfig struct {
+	NodeID              int32
+	Rack                string
+	Listeners           string // listeners as given (or defaulted)
+	AdvertisedListeners string // advertised.listeners, defaulting to Listeners
+	LogDirs             []string
+
+	NumPartitions            int32
+	DefaultReplicationFactor int16
+	AutoCreateTopics         bool
+	DeleteTopicEnable        bool
+	MessageMaxBytes          int32
+
+	SocketRequestMaxBytes int32
+	NumNetworkThreads     int
+	NumIOThreads          int
+	ConnectionsMaxIdle    time.Duration
+
+	ZookeeperConnect        string
+	ZookeeperSessionTimeout time.Duration
+
+	// Log manager settings (engine.Options).
+	RetentionCheckInterval time.Duration
+	FlushSchedulerInterval time.Duration
+	CleanerEnable          bool
+	CleanerBackoff         time.Duration
+
+	OffsetsTopicNumPartitions     int32
+	OffsetsTopicReplicationFactor int16
+	OffsetsTopicSegmentBytes      int32
+	OffsetsRetention              time.Duration
+	OffsetsRetentionCheckInterval time.Duration
+	GroupInitialRebalanceDelay    time.Duration
+	GroupMinSessionTimeout        time.Duration
+	GroupMaxSessionTimeout        time.Duration
+	GroupMaxSize                  int32
+
+	TransactionStateLogNumPartitions     int32
+	TransactionStateLogReplicationFactor int16
+	TransactionStateLogMinISR            int32
+	TransactionStateLogSegmentBytes      int32
+	TransactionMaxTimeout                time.Duration
+	TransactionalIDExpiration            time.Duration
+	ProducerIDExpiration                 time.Duration
+
+	// TopicDefaults are the topic configs implied by the log.* (and other
+	// server-default) properties: what a topic without overrides gets.
+	TopicDefaults engine.TopicConfig
+
+	MetricsListener string // sluice.metrics.listener
+	LogFormat       string // sluice.log.format
+	LogLevel        string // sluice.log.level
+	LogFilesDir     string // sluice.log.files.dir
+
+	// static holds the properties explicitly set (trimmed, known keys only).
+	static map[string]string
+}
+
+// ParseBrokerConfig parses Kafka server properties. Unknown keys are not an
+// error: each yields a warning. The first bad value (in key order) is
+// returned as an error wrapping ErrBadBrokerConfig whose message names the
+// key and the allowed values. Defaults are Kafka's except those listed in
+// KafkaDifferences.
+func ParseBrokerConfig(props map[string]string) (BrokerConfig, []string, error) {
+	static := make(map[string]string, len(props))
+	var warnings []string
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name, v := strings.TrimSpace(k), strings.TrimSpace(props[k])
+		d, ok := brokerDefByName[name]
+		if !ok {
+			warnings = append(warnings, fmt.Sprintf("The configuration '%s' was supplied but isn't a known config.", name))
+			continue
+		}
+		if err := checkValue(d, v); err != nil {
+			return BrokerConfig{}, warnings, err
+		}
+		static[name] = v
+	}
+	c, err := buildBrokerConfig(static)
+	return c, warnings, err
+}
+
+// checkValue validates one value against its table row.
+func checkValue(d *BrokerConfigDef, v string) error {
+	if d.Validate == nil {
+		return nil
+	}
+	if v == "" && d.NullDefault {
+		return nil // explicitly empty = unset
+	}
+	if err := d.Validate(v); err != nil {
+		return badValue(d.Name, v, err.Error())
+	}
+	return nil
+}
+
+func badValue(name, v, why string) error {
+	msg := fmt.Sprintf("Invalid value %s for configuration %s: %s", v, name, why)
+	if d, ok := brokerDefByName[name]; ok && d.Valid != "" && !strings.Contains(why, d.Valid) {
+		msg += " (valid values: " + d.Valid + ")"
+	}
+	return errorf(ErrBadBrokerConfig, "%s", msg)
+}
+
+// resolver reads effective values: explicitly set, else the default.
+type resolver struct {
+	set func(name string) (string, bool)
+	zk  bool
+}
+
+func (r resolver) str(name string) string {
+	if v, ok := r.set(name); ok && v != "" {
+		return v
+	}
+	return effectiveDefault(name, r.zk)
+}
+
+func (r resolver) i64(name string) int64 {
+	v, _ := strconv.ParseInt(r.str(name), 10, 64) // validated by the table
+	return v
+}
+
+func (r resolver) bool(name string) bool { return strings.EqualFold(r.str(name), "true") }
+
+func (r resolver) ms(name string) time.Duration { return msDuration(r.i64(name)) }
+
+// optional returns an explicitly set, non-empty value.
+func (r resolver) optional(name string) (string, bool) {
+	v, ok := r.set(name)
+	return v, ok && v != ""
+}
+
+// msDuration converts milliseconds, saturating (Kafka uses Long.MAX_VALUE
+// for "never").
+func msDuration(ms int64) time.Duration {
+	if ms > math.MaxInt64/int64(time.Millisecond) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
+	r := resolver{set: func(n string) (string, bool) { v, ok := static[n]; return v, ok }, zk: static["zookeeper.connect"] != ""}
+	c := BrokerConfig{static: static}
+
+	c.NodeID = int32(r.i64("broker.id"))
+	if v, ok := r.optional("node.id"); ok {
+		id, _ := strconv.ParseInt(v, 10, 32)
+		if b, set := r.optional("broker.id"); set && b != v {
+			return c, errorf(ErrBadBrokerConfig, "Invalid value %s for configuration node.id: must equal broker.id (%s) when both are set", v, b)
+		}
+		c.NodeID = int32(id)
+	}
+	if c.NodeID < 0 {
+		return c, badValue("broker.id", strconv.Itoa(int(c.NodeID)), "Sluice needs an explicit id >= 0 (no broker id generation)")
+	}
+	c.Rack, _ = r.optional("broker.rack")
+
+	c.Listeners = r.str("listeners")
+	if _, err := ParseListeners(c.Listeners, r.str("listener.security.protocol.map")); err != nil {
+		return c, badValue("listeners", c.Listeners, err.Error())
+	}
+	c.AdvertisedListeners = c.Listeners
+	if v, ok := r.optional("advertised.listeners"); ok {
+		if _, err := ParseListeners(v, r.str("listener.security.protocol.map")); err != nil {
+			return c, badValue("advertised.listeners", v, err.Error())
+		}
+		c.AdvertisedListeners = v
+	}
+
+	if v, ok := r.optional("log.dirs"); ok {
+		c.LogDirs = splitList(v)
+	} else {
+		c.LogDirs = splitList(r.str("log.dir"))
+	}
+	if len(c.LogDirs) == 0 {
+		return c, badValue("log.dirs", "", "at least one log directory is required")
+	}
+
+	c.NumPartitions = int32(r.i64("num.partitions"))
+	c.DefaultReplicationFactor = int16(r.i64("default.replication.factor"))
+	c.AutoCreateTopics = r.bool("auto.create.topics.enable")
+	c.DeleteTopicEnable = r.bool("delete.topic.enable")
+	c.MessageMaxBytes = int32(r.i64("message.max.bytes"))
+	c.SocketRequestMaxBytes = int32(r.i64("socket.request.max.bytes"))
+	c.NumNetworkThreads = int(r.i64("num.network.threads"))
+	c.NumIOThreads = int(r.i64("num.io.threads"))
+	c.ConnectionsMaxIdle = r.ms("connections.max.idle.ms")
+
+	c.ZookeeperConnect, _ = r.optional("zookeeper.connect")
+	c.ZookeeperSessionTimeout = r.ms("zookeeper.session.timeout.ms")
+
+	c.RetentionCheckInterval = r.ms("log.retention.check.interval.ms")
+	c.FlushSchedulerInterval = r.ms("log.flush.scheduler.interval.ms")
+	c.CleanerEnable = r.bool("log.cleaner.enable")
+	c.CleanerBackoff = r.ms("log.cleaner.backoff.ms")
+
+	c.OffsetsTopicNumPartitions = int32(r.i64("offsets.topic.num.partitions"))
+	c.OffsetsTopicReplicationFactor = int16(r.i64("offsets.topic.replication.factor"))
+	c.OffsetsTopicSegmentBytes = int32(r.i64("offsets.topic.segment.bytes"))
+	c.OffsetsRetention = time.Duration(r.i64("offsets.retention.minutes")) * time.Minute
+	c.OffsetsRetentionCheckInterval = r.ms("offsets.retention.check.interval.ms")
+	c.GroupInitialRebalanceDelay = r.ms("group.initial.rebalance.delay.ms")
+	c.GroupMinSessionTimeout = r.ms("group.min.session.timeout.ms")
+	c.GroupMaxSessionTimeout = r.ms("group.max.session.timeout.ms")
+	c.GroupMaxSize = int32(r.i64("group.max.size"))
+
+	c.TransactionStateLogNumPartitions = int32(r.i64("transaction.state.log.num.partitions"))
+	c.TransactionStateLogReplicationFactor = int16(r.i64("transaction.state.log.replication.factor"))
+	c.TransactionStateLogMinISR = int32(r.i64("transaction.state.log.min.isr"))
+	c.TransactionStateLogSegmentBytes = int32(r.i64("transaction.state.log.segment.bytes"))
+	c.TransactionMaxTimeout = r.ms("transaction.max.timeout.ms")
+	c.TransactionalIDExpiration = r.ms("transactional.id.expiration.ms")
+	c.ProducerIDExpiration = r.ms("producer.id.expiration.ms")
+
+	c.MetricsListener, _ = r.optional("sluice.metrics.listener")
+	if _, set := static["sluice.metrics.listener"]; !set {
+		c.MetricsListener = r.str("sluice.metrics.listener")
+	}
+	c.LogFormat = r.str("sluice.log.format")
+	c.LogLevel = r.str("sluice.log.level")
+	c.LogFilesDir, _ = r.optional("sluice.log.files.dir")
+
+	td, err := topicDefaults(r.set)
+	if err != nil {
+		return c, err
+	}
+	c.TopicDefaults = td
+	return c, nil
+}
+
+// topicDefaults derives the topic configs from the server-default
+// properties that are explicitly set (set returns them), applying Kafka's
+// precedence rules: log.retention.ms > minutes > hours, log.roll.ms > hours,
+// log.roll.jitter.ms > hours, log.flush.interval.ms >
+// log.flush.scheduler.interval.ms. The error names the broker property.
+func topicDefaults(set func(string) (string, bool)) (engine.TopicConfig, error) {
+	get := func(n string) (int64, bool) {
+		v, ok := set(n)
+		if !ok || v == "" {
+			return 0, false
+		}
+		x, err := strconv.ParseInt(v, 10, 64)
+		return x, err == nil
+	}
+	cfg := engine.DefaultTopicConfig()
+	for _, td := range engine.TopicConfigDefs {
+		p := td.ServerDefaultProperty
+		if p == "" {
+			continue
+		}
+		var v string
+		var ok bool
+		switch p {
+		case "log.retention.ms":
+			v, ok = precedenceMs(get, "log.retention.ms", "log.retention.minutes", int64(time.Minute/time.Millisecond),
+				"log.retention.hours", int64(time.Hour/time.Millisecond))
+			if ok && v == "0" {
+				return cfg, badValue("log.retention.ms", "0", "log.retention.ms must be unlimited (-1) or, equal or greater than 1")
+			}
+		case "log.roll.ms":
+			v, ok = precedenceMs(get, "log.roll.ms", "", 0, "log.roll.hours", int64(time.Hour/time.Millisecond))
+		case "log.roll.jitter.ms":
+			v, ok = precedenceMs(get, "log.roll.jitter.ms", "", 0, "log.roll.jitter.hours", int64(time.Hour/time.Millisecond))
+		case "log.flush.interval.ms":
+			v, ok = set(p)
+			if !ok || v == "" {
+				v, ok = set("log.flush.scheduler.interval.ms")
+			}
+		default:
+			v, ok = set(p)
+		}
+		if !ok || v == "" {
+			continue
+		}
+		next, err := cfg.With(map[string]string{td.Name: v})
+		if err != nil {
+			why := err.Error()
+			if i := strings.LastIndex(why, ": "); i >= 0 {
+				why = why[i+2:]
+			}
+			return cfg, badValue(p, v, why)
+		}
+		cfg = next
+	}
+	return cfg, nil
+}
+
+// precedenceMs resolves a millisecond property with its coarser synonyms;
+// negative results mean unlimited (-1), as in KafkaConfig.
+func precedenceMs(get func(string) (int64, bool), ms, mid string, midUnit int64, coarse string, coarseUnit int64) (string, bool) {
+	var v int64
+	if x, ok := get(ms); ok {
+		v = x
+	} else if x, ok := get(mid); mid != "" && ok {
+		v = x * midUnit
+	} else if x, ok := get(coarse); ok {
+		v = x * coarseUnit
+	} else {
+		return "", false
+	}
+	if v < 0 {
+		v = -1
+	}
+	return strconv.FormatInt(v, 10), true
+}
+
+// Listener is one entry of listeners / advertised.listeners.
+type Listener struct {
+	Name string // listener name, e.g. PLAINTEXT
+	Host string // "" binds all interfaces (advertises the host name)
+	Port int
+}
+
+// Addr is host:port for net.Listen.
+func (l Listener) Addr() string { return net.JoinHostPort(l.Host, strconv.Itoa(l.Port)) }
+
+// ParseListeners parses "NAME://host:port,..." and checks that each
+// listener maps to the PLAINTEXT security protocol in protoMap
+// (listener.security.protocol.map), the only one Sluice serves.
+func ParseListeners(s, protoMap string) ([]Listener, error) {
+	protocols := map[string]string{}
+	for _, e := range splitList(protoMap) {
+		k, v, ok := strings.Cut(e, ":")
+		if !ok {
+			return nil, fmt.Errorf("bad listener.security.protocol.map entry %q", e)
+		}
+		protocols[strings.ToUpper(strings.TrimSpace(k))] = strings.ToUpper(strings.TrimSpace(v))
+	}
+	var out []Listener
+	seen := map[string]bool{}
+	for _, e := range splitList(s) {
+		name, hostPort, ok := strings.Cut(e, "://")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("listener %q is not of the form NAME://host:port", e)
+		}
+		name = strings.ToUpper(name)
+		if p := protocols[name]; p != "PLAINTEXT" {
+			return nil, fmt.Errorf("listener %s uses security protocol %q; Sluice serves PLAINTEXT only", name, p)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("listener name %s appears more than once", name)
+		}
+		seen[name] = true
+		host, portStr, err := net.SplitHostPort(hostPort)
+		if err != nil {
+			return nil, fmt.Errorf("listener %q: %v", e, err)
+		}
+		port, err := strconv.Atoi(portStr)
+		if err != nil || port < 0 || port > 65535 {
+			return nil, fmt.Errorf("listener %q: port must be in [0,...,65535]", e)
+		}
+		out = append(out, Listener{Name: name, Host: host, Port: port})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no listener given")
+	}
+	return out, nil
+}
+
+// ListenAddr is the host:port of the first listener, for the network layer.
+func (c BrokerConfig) ListenAddr() string {
+	ls, err := ParseListeners(c.Listeners, resolver{set: c.lookupStatic}.str("listener.security.protocol.map"))
+	if err != nil || len(ls) == 0 {
+		return ""
+	}
+	return ls[0].Addr()
+}
+
+// Advertised returns the host and port clients are told to connect to: the
+// first advertised listener; an empty or 0.0.0.0 host becomes the machine's
+// host name (Kafka uses the canonical host name), and a zero port is left
+// for the caller to replace with the bound one (see Node.SetAdvertisedAddr).
+func (c BrokerConfig) Advertised() (host string, port int32) {
+	ls, err := ParseListeners(c.AdvertisedListeners, resolver{set: c.lookupStatic}.str("listener.security.protocol.map"))
+	if err != nil || len(ls) == 0 {
+		return "", 0
+	}
+	return ls[0].Host, int32(ls[0].Port)
+}
+
+// Static returns the explicitly set value of a property.
+func (c BrokerConfig) Static(name string) (string, bool) { return c.lookupStatic(name) }
+
+func (c BrokerConfig) lookupStatic(name string) (string, bool) {
+	v, ok := c.static[name]
+	return v, ok
+}
+
+// ZooKeeperMode reports whether zookeeper.connect is set.
+func (c BrokerConfig) ZooKeeperMode() bool { return c.ZookeeperConnect != "" }
