@@ -3,6 +3,7 @@ package protocol
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -114,30 +115,18 @@ func (h *Handler) OnClose(c *netio.Conn) {
 // Serve runs on the event loop for every frame.
 func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 	cs, ok := c.UserData().(*connState)
-	if !ok { // OnOpen not seen: cannot happen with netio, refuse politely
+	if !ok { // OnOpen not seen: cannot happen with netio
 		nreq.Respond(netio.Response{CloseAfter: true})
 		return
 	}
-	hdr, body, err := wire.ParseHeader(frame)
-	if err != nil {
-		h.refuse(c, nreq, "unparsable request header", err)
+	hdr, body, api, err := h.parse(frame)
+	switch {
+	case errors.Is(err, errApiVersionsUnsupported): // KIP-511
+		h.respond(&pending{nreq: nreq, call: handlers.Call{Key: 18, CorrelationID: hdr.CorrelationID}},
+			handlers.Reply{Resp: handlers.UnsupportedApiVersions(h.env)})
 		return
-	}
-	var api *handlers.API
-	if hdr.Known && hdr.Key >= 0 && int(hdr.Key) < len(h.apis) {
-		api = h.apis[hdr.Key]
-	}
-	if api == nil {
-		h.refuse(c, nreq, "unsupported API key", fmt.Errorf("key %d version %d", hdr.Key, hdr.Version))
-		return
-	}
-	if hdr.Version < api.MinVersion || hdr.Version > api.MaxVersion {
-		if hdr.Key == 18 { // KIP-511
-			h.respond(&pending{nreq: nreq, call: handlers.Call{Key: 18, CorrelationID: hdr.CorrelationID}},
-				handlers.Reply{Resp: handlers.UnsupportedApiVersions(h.env)})
-			return
-		}
-		h.refuse(c, nreq, "unsupported API version", fmt.Errorf("%s v%d (serving v%d-%d)", api.Name, hdr.Version, api.MinVersion, api.MaxVersion))
+	case err != nil:
+		h.refuse(c, nreq, err)
 		return
 	}
 	p := &pending{
@@ -152,7 +141,7 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 	if api.Inline && idle {
 		cs.mu.Unlock()
 		if err := h.decode(p, body); err != nil {
-			h.refuse(c, nreq, "malformed request", err)
+			h.refuse(c, nreq, fmt.Errorf("%w: %s v%d: %v", errMalformed, api.Name, hdr.Version, err))
 			return
 		}
 		h.respond(p, h.run(p))
@@ -163,7 +152,7 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 	copy(*p.buf, body)
 	if err := h.decode(p, *p.buf); err != nil {
 		putBuf(p.buf)
-		h.refuse(c, nreq, "malformed request", err)
+		h.refuse(c, nreq, fmt.Errorf("%w: %s v%d: %v", errMalformed, api.Name, hdr.Version, err))
 		return
 	}
 	cs.mu.Lock()
@@ -186,10 +175,34 @@ func (h *Handler) decode(p *pending, body []byte) error {
 	return nil
 }
 
+// parse decodes a frame's header and finds its API. A request that cannot
+// be served returns an error saying why (errApiVersionsUnsupported: answer
+// per KIP-511; anything else: close the connection).
+func (h *Handler) parse(frame []byte) (wire.Header, []byte, *handlers.API, error) {
+	hdr, body, err := wire.ParseHeader(frame)
+	if err != nil {
+		return hdr, nil, nil, err
+	}
+	var api *handlers.API
+	if hdr.Known && hdr.Key >= 0 && int(hdr.Key) < len(h.apis) {
+		api = h.apis[hdr.Key]
+	}
+	switch {
+	case api == nil:
+		return hdr, nil, nil, fmt.Errorf("%w: key %d version %d", errUnknownAPI, hdr.Key, hdr.Version)
+	case hdr.Version >= api.MinVersion && hdr.Version <= api.MaxVersion:
+		return hdr, body, api, nil
+	case hdr.Key == 18:
+		return hdr, nil, api, errApiVersionsUnsupported
+	default:
+		return hdr, nil, nil, fmt.Errorf("%w: %s v%d (serving v%d-%d)", errUnsupportedVersion, api.Name, hdr.Version, api.MinVersion, api.MaxVersion)
+	}
+}
+
 // refuse closes the connection after the answers already due (Kafka closes
 // the connection on requests it cannot parse or does not serve).
-func (h *Handler) refuse(c *netio.Conn, nreq *netio.Request, why string, err error) {
-	h.log.Info("closing connection: "+why, "conn", c.ID(), "remote", c.RemoteAddr(), "err", err)
+func (h *Handler) refuse(c *netio.Conn, nreq *netio.Request, err error) {
+	h.log.Info("closing connection", "conn", c.ID(), "remote", c.RemoteAddr(), "reason", err)
 	nreq.Respond(netio.Response{CloseAfter: true})
 }
 

@@ -36,7 +36,7 @@ type fetchPart struct {
 	// abortedNull: aborted_transactions is null (read_uncommitted) rather
 	// than an empty array (read_committed; Sluice has no transactions).
 	abortedNull bool
-	rr          *engine.ReadResult // nil: no records (null when errCode != 0)
+	rr          *engine.ReadResult // nil: no records
 }
 
 type fetchTopic struct {
@@ -113,9 +113,7 @@ func (a *fetchAnswer) encode() ([]netio.Chunk, int64) {
 			case p.rr != nil && rangesLen(p.rr) > 0:
 				buf = wire.AppendBytesLen(buf, rangesLen(p.rr), flex)
 				marks = append(marks, mark{len(buf), p.rr})
-			case p.errCode != 0:
-				buf = wire.AppendBytesLen(buf, -1, flex)
-			default:
+			default: // empty, also for errors (as Kafka: MemoryRecords.EMPTY)
 				buf = wire.AppendBytesLen(buf, 0, flex)
 			}
 			if flex {

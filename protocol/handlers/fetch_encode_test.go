@@ -65,7 +65,7 @@ func TestFetchEncodeMatchesKmsg(t *testing.T) {
 			t.Fatalf("v%d: partition 0 = %+v", v, p0)
 		}
 		p1 := resp.Topics[0].Partitions[1]
-		if p1.ErrorCode != 1 || p1.RecordBatches != nil {
+		if p1.ErrorCode != 1 || len(p1.RecordBatches) != 0 {
 			t.Fatalf("v%d: partition 1 = %+v", v, p1)
 		}
 		if p := resp.Topics[1].Partitions[0]; !bytes.Equal(p.RecordBatches, data[:16]) || p.Partition != 7 {

@@ -1,0 +1,130 @@
+package protocol
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"sluice/cluster"
+	"sluice/engine"
+	"sluice/engine/vfs"
+	"sluice/netio"
+	"sluice/protocol/handlers"
+)
+
+// BrokerOptions assembles a broker. Config is required; the rest defaults.
+type BrokerOptions struct {
+	Config cluster.BrokerConfig
+	Logger *slog.Logger
+	// FS is the engine's file system (nil: the OS's); tests inject faults.
+	FS vfs.FS
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Broker is one running Sluice broker: engine, cluster node, protocol
+// handler and network server, started and stopped in that order (and its
+// reverse).
+type Broker struct {
+	log  *slog.Logger
+	eng  *engine.Engine
+	node *cluster.Node
+	h    *Handler
+	srv  *netio.Server
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// StartBroker opens the engine on the configured log dirs, the cluster
+// node on it, and serves the first listener. With port 0 the bound port is
+// advertised (tests use 127.0.0.1:0).
+func StartBroker(o BrokerOptions) (*Broker, error) {
+	cfg := o.Config
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	addr := cfg.ListenAddr()
+	if addr == "" {
+		return nil, fmt.Errorf("%w: no usable listener in %q", ErrBadListener, cfg.Listeners)
+	}
+	eng, err := engine.Open(engine.Options{
+		Dirs:                   cfg.LogDirs,
+		FS:                     o.FS,
+		Now:                    o.Now,
+		Logger:                 logger.With("component", "engine"),
+		Defaults:               cfg.TopicDefaults,
+		RetentionCheckInterval: cfg.RetentionCheckInterval,
+		FlushCheckInterval:     cfg.FlushSchedulerInterval,
+		CleanerEnable:          cfg.CleanerEnable,
+		CleanerBackoff:         cfg.CleanerBackoff,
+		NodeID:                 cfg.NodeID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	node, err := cluster.Open(cfg, eng, logger)
+	if err != nil {
+		return nil, errors.Join(err, eng.Close())
+	}
+	b := &Broker{log: logger.With("component", "server"), eng: eng, node: node}
+	b.h = NewHandler(&handlers.Env{Deps: handlers.Deps{Engine: eng, Node: node}, Now: o.Now},
+		HandlerOptions{IOThreads: cfg.NumIOThreads, Logger: logger})
+	b.srv, err = netio.NewServer(netio.Config{
+		Addr: addr, Loops: cfg.NumNetworkThreads, MaxFrameBytes: cfg.SocketRequestMaxBytes,
+		IdleTimeout: cfg.ConnectionsMaxIdle, Logger: logger.With("component", "network"),
+	}, b.h)
+	if err == nil {
+		err = b.srv.Start()
+	}
+	if err != nil {
+		b.h.Close()
+		return nil, errors.Join(err, node.Close(), eng.Close())
+	}
+	host, port := cfg.Advertised()
+	if bound, ok := b.srv.Addr().(*net.TCPAddr); ok && port == 0 {
+		port = int32(bound.Port)
+		if host == "" {
+			host = bound.IP.String()
+		}
+		node.SetAdvertisedAddr(host, port)
+	}
+	b.log.Info("broker started", "listen", b.srv.Addr().String(), "advertised", net.JoinHostPort(host, strconv.Itoa(int(port))),
+		"node_id", cfg.NodeID, "cluster_id", node.ClusterID())
+	return b, nil
+}
+
+// Addr is the bound listener address.
+func (b *Broker) Addr() net.Addr { return b.srv.Addr() }
+
+// Node is the cluster node (tests inspect topics and logs through it).
+func (b *Broker) Node() *cluster.Node { return b.node }
+
+// Engine is the storage engine.
+func (b *Broker) Engine() *engine.Engine { return b.eng }
+
+// Stats are the network layer's counters.
+func (b *Broker) Stats() netio.Stats { return b.srv.Stats() }
+
+// Close shuts down gracefully: parked long polls answer, the network layer
+// stops accepting and finishes in-flight responses (bounded by ctx), the
+// workers stop, then the node and the engine close (flush, checkpoints,
+// clean-shutdown marker). Later calls return the first call's result.
+func (b *Broker) Close(ctx context.Context) error {
+	b.closeOnce.Do(func() {
+		b.h.BeginShutdown()
+		errNet := b.srv.Shutdown(ctx)
+		b.h.Close()
+		errNode := b.node.Close()
+		errEng := b.eng.Close()
+		b.log.Info("broker stopped")
+		b.closeErr = errors.Join(errNet, errNode, errEng)
+	})
+	return b.closeErr
+}

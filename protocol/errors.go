@@ -1,0 +1,14 @@
+package protocol
+
+import "errors"
+
+// ErrBadListener: the configured listeners give no address to serve.
+var ErrBadListener = errors.New("protocol: bad listener")
+
+// Reasons a request is refused (the connection is closed, as Kafka does).
+var (
+	errUnknownAPI             = errors.New("protocol: unsupported API key")
+	errUnsupportedVersion     = errors.New("protocol: unsupported API version")
+	errMalformed              = errors.New("protocol: malformed request")
+	errApiVersionsUnsupported = errors.New("protocol: ApiVersions version not supported (KIP-511 answer)")
+)

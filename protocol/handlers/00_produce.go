@@ -1,0 +1,114 @@
+package handlers
+
+// Produce v3-11 (key 0). One record batch (magic 2) per partition, appended
+// through cluster.Node.Append (Kafka's ReplicaManager.appendRecords): the
+// engine validates the batch, checks idempotent-producer sequences (a
+// retried batch is answered with its original offsets, nothing appended)
+// and the node advances the high watermark. acks=0 answers nothing, and a
+// failed acks=0 produce closes the connection (Kafka's only signal).
+//
+// Differences from Kafka: no transactions — a request with a
+// transactional id answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every
+// partition (what Kafka answers a principal not allowed to use it);
+// timeout_ms is not used (a single node acknowledges acks=all at once);
+// zstd below v7 answers UNSUPPORTED_COMPRESSION_TYPE as Kafka does.
+
+import (
+	"errors"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"sluice/engine"
+	"sluice/engine/record"
+	"sluice/protocol/kerr"
+)
+
+func handleProduce(env *Env, c *Call) Reply {
+	req := c.Req.(*kmsg.ProduceRequest)
+	resp := c.NewResponse().(*kmsg.ProduceResponse)
+	var refuse *kerr.Error
+	switch {
+	case req.Acks != 0 && req.Acks != 1 && req.Acks != -1:
+		refuse = kerr.InvalidRequiredAcks
+	case req.TransactionID != nil:
+		refuse = kerr.TransactionalIDAuthFailed
+	}
+	failed := false
+	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
+	for i := range req.Topics {
+		rt := &req.Topics[i]
+		st := &resp.Topics[i]
+		st.Topic = rt.Topic
+		st.Partitions = make([]kmsg.ProduceResponseTopicPartition, len(rt.Partitions))
+		for j := range rt.Partitions {
+			rp := &rt.Partitions[j]
+			sp := &st.Partitions[j]
+			sp.Partition = rp.Partition
+			var err error
+			if refuse != nil {
+				err = refuse
+			} else {
+				var res engine.AppendResult
+				res, err = produceOne(env, c, req, rt.Topic, rp)
+				if err == nil {
+					sp.BaseOffset = res.BaseOffset
+					sp.LogAppendTime = res.LogAppendTime
+					sp.LogStartOffset = res.LogStartOffset
+					continue
+				}
+			}
+			failed = true
+			ke := kerr.FromError(err)
+			sp.ErrorCode = ke.Code
+			sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = -1, -1, -1
+			if c.Version >= 8 {
+				if msg := kerr.Message(err); msg != "" && !errors.As(err, new(*kerr.Error)) {
+					sp.ErrorMessage = &msg
+				}
+				var ve *record.ValidationError
+				if errors.As(err, &ve) {
+					for _, re := range ve.RecordErrors {
+						m := re.Msg
+						sp.ErrorRecords = append(sp.ErrorRecords, kmsg.ProduceResponseTopicPartitionErrorRecord{RelativeOffset: re.Index, ErrorMessage: &m})
+					}
+				}
+			}
+			if ke == kerr.UnknownServerError {
+				env.Logger.Warn("produce failed", "topic", rt.Topic, "partition", rp.Partition, "err", err)
+			}
+		}
+	}
+	if req.Acks == 0 {
+		if failed {
+			return Reply{Close: true}
+		}
+		return Reply{NoResponse: true}
+	}
+	return Reply{Resp: resp}
+}
+
+// produceOne appends one partition's batch.
+func produceOne(env *Env, c *Call, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition) (engine.AppendResult, error) {
+	batch, rest, err := record.NextBatch(rp.Records)
+	if err != nil || len(batch) == 0 {
+		return engine.AppendResult{}, kerr.CorruptMessage
+	}
+	if len(rest) != 0 {
+		return engine.AppendResult{}, errOneBatch
+	}
+	h, err := record.ParseHeader(batch)
+	if err != nil {
+		return engine.AppendResult{}, kerr.CorruptMessage
+	}
+	if h.Codec() == record.Zstd && c.Version < 7 {
+		return engine.AppendResult{}, kerr.UnsupportedCompressionType
+	}
+	if h.IsTransactional() {
+		return engine.AppendResult{}, kerr.TransactionalIDAuthFailed
+	}
+	return env.Node.Append(c.Ctx, engine.TopicPartition{Topic: topic, Partition: rp.Partition}, batch, req.Acks)
+}
+
+// errOneBatch: Kafka allows exactly one batch per partition from v3.
+var errOneBatch = &record.ValidationError{Kind: record.ErrInvalidRecord,
+	Msg: "Produce requests with version 3 and above are only allowed to contain exactly one record batch per partition."}

@@ -1,0 +1,182 @@
+package handlers
+
+// Fetch v4-16 (key 1), consumers' path. Reads stop at the high watermark
+// (read_committed: the last stable offset, equal to it without
+// transactions); the first batch is returned even when larger than the
+// limits (KIP-74); partition_max_bytes and max_bytes bound the rest.
+// OFFSET_OUT_OF_RANGE outside [log start, high watermark];
+// FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH against the partition's
+// leader epoch when the client sends current_leader_epoch (v9+); zstd
+// batches to a Fetch below v10 answer UNSUPPORTED_COMPRESSION_TYPE; topics
+// by id from v13 (UNKNOWN_TOPIC_ID). Fewer than min_bytes parks the request
+// (no worker held) until a fetched partition's high watermark advances or
+// max_wait_ms passes; a partition error answers at once, as Kafka does.
+// The response is written by hand (fetch_encode.go) so records go out with
+// sendfile(2).
+//
+// Fetch sessions (KIP-227): Sluice creates none. A request for a new
+// session (id 0, epoch 0) or a sessionless one (epoch -1) is a full fetch
+// answered with session id 0, which tells clients (franz-go, librdkafka,
+// Java) to keep sending full fetches; an incremental fetch for a session
+// id answers FETCH_SESSION_ID_NOT_FOUND, which makes them start over.
+//
+// Differences from Kafka: follower fetches (replica_id >= 0) are served
+// like a consumer's (the cluster room adds replication); no
+// diverging-epoch check on last_fetched_epoch; no preferred read replica.
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"sluice/engine"
+	"sluice/engine/record"
+	"sluice/netio"
+	"sluice/protocol/kerr"
+)
+
+type fetchOp struct {
+	env      *Env
+	c        *Call
+	req      *kmsg.FetchRequest
+	deadline time.Time
+}
+
+func handleFetch(env *Env, c *Call) Reply {
+	req := c.Req.(*kmsg.FetchRequest)
+	f := &fetchOp{env: env, c: c, req: req,
+		deadline: env.Now().Add(time.Duration(max(req.MaxWaitMillis, 0)) * time.Millisecond)}
+	if c.Version >= 7 {
+		var code int16
+		switch {
+		case req.SessionID != 0 && req.SessionEpoch != -1:
+			code = kerr.FetchSessionIDNotFound.Code
+		case req.SessionID == 0 && req.SessionEpoch > 0:
+			code = kerr.InvalidFetchSessionEpoch.Code
+		}
+		if code != 0 {
+			a := fetchAnswer{version: c.Version, errCode: code}
+			chunks, n := a.encode()
+			return Reply{Body: chunks, BodyLen: n}
+		}
+	}
+	return f.attempt(false)
+}
+
+// attempt reads every partition; with fewer than min_bytes and time left
+// it parks (unless final) and is resumed by the server.
+func (f *fetchOp) attempt(final bool) Reply {
+	req, c, n := f.req, f.c, f.env.Node
+	canPark := !final && req.MinBytes > 0 && f.env.Now().Before(f.deadline)
+	var wake []<-chan struct{}
+	a := fetchAnswer{version: c.Version, topics: make([]fetchTopic, len(req.Topics))}
+	remaining := int64(req.MaxBytes)
+	if remaining <= 0 {
+		remaining = 0
+	}
+	var total int64
+	anyErr := false
+	minOne := true
+	for i := range req.Topics {
+		rt := &req.Topics[i]
+		at := &a.topics[i]
+		at.name, at.id = rt.Topic, rt.TopicID
+		topicErr := int16(0)
+		if c.Version >= 13 {
+			if t, ok := n.TopicByID(rt.TopicID); ok {
+				at.name = t.Name
+			} else {
+				topicErr = kerr.UnknownTopicID.Code
+			}
+		}
+		at.parts = make([]fetchPart, len(rt.Partitions))
+		for j := range rt.Partitions {
+			rp := &rt.Partitions[j]
+			ap := &at.parts[j]
+			*ap = fetchPart{partition: rp.Partition, hw: -1, lso: -1, logStart: -1, abortedNull: req.IsolationLevel == 0}
+			if topicErr != 0 {
+				ap.errCode = topicErr
+				anyErr = true
+				continue
+			}
+			l, pi, err := n.Log(engine.TopicPartition{Topic: at.name, Partition: rp.Partition})
+			if err == nil {
+				err = checkLeaderEpoch(rp.CurrentLeaderEpoch, pi.LeaderEpoch)
+			}
+			if err != nil {
+				ap.errCode = kerr.Code(err)
+				anyErr = true
+				continue
+			}
+			if canPark {
+				wake = append(wake, l.Wait())
+			}
+			hw, start := l.HighWatermark(), l.LogStartOffset()
+			ap.hw, ap.lso, ap.logStart = hw, hw, start
+			off := rp.FetchOffset
+			if off < start || off > hw {
+				ap.errCode = kerr.OffsetOutOfRange.Code
+				anyErr = true
+				continue
+			}
+			limit := min(int64(rp.PartitionMaxBytes), remaining)
+			if off == hw || (limit <= 0 && !minOne) {
+				continue
+			}
+			rr, err := l.Read(off, int32(max(limit, 0)), engine.ReadOptions{MaxOffset: hw, MinOneBatch: minOne})
+			if err != nil {
+				ap.errCode = kerr.Code(err)
+				anyErr = true
+				continue
+			}
+			size := rangesLen(rr)
+			if size == 0 {
+				rr.Release()
+				continue
+			}
+			if c.Version < 10 && rangesHaveZstd(rr) {
+				rr.Release()
+				ap.errCode = kerr.UnsupportedCompressionType.Code
+				anyErr = true
+				continue
+			}
+			ap.rr = rr
+			total += size
+			remaining -= size
+			minOne = false
+		}
+	}
+	if canPark && !anyErr && total < int64(req.MinBytes) {
+		a.release()
+		return Reply{Park: &Park{Wake: wake, Deadline: f.deadline, Resume: func(timedOut bool) Reply {
+			return f.attempt(timedOut)
+		}}}
+	}
+	chunks, size := a.encode()
+	netio.Prefetch(chunks)
+	return Reply{Body: chunks, BodyLen: size, Done: a.release}
+}
+
+// rangesHaveZstd reads the attributes of every batch in rr (only for
+// clients below Fetch v10, which cannot decode zstd).
+func rangesHaveZstd(rr *engine.ReadResult) bool {
+	var hdr [23]byte // up to and including attributes
+	for _, r := range rr.Ranges {
+		off, end := r.Offset, r.Offset+r.Length
+		for off+record.HeaderSize <= end {
+			if _, err := r.File.ReadAt(hdr[:], off); err != nil {
+				return false
+			}
+			if record.Codec(binary.BigEndian.Uint16(hdr[21:])&7) == record.Zstd {
+				return true
+			}
+			length := int64(int32(binary.BigEndian.Uint32(hdr[8:])))
+			if length <= 0 {
+				return false
+			}
+			off += 12 + length
+		}
+	}
+	return false
+}

@@ -1,0 +1,85 @@
+package handlers
+
+// ListOffsets v1-8 (key 2). Timestamps: -2 earliest (log start), -1 latest
+// (high watermark; with read_committed the last stable offset, which is
+// the high watermark since Sluice has no transactions), -3 max timestamp
+// (v7+), -4 earliest local (v8+, the log start: no tiered storage), and
+// any timestamp >= 0: the first offset whose timestamp is at least it
+// (-1/-1 when none). current_leader_epoch (v4+) is checked like Fetch.
+//
+// Differences from Kafka: the leader epoch returned for earliest is -1
+// (unknown) rather than looked up in the epoch cache.
+
+import (
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"sluice/engine"
+	"sluice/protocol/kerr"
+)
+
+func handleListOffsets(env *Env, c *Call) Reply {
+	req := c.Req.(*kmsg.ListOffsetsRequest)
+	resp := c.NewResponse().(*kmsg.ListOffsetsResponse)
+	resp.Topics = make([]kmsg.ListOffsetsResponseTopic, len(req.Topics))
+	for i := range req.Topics {
+		rt := &req.Topics[i]
+		st := &resp.Topics[i]
+		st.Topic = rt.Topic
+		st.Partitions = make([]kmsg.ListOffsetsResponseTopicPartition, len(rt.Partitions))
+		for j := range rt.Partitions {
+			rp := &rt.Partitions[j]
+			sp := &st.Partitions[j]
+			*sp = kmsg.NewListOffsetsResponseTopicPartition()
+			sp.Partition = rp.Partition
+			sp.Timestamp, sp.Offset, sp.LeaderEpoch = -1, -1, -1
+			if err := listOffset(env, c, rt.Topic, rp, sp); err != nil {
+				sp.ErrorCode = kerr.Code(err)
+			}
+		}
+	}
+	return Reply{Resp: resp}
+}
+
+func listOffset(env *Env, c *Call, topic string, rp *kmsg.ListOffsetsRequestTopicPartition, sp *kmsg.ListOffsetsResponseTopicPartition) error {
+	l, pi, err := env.Node.Log(engine.TopicPartition{Topic: topic, Partition: rp.Partition})
+	if err != nil {
+		return err
+	}
+	if err := checkLeaderEpoch(rp.CurrentLeaderEpoch, pi.LeaderEpoch); err != nil {
+		return err
+	}
+	if l.Offline() {
+		return kerr.KafkaStorageError
+	}
+	switch ts := rp.Timestamp; {
+	case ts == -2 || (ts == -4 && c.Version >= 8):
+		sp.Offset = l.LogStartOffset()
+	case ts == -1:
+		sp.Offset = l.HighWatermark()
+		sp.LeaderEpoch = l.LatestEpoch()
+	case ts == -3 && c.Version >= 7:
+		if ot, ok := l.MaxTimestamp(); ok {
+			sp.Offset, sp.Timestamp, sp.LeaderEpoch = ot.Offset, ot.Timestamp, ot.LeaderEpoch
+		}
+	case ts >= 0:
+		if ot, ok := l.OffsetForTimestamp(ts); ok && ot.Offset < l.HighWatermark() {
+			sp.Offset, sp.Timestamp, sp.LeaderEpoch = ot.Offset, ot.Timestamp, ot.LeaderEpoch
+		}
+	default:
+		return kerr.InvalidRequest
+	}
+	return nil
+}
+
+// checkLeaderEpoch compares a client's current leader epoch (-1: not
+// sent) with the partition's.
+func checkLeaderEpoch(client, current int32) error {
+	switch {
+	case client < 0 || client == current:
+		return nil
+	case client < current:
+		return kerr.FencedLeaderEpoch
+	default:
+		return kerr.UnknownLeaderEpoch
+	}
+}
