@@ -48,16 +48,53 @@ func recordErr(msg string) error { return newError(ErrInvalidRecord, msg) }
 
 var errStructure = recordErr("found invalid record structure")
 
-// varint reads a zig-zag varint that must fit in an int32.
+// varint32 reads a zig-zag varint that must fit in an int32. The one-byte
+// case (most fields of most records) is inlined into the walk.
 func varint32(b []byte, pos int) (int32, int, bool) {
-	v, n := binary.Varint(b[pos:])
-	if n <= 0 || v < -1<<31 || v > 1<<31-1 {
-		return 0, pos, false
+	if pos < len(b) && b[pos] < 0x80 {
+		c := int32(b[pos])
+		return c>>1 ^ -(c & 1), pos + 1, true
 	}
-	return int32(v), pos + n, true
+	return varint32Slow(b, pos)
+}
+
+// zigzag1 decodes a one-byte zig-zag varint.
+func zigzag1(c byte) int32 { return int32(c>>1) ^ -int32(c&1) }
+
+func varint32Slow(b []byte, pos int) (int32, int, bool) {
+	if pos+1 < len(b) && b[pos+1] < 0x80 { // two bytes: record and value lengths up to 8 KiB
+		u := uint32(b[pos]&0x7f) | uint32(b[pos+1])<<7
+		if b[pos] < 0x80 {
+			u = uint32(b[pos])
+			return int32(u>>1) ^ -int32(u&1), pos + 1, true
+		}
+		return int32(u>>1) ^ -int32(u&1), pos + 2, true
+	}
+	var u uint32
+	for i := 0; i < 5; i++ {
+		if pos+i >= len(b) {
+			return 0, pos, false
+		}
+		c := b[pos+i]
+		if i == 4 && c > 0x0f {
+			return 0, pos, false // more than 32 bits
+		}
+		u |= uint32(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			return int32(u>>1) ^ -int32(u&1), pos + i + 1, true
+		}
+	}
+	return 0, pos, false
 }
 
 func varint64(b []byte, pos int) (int64, int, bool) {
+	if pos < len(b) && b[pos] < 0x80 {
+		c := int64(b[pos])
+		return c>>1 ^ -(c & 1), pos + 1, true
+	}
+	if pos >= len(b) {
+		return 0, pos, false
+	}
 	v, n := binary.Varint(b[pos:])
 	if n <= 0 {
 		return 0, pos, false
@@ -98,19 +135,39 @@ func nextRecord(b []byte, pos int, r *rawRecord) (int, error) {
 	}
 	r.attributes = int8(body[p])
 	p++
-	if r.timestampDelta, p, ok = varint64(body, p); !ok {
+	// One-byte varints (timestamp and offset deltas of small batches,
+	// short or null keys) are decoded inline: this is the produce hot path.
+	if p < end && body[p] < 0x80 {
+		r.timestampDelta = int64(zigzag1(body[p]))
+		p++
+	} else if r.timestampDelta, p, ok = varint64(body, p); !ok {
 		return pos, errStructure
 	}
-	if r.offsetDelta, p, ok = varint32(body, p); !ok {
+	if p < end && body[p] < 0x80 {
+		r.offsetDelta = zigzag1(body[p])
+		p++
+	} else if r.offsetDelta, p, ok = varint32(body, p); !ok {
 		return pos, errStructure
 	}
-	if r.key, r.hasKey, p, ok = readBytes(body, p); !ok {
+	if p < end && body[p] < 0x80 && body[p] != 1 {
+		// length 0..63 (1 is the zig-zag encoding of -1, a null key)
+		n := int(zigzag1(body[p]))
+		p++
+		if n > end-p {
+			return pos, errStructure
+		}
+		r.key, r.hasKey = body[p:p+n:p+n], true
+		p += n
+	} else if r.key, r.hasKey, p, ok = readBytes(body, p); !ok {
 		return pos, errStructure
 	}
 	if r.value, _, p, ok = readBytes(body, p); !ok {
 		return pos, errStructure
 	}
-	if r.numHeaders, p, ok = varint32(body, p); !ok {
+	if p < end && body[p] < 0x80 {
+		r.numHeaders = zigzag1(body[p])
+		p++
+	} else if r.numHeaders, p, ok = varint32(body, p); !ok {
 		return pos, errStructure
 	}
 	if r.numHeaders < 0 {
