@@ -29,26 +29,26 @@
 //
 // # Classic group states (Kafka's GroupMetadata)
 //
-//	                 first JoinGroup
-//	   +-------+ ---------------------> +--------------------+
-//	   | Empty |                        | PreparingRebalance | <-----------+
-//	   +-------+ <--------------------- +--------------------+             |
-//	     |  ^      join phase ends            | join phase ends            |
-//	     |  |      with no member             | (all rejoined or           | join, leave,
-//	     |  |                                 |  rebalance timeout)        | session or
-//	     |  |                                 v                            | sync timeout,
-//	     |  |                       +---------------------+ ---------------+ protocol change
-//	     |  |                       | CompletingRebalance |                |
-//	     |  |                       +---------------------+                |
-//	     |  |                                 | leader's SyncGroup         |
-//	     |  |                                 v  durable                   |
-//	     |  |                             +--------+ ----------------------+
-//	     |  |                             | Stable |
-//	     |  |                             +--------+
-//	     v
-//	   +------+  DeleteGroups, or offsets all expired while Empty
-//	   | Dead |
-//	   +------+
+//	              first JoinGroup
+//	+-------+ ---------------------> +--------------------+
+//	| Empty |                        | PreparingRebalance | <-----------+
+//	+-------+ <--------------------- +--------------------+             |
+//	  |  ^      join phase ends            | join phase ends            |
+//	  |  |      with no member             | (all rejoined or           | join, leave,
+//	  |  |                                 |  rebalance timeout)        | session or
+//	  |  |                                 v                            | sync timeout,
+//	  |  |                       +---------------------+ ---------------+ protocol change
+//	  |  |                       | CompletingRebalance |                |
+//	  |  |                       +---------------------+                |
+//	  |  |                                 | leader's SyncGroup         |
+//	  |  |                                 v  durable                   |
+//	  |  |                             +--------+ ----------------------+
+//	  |  |                             | Stable |
+//	  |  |                             +--------+
+//	  v
+//	+------+  DeleteGroups, or offsets all expired while Empty
+//	| Dead |
+//	+------+
 //
 // The join phase lasts until every member has rejoined, bounded by the
 // largest rebalance.timeout.ms of the members; for an Empty group it is
