@@ -37,6 +37,9 @@ type BrokerConfig struct {
 
 	// Log manager settings (engine.Options).
 	RetentionCheckInterval time.Duration
+	// FlushSchedulerInterval is log.flush.scheduler.interval.ms when set
+	// explicitly, else 0: the engine's default (check flush.ms once a
+	// second when a log has a finite one) instead of Kafka's "never".
 	FlushSchedulerInterval time.Duration
 	CleanerEnable          bool
 	CleanerBackoff         time.Duration
@@ -212,7 +215,9 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 	c.ZookeeperSessionTimeout = r.ms("zookeeper.session.timeout.ms")
 
 	c.RetentionCheckInterval = r.ms("log.retention.check.interval.ms")
-	c.FlushSchedulerInterval = r.ms("log.flush.scheduler.interval.ms")
+	if _, set := static["log.flush.scheduler.interval.ms"]; set {
+		c.FlushSchedulerInterval = r.ms("log.flush.scheduler.interval.ms")
+	}
 	c.CleanerEnable = r.bool("log.cleaner.enable")
 	c.CleanerBackoff = r.ms("log.cleaner.backoff.ms")
 

@@ -53,9 +53,7 @@ func EngineOptions(cfg BrokerConfig) (engine.Options, error) {
 		CleanerBackoff:         cfg.CleanerBackoff,
 		NodeID:                 cfg.NodeID,
 		ClusterID:              clusterID,
-	}
-	if _, set := cfg.Static("log.flush.scheduler.interval.ms"); set {
-		opts.FlushCheckInterval = cfg.FlushSchedulerInterval
+		FlushCheckInterval:     cfg.FlushSchedulerInterval,
 	}
 	return opts, nil
 }
