@@ -1,43 +1,467 @@
 package engine
 
-// Engine owns the log directories and the partition logs in them.
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sluice/engine/internal/checkpoint"
+	"sluice/engine/vfs"
+)
+
+// Engine owns the log dirs (log.dirs) and the partition logs in them.
 type Engine struct {
 	opts Options
+	fs   vfs.FS
+	dirs []*logDir
+
+	mu struct {
+		sync.Mutex
+		logs         map[TopicPartition]*Log
+		recoveryErrs map[TopicPartition]error
+		pending      []pendingDelete
+		closed       bool
+	}
+
+	stop chan struct{}
+	wg   sync.WaitGroup
 }
 
-// Open locks the log dirs, writes meta.properties and recovers every log.
-// A partition that cannot be recovered is reported in RecoveryErrors; it
-// does not fail Open.
-func Open(opts Options) (*Engine, error) { return nil, ErrNotImplemented }
+// pendingDelete is a file waiting for file.delete.delay.ms.
+type pendingDelete struct {
+	path string
+	due  time.Time
+}
 
-// Close flushes every log, writes the checkpoints and the clean-shutdown
-// marker, and releases the dir locks.
-func (e *Engine) Close() error { return ErrNotImplemented }
+// Open locks the log dirs, writes meta.properties and loads every log in
+// them, recovering those that were not shut down cleanly. A partition that
+// cannot be opened is reported in RecoveryErrors and does not fail Open;
+// a dir that cannot be used is offline (Dirs). Open fails only when the
+// options are invalid, a dir is locked by another process, or no dir works.
+func Open(opts Options) (*Engine, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	opts.EnsureDefaults()
+	e := &Engine{opts: opts, fs: opts.FS, stop: make(chan struct{})}
+	e.mu.logs = make(map[TopicPartition]*Log)
+	e.mu.recoveryErrs = make(map[TopicPartition]error)
+	online := 0
+	for _, path := range opts.Dirs {
+		d := &logDir{path: filepath.Clean(path)}
+		e.dirs = append(e.dirs, d)
+		err := e.fs.MkdirAll(d.path, 0o755)
+		if err == nil {
+			d.lock, err = lockDir(e.fs, d.path)
+		}
+		if errors.Is(err, ErrDirLocked) {
+			e.unlockAll()
+			return nil, err
+		}
+		if err == nil {
+			err = writeMetaProperties(e.fs, d.path, opts.NodeID, opts.ClusterID, opts.Now())
+			if errors.Is(err, ErrInvalidOptions) {
+				e.unlockAll()
+				return nil, err
+			}
+		}
+		if err != nil {
+			d.markOffline(err)
+			opts.Logger.Error("log dir offline", "component", "engine", "dir", d.path, "err", err)
+			continue
+		}
+		d.online.Store(true)
+		online++
+		e.loadDir(d)
+	}
+	if online == 0 {
+		e.unlockAll()
+		return nil, fmt.Errorf("%w: no usable log dir", ErrStorage)
+	}
+	if !opts.DisableBackground {
+		e.startBackground()
+	}
+	return e, nil
+}
 
-// CreateLog creates the log of a new partition in the log dir holding the
-// fewest partitions.
+func (e *Engine) unlockAll() {
+	for _, d := range e.dirs {
+		if d.lock != nil {
+			_ = d.lock.Close()
+			d.lock = nil
+		}
+	}
+}
+
+// loadDir opens every partition dir of a log dir.
+func (e *Engine) loadDir(d *logDir) {
+	clean := exists(e.fs, filepath.Join(d.path, cleanShutdownFile))
+	states := e.readDirCheckpoints(d)
+	ents, err := e.fs.ReadDir(d.path)
+	if err != nil {
+		d.markOffline(err)
+		return
+	}
+	for _, ent := range ents {
+		if !ent.IsDir() {
+			continue
+		}
+		name := ent.Name()
+		if strings.HasSuffix(name, deleteDirSuffix) {
+			_ = e.fs.RemoveAll(filepath.Join(d.path, name)) // a DeleteLog interrupted by a restart
+			continue
+		}
+		tp, ok := parsePartitionDir(name)
+		if !ok {
+			continue
+		}
+		if _, dup := e.mu.logs[tp]; dup {
+			e.mu.recoveryErrs[tp] = fmt.Errorf("%w: %s exists in more than one log dir", ErrCorruptLog, name)
+			continue
+		}
+		st := states[tp]
+		st.clean = clean
+		l, err := e.openLog(d, tp, e.opts.Defaults, st)
+		if err != nil {
+			e.opts.Logger.Error("cannot open log", "component", "engine", "partition", name, "err", err)
+			e.mu.recoveryErrs[tp] = err
+			continue
+		}
+		e.mu.logs[tp] = l
+	}
+	if clean {
+		if err := e.fs.Remove(filepath.Join(d.path, cleanShutdownFile)); err == nil {
+			_ = e.fs.SyncDir(d.path)
+		}
+	}
+	if err := e.checkpointDir(d); err != nil {
+		e.opts.Logger.Error("cannot write checkpoints", "component", "engine", "dir", d.path, "err", err)
+	}
+}
+
+// readDirCheckpoints reads the four offset checkpoint files of a dir.
+func (e *Engine) readDirCheckpoints(d *logDir) map[TopicPartition]dirState {
+	out := map[TopicPartition]dirState{}
+	for _, f := range []struct {
+		name string
+		set  func(*dirState, int64)
+	}{
+		{recoveryPointFile, func(s *dirState, o int64) { s.recoveryPoint, s.haveRP = o, true }},
+		{logStartOffsetFile, func(s *dirState, o int64) { s.logStart, s.haveLS = o, true }},
+		{replicationOffsetFile, func(s *dirState, o int64) { s.hw, s.haveHW = o, true }},
+		{cleanerOffsetFile, func(s *dirState, o int64) { s.cleanerOffset, s.haveCO = o, true }},
+	} {
+		data, err := checkpoint.Read(e.fs, filepath.Join(d.path, f.name))
+		if err != nil {
+			continue
+		}
+		entries, err := checkpoint.ParseOffsets(data)
+		if err != nil {
+			e.opts.Logger.Warn("ignoring corrupt checkpoint", "component", "engine", "file", f.name, "dir", d.path, "err", err)
+			continue
+		}
+		for _, en := range entries {
+			tp := TopicPartition{Topic: en.Topic, Partition: en.Partition}
+			st := out[tp]
+			f.set(&st, en.Offset)
+			out[tp] = st
+		}
+	}
+	return out
+}
+
+// checkpointDir writes the dir's recovery-point, log-start, replication
+// (high watermark) and cleaner offset checkpoints.
+func (e *Engine) checkpointDir(d *logDir) error {
+	if !d.online.Load() {
+		return nil
+	}
+	d.ckMu.Lock()
+	defer d.ckMu.Unlock()
+	var rp, ls, hw, co []checkpoint.Offset
+	for _, l := range e.Logs() {
+		if l.ldir != d {
+			continue
+		}
+		tp := l.tp
+		rp = append(rp, checkpoint.Offset{Topic: tp.Topic, Partition: tp.Partition, Offset: l.recoveryPoint.Load()})
+		ls = append(ls, checkpoint.Offset{Topic: tp.Topic, Partition: tp.Partition, Offset: l.logStart.Load()})
+		hw = append(hw, checkpoint.Offset{Topic: tp.Topic, Partition: tp.Partition, Offset: l.hw.Load()})
+		if l.cfg.Load().CleanupPolicy.Compact() {
+			co = append(co, checkpoint.Offset{Topic: tp.Topic, Partition: tp.Partition, Offset: l.cleanerOffset.Load()})
+		}
+	}
+	for _, f := range []struct {
+		name    string
+		entries []checkpoint.Offset
+	}{{recoveryPointFile, rp}, {logStartOffsetFile, ls}, {replicationOffsetFile, hw}, {cleanerOffsetFile, co}} {
+		if err := checkpoint.Write(e.fs, filepath.Join(d.path, f.name), checkpoint.FormatOffsets(f.entries)); err != nil {
+			d.markOffline(err)
+			return fmt.Errorf("%w: checkpoint %s: %v", ErrStorage, f.name, err)
+		}
+	}
+	return nil
+}
+
+// CreateLog creates the log of a new partition in the online log dir
+// holding the fewest partitions, with its partition.metadata.
 func (e *Engine) CreateLog(tp TopicPartition, topicID [16]byte, cfg TopicConfig) (*Log, error) {
-	return nil, ErrNotImplemented
+	if !validTopic(tp.Topic) || tp.Partition < 0 {
+		return nil, fmt.Errorf("%w: %q partition %d", ErrInvalidTopic, tp.Topic, tp.Partition)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.mu.closed {
+		return nil, ErrClosed
+	}
+	if _, ok := e.mu.logs[tp]; ok {
+		return nil, fmt.Errorf("%w: %s", ErrLogExists, partitionDirName(tp))
+	}
+	count := map[*logDir]int{}
+	for _, l := range e.mu.logs {
+		count[l.ldir]++
+	}
+	var d *logDir
+	for _, c := range e.dirs {
+		if c.online.Load() && (d == nil || count[c] < count[d]) {
+			d = c
+		}
+	}
+	if d == nil {
+		return nil, fmt.Errorf("%w: no online log dir", ErrStorage)
+	}
+	l := e.newLog(d, tp, topicID, cfg)
+	if err := e.fs.MkdirAll(l.path, 0o755); err != nil {
+		return nil, l.storageErr("create", err)
+	}
+	if err := writeFileAtomic(e.fs, filepath.Join(l.path, partitionMetadataFile), formatPartitionMetadata(topicID)); err != nil {
+		return nil, l.storageErr("create", err)
+	}
+	st := dirState{clean: true}
+	nl, err := e.openLog(d, tp, *l.cfg.Load(), st)
+	if err != nil {
+		return nil, l.storageErr("create", err)
+	}
+	if err := e.fs.SyncDir(d.path); err != nil {
+		nl.close()
+		return nil, nl.storageErr("create", err)
+	}
+	e.mu.logs[tp] = nl
+	delete(e.mu.recoveryErrs, tp)
+	return nl, nil
 }
 
-// Log returns the partition's log.
-func (e *Engine) Log(tp TopicPartition) (*Log, bool) { return nil, false }
+// Log returns a partition's log.
+func (e *Engine) Log(tp TopicPartition) (*Log, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l, ok := e.mu.logs[tp]
+	return l, ok
+}
 
-// Logs returns every open log.
-func (e *Engine) Logs() []*Log { return nil }
+// Logs returns every open log, sorted by topic and partition.
+func (e *Engine) Logs() []*Log {
+	e.mu.Lock()
+	out := make([]*Log, 0, len(e.mu.logs))
+	for _, l := range e.mu.logs {
+		out = append(out, l)
+	}
+	e.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].tp.Topic != out[j].tp.Topic {
+			return out[i].tp.Topic < out[j].tp.Topic
+		}
+		return out[i].tp.Partition < out[j].tp.Partition
+	})
+	return out
+}
 
-// DeleteLog removes a partition's log: its dir is renamed
-// <topic>-<p>.<uuid>-delete and removed after file.delete.delay.ms.
-func (e *Engine) DeleteLog(tp TopicPartition) error { return ErrNotImplemented }
+// DeleteLog removes a partition's log as Kafka does: its dir is renamed to
+// <topic>-<partition>.<uuid>-delete at once and removed after
+// file.delete.delay.ms. Readers holding ranges keep their bytes.
+func (e *Engine) DeleteLog(tp TopicPartition) error {
+	e.mu.Lock()
+	l, ok := e.mu.logs[tp]
+	if ok {
+		delete(e.mu.logs, tp)
+	}
+	e.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrUnknownLog, partitionDirName(tp))
+	}
+	l.mu.Lock()
+	l.mu.deleted = true
+	l.releaseAll()
+	if l.mu.hwWait != nil {
+		close(l.mu.hwWait)
+		l.mu.hwWait = nil
+	}
+	l.mu.Unlock()
+	var id [16]byte
+	_, _ = rand.Read(id[:])
+	dst := filepath.Join(l.ldir.path, l.name+"."+hex.EncodeToString(id[:])+deleteDirSuffix)
+	if err := e.fs.Rename(l.path, dst); err != nil {
+		return l.storageErr("delete", err)
+	}
+	_ = e.fs.SyncDir(l.ldir.path)
+	e.scheduleDelete([]string{dst}, time.Duration(l.cfg.Load().FileDeleteDelayMs)*time.Millisecond)
+	return e.checkpointDir(l.ldir)
+}
 
 // Dirs describes the log dirs.
-func (e *Engine) Dirs() []DirInfo { return nil }
+func (e *Engine) Dirs() []DirInfo {
+	out := make([]DirInfo, 0, len(e.dirs))
+	for _, d := range e.dirs {
+		info := DirInfo{Path: d.path, Offline: !d.online.Load(), Err: d.offlineErr()}
+		var st unix.Statfs_t
+		if unix.Statfs(d.path, &st) == nil {
+			info.TotalBytes = int64(st.Blocks) * st.Bsize
+			info.UsableBytes = int64(st.Bavail) * st.Bsize
+		}
+		out = append(out, info)
+	}
+	return out
+}
 
 // RecoveryErrors lists the partitions that could not be opened.
-func (e *Engine) RecoveryErrors() map[TopicPartition]error { return nil }
+func (e *Engine) RecoveryErrors() map[TopicPartition]error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[TopicPartition]error, len(e.mu.recoveryErrs))
+	for tp, err := range e.mu.recoveryErrs {
+		out[tp] = err
+	}
+	return out
+}
 
-// RunRetention applies retention to every log once.
-func (e *Engine) RunRetention() {}
+// scheduleDelete removes paths after delay (file.delete.delay.ms).
+func (e *Engine) scheduleDelete(paths []string, delay time.Duration) {
+	due := e.opts.Now().Add(delay)
+	e.mu.Lock()
+	for _, p := range paths {
+		e.mu.pending = append(e.mu.pending, pendingDelete{path: p, due: due})
+	}
+	e.mu.Unlock()
+	if delay <= 0 {
+		e.processDeletes(false)
+	}
+}
 
-// RunCleaner compacts every compacted log that is dirty enough, once.
-func (e *Engine) RunCleaner() {}
+// processDeletes removes the files whose delay has passed (all if force).
+func (e *Engine) processDeletes(force bool) {
+	now := e.opts.Now()
+	e.mu.Lock()
+	var due []string
+	keep := e.mu.pending[:0]
+	for _, p := range e.mu.pending {
+		if force || !now.Before(p.due) {
+			due = append(due, p.path)
+		} else {
+			keep = append(keep, p)
+		}
+	}
+	e.mu.pending = keep
+	e.mu.Unlock()
+	for _, p := range due {
+		if err := e.fs.RemoveAll(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			e.opts.Logger.Warn("cannot remove deleted file", "component", "engine", "path", p, "err", err)
+		}
+	}
+}
+
+// RunRetention applies retention to every log once and removes files whose
+// file.delete.delay.ms has passed.
+func (e *Engine) RunRetention() {
+	nowMs := e.opts.Now().UnixMilli()
+	moved := map[*logDir]bool{}
+	for _, l := range e.Logs() {
+		changed, err := l.applyRetention(nowMs)
+		if err != nil {
+			e.opts.Logger.Error("retention failed", "component", "engine", "partition", l.name, "err", err)
+		}
+		if changed {
+			moved[l.ldir] = true
+		}
+	}
+	for d := range moved {
+		if err := e.checkpointDir(d); err != nil {
+			e.opts.Logger.Error("cannot write checkpoints", "component", "engine", "dir", d.path, "err", err)
+		}
+	}
+	e.processDeletes(false)
+}
+
+// Close flushes every log, writes producer snapshots, indexes and
+// checkpoints, marks each dir cleanly shut down (.kafka_cleanshutdown) and
+// releases the dir locks. Files still waiting for file.delete.delay.ms are
+// left for the next start, which removes them.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.mu.closed {
+		e.mu.Unlock()
+		return ErrClosed
+	}
+	e.mu.closed = true
+	e.mu.Unlock()
+	close(e.stop)
+	e.wg.Wait()
+	var errs []error
+	bad := map[*logDir]bool{}
+	for _, l := range e.Logs() {
+		if err := l.close(); err != nil {
+			errs = append(errs, err)
+			bad[l.ldir] = true
+		}
+	}
+	for _, d := range e.dirs {
+		if !d.online.Load() || bad[d] {
+			continue
+		}
+		if err := e.checkpointDir(d); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := writeFileAtomic(e.fs, filepath.Join(d.path, cleanShutdownFile), nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	e.unlockAll()
+	return errors.Join(errs...)
+}
+
+// close flushes and closes one log (engine shutdown).
+func (l *Log) close() error {
+	if err := l.Flush(); err != nil && !errors.Is(err, ErrClosed) {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.mu.closed {
+		return nil
+	}
+	l.mu.closed = true
+	if l.mu.hwWait != nil {
+		close(l.mu.hwWait)
+		l.mu.hwWait = nil
+	}
+	var err error
+	if len(l.mu.segs) > 0 && l.ldir.online.Load() {
+		if err = l.active().WriteIndexes(false); err == nil {
+			err = l.writeSnapshotLocked(l.leo.Load())
+		}
+		if err != nil {
+			err = l.storageErr("close", err)
+		}
+	}
+	l.releaseAll()
+	return err
+}

@@ -1,6 +1,10 @@
 package engine
 
-import "errors"
+import (
+	"errors"
+
+	"sluice/engine/record"
+)
 
 // Sentinel errors of the engine. Errors returned by the engine wrap one of
 // these (or one of the record package's validation errors, re-exported
@@ -34,4 +38,14 @@ var (
 	ErrDirLocked = errors.New("engine: log dir locked by another process")
 	// ErrInvalidOptions: Options.Validate found a bad field.
 	ErrInvalidOptions = errors.New("engine: invalid options")
+)
+
+// The record package's validation errors, re-exported so that callers of
+// Append can test them without importing record.
+var (
+	ErrCorruptMessage         = record.ErrCorruptMessage
+	ErrInvalidRecord          = record.ErrInvalidRecord
+	ErrMessageTooLarge        = record.ErrMessageTooLarge
+	ErrInvalidTimestamp       = record.ErrInvalidTimestamp
+	ErrUnsupportedCompression = record.ErrUnsupportedCompression
 )

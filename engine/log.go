@@ -1,47 +1,173 @@
 package engine
 
-// Log is one partition's log.
+import (
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"sluice/engine/internal/checkpoint"
+	"sluice/engine/internal/producer"
+	"sluice/engine/internal/segment"
+	"sluice/engine/record"
+)
+
+// Log is one partition's log: a sequence of segments in the partition dir
+// <log.dir>/<topic>-<partition>/, the last of which (the active segment)
+// takes appends. One writer at a time (mu); readers take segment
+// references and read files without the lock.
 type Log struct {
-	tp TopicPartition
+	eng     *Engine
+	tp      TopicPartition
+	topicID [16]byte
+	ldir    *logDir
+	path    string
+	name    string // "<topic>-<partition>"
+	cfg     atomic.Pointer[TopicConfig]
+
+	// Lock-free copies of mu's offsets for the getters.
+	leo, logStart, hw atomic.Int64
+	size              atomic.Int64
+	recoveryPoint     atomic.Int64
+	cleanerOffset     atomic.Int64
+
+	mu struct {
+		sync.Mutex
+		segs       []*segment.Segment // ascending base offsets; last is active
+		hwWait     chan struct{}      // closed when hw advances; nil until Wait
+		epochs     epochCache
+		producers  *producer.State
+		validator  record.Validator
+		vopts      record.ValidateOptions
+		unflushed  int64 // messages appended since the last flush
+		rollJitter int64 // segment.jitter.ms draw for the active segment
+		closed     bool
+		deleted    bool
+	}
+
+	// flushMu serialises fsyncs (group commit): callers queue on it and
+	// the first one fsyncs everything appended so far for all of them.
+	flushMu     sync.Mutex
+	flushed     atomic.Int64 // offset up to which data is fsynced
+	lastFlushMs atomic.Int64
 }
 
-// ReadResult is the answer to Read: file ranges aligned to batch
-// boundaries. The ranges hold references on their segments until Release.
-type ReadResult struct {
-	Ranges []FileRange
-	Size   int64
-}
-
-// Release drops the segment references; the ranges must not be used after.
-func (r *ReadResult) Release() {}
-
-// AppendTo copies the ranges' bytes to dst (the copying path).
-func (r *ReadResult) AppendTo(dst []byte) ([]byte, error) { return dst, ErrNotImplemented }
-
+// TopicPartition is the partition this log holds.
 func (l *Log) TopicPartition() TopicPartition { return l.tp }
-func (l *Log) TopicID() [16]byte              { return [16]byte{} }
-func (l *Log) Dir() string                    { return "" }
-func (l *Log) Config() TopicConfig            { return TopicConfig{} }
-func (l *Log) SetConfig(cfg TopicConfig)      {}
-func (l *Log) Append(records []byte, o AppendOptions) (AppendResult, error) {
-	return AppendResult{}, ErrNotImplemented
+
+// TopicID is the topic id from partition.metadata.
+func (l *Log) TopicID() [16]byte { return l.topicID }
+
+// Dir is the log dir (an entry of log.dirs) holding this log.
+func (l *Log) Dir() string { return l.ldir.path }
+
+// Config returns the topic configuration in effect.
+func (l *Log) Config() TopicConfig { return *l.cfg.Load() }
+
+// SetConfig changes the topic configuration (AlterConfigs); it applies to
+// the next append, roll, retention and cleaning.
+func (l *Log) SetConfig(cfg TopicConfig) {
+	if cfg.isZero() {
+		cfg = l.eng.opts.Defaults
+	}
+	l.cfg.Store(&cfg)
 }
-func (l *Log) Read(offset int64, maxBytes int32, o ReadOptions) (*ReadResult, error) {
-	return nil, ErrNotImplemented
+
+// LogStartOffset is the first offset readable.
+func (l *Log) LogStartOffset() int64 { return l.logStart.Load() }
+
+// LogEndOffset is the offset the next appended record will get.
+func (l *Log) LogEndOffset() int64 { return l.leo.Load() }
+
+// HighWatermark is the offset below which records are committed.
+func (l *Log) HighWatermark() int64 { return l.hw.Load() }
+
+// Size is the number of bytes in the log's segments.
+func (l *Log) Size() int64 { return l.size.Load() }
+
+// Offline reports whether the log's dir is offline after a disk error.
+func (l *Log) Offline() bool { return !l.ldir.online.Load() }
+
+// SetHighWatermark moves the high watermark (clamped to [logStart, LEO]);
+// an advance wakes the Wait channel. The value is checkpointed to the
+// dir's replication-offset-checkpoint periodically and on Close.
+func (l *Log) SetHighWatermark(hw int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.setHighWatermarkLocked(hw)
 }
-func (l *Log) LogStartOffset() int64     { return 0 }
-func (l *Log) LogEndOffset() int64       { return 0 }
-func (l *Log) HighWatermark() int64      { return 0 }
-func (l *Log) SetHighWatermark(hw int64) {}
-func (l *Log) Wait() <-chan struct{}     { return nil }
-func (l *Log) Size() int64               { return 0 }
-func (l *Log) OffsetForTimestamp(ts int64) (OffsetAndTimestamp, bool) {
-	return OffsetAndTimestamp{}, false
+
+// REQUIRES: l.mu held.
+func (l *Log) setHighWatermarkLocked(hw int64) {
+	hw = max(min(hw, l.leo.Load()), l.logStart.Load())
+	old := l.hw.Swap(hw)
+	if hw > old && l.mu.hwWait != nil {
+		close(l.mu.hwWait)
+		l.mu.hwWait = nil
+	}
 }
-func (l *Log) MaxTimestamp() (OffsetAndTimestamp, bool)        { return OffsetAndTimestamp{}, false }
-func (l *Log) DeleteRecordsBefore(offset int64) (int64, error) { return 0, ErrNotImplemented }
-func (l *Log) TruncateTo(offset int64) error                   { return ErrNotImplemented }
-func (l *Log) EndOffsetForEpoch(epoch int32) (int32, int64)    { return -1, -1 }
-func (l *Log) LatestEpoch() int32                              { return -1 }
-func (l *Log) Flush() error                                    { return ErrNotImplemented }
-func (l *Log) Offline() bool                                   { return false }
+
+// Wait returns a channel closed when the high watermark next advances
+// (fetch long polls).
+func (l *Log) Wait() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.mu.hwWait == nil {
+		l.mu.hwWait = make(chan struct{})
+	}
+	return l.mu.hwWait
+}
+
+// LatestEpoch is the latest leader epoch in the log, -1 if none.
+func (l *Log) LatestEpoch() int32 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e, ok := l.mu.epochs.latest(); ok {
+		return e.Epoch
+	}
+	return -1
+}
+
+// EndOffsetForEpoch answers OffsetForLeaderEpoch: the end offset of the
+// requested epoch and the largest epoch <= it; (-1, -1) when unknown.
+func (l *Log) EndOffsetForEpoch(epoch int32) (int32, int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.mu.epochs.endOffsetFor(epoch, l.leo.Load())
+}
+
+// REQUIRES: l.mu held.
+func (l *Log) active() *segment.Segment { return l.mu.segs[len(l.mu.segs)-1] }
+
+// REQUIRES: l.mu held.
+func (l *Log) updateSizeLocked() {
+	var n int64
+	for _, s := range l.mu.segs {
+		n += s.Size()
+	}
+	l.size.Store(n)
+}
+
+// REQUIRES: l.mu held. Writes the leader-epoch-checkpoint.
+func (l *Log) writeEpochsLocked() error {
+	return checkpoint.Write(l.eng.fs, filepath.Join(l.path, leaderEpochFile), checkpoint.FormatEpochs(l.mu.epochs.entries))
+}
+
+// storageErr takes the log's dir offline and wraps err as ErrStorage.
+func (l *Log) storageErr(op string, err error) error {
+	l.ldir.markOffline(err)
+	l.eng.opts.Logger.Error("log dir offline after disk error", "component", "engine", "dir", l.ldir.path,
+		"partition", partitionDirName(l.tp), "op", op, "err", err)
+	return fmt.Errorf("%w: %s %s: %v", ErrStorage, op, partitionDirName(l.tp), err)
+}
+
+// REQUIRES: l.mu held. checkWritable fails when the log cannot take writes.
+func (l *Log) checkWritableLocked() error {
+	if l.mu.closed || l.mu.deleted {
+		return ErrClosed
+	}
+	if !l.ldir.online.Load() {
+		return fmt.Errorf("%w: log dir %s is offline: %v", ErrStorage, l.ldir.path, l.ldir.offlineErr())
+	}
+	return nil
+}

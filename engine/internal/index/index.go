@@ -196,3 +196,14 @@ func (ix *TimeIndex) TruncateTo(offset int64) {
 	i := sort.Search(n, func(i int) bool { _, o := ix.Entry(i); return o >= offset })
 	ix.entries = ix.entries[:i*TimeEntrySize]
 }
+
+// FloorPosition returns the entry with the largest position <= pos, or the
+// segment start (base, 0).
+func (ix *OffsetIndex) FloorPosition(pos int64) (offset, position int64) {
+	n := ix.Len()
+	i := sort.Search(n, func(i int) bool { _, p := ix.Entry(i); return p > pos })
+	if i == 0 {
+		return ix.base, 0
+	}
+	return ix.Entry(i - 1)
+}

@@ -1,0 +1,49 @@
+package engine
+
+import "time"
+
+// startBackground starts the engine's goroutines: retention (every
+// log.retention.check.interval.ms), flush.ms checks, checkpoints, file
+// removals and the log cleaner. Close stops them.
+func (e *Engine) startBackground() {
+	e.loop(e.opts.RetentionCheckInterval, e.RunRetention)
+	e.loop(e.opts.FlushCheckInterval, func() {
+		nowMs := e.opts.Now().UnixMilli()
+		for _, l := range e.Logs() {
+			if l.cfg.Load().FlushMs < 1<<62 {
+				if err := l.maybeFlushByTime(nowMs); err != nil {
+					e.opts.Logger.Error("flush failed", "component", "engine", "partition", l.name, "err", err)
+				}
+			}
+		}
+		e.processDeletes(false)
+	})
+	e.loop(CheckpointInterval, func() {
+		for _, d := range e.dirs {
+			if err := e.checkpointDir(d); err != nil {
+				e.opts.Logger.Error("cannot write checkpoints", "component", "engine", "dir", d.path, "err", err)
+			}
+		}
+	})
+	if e.opts.CleanerEnable {
+		e.loop(e.opts.CleanerBackoff, e.RunCleaner)
+	}
+}
+
+// loop runs fn every interval until Close.
+func (e *Engine) loop(interval time.Duration, fn func()) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-e.stop:
+				return
+			case <-t.C:
+				fn()
+			}
+		}
+	}()
+}

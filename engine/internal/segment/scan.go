@@ -1,0 +1,216 @@
+package segment
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"sluice/engine/internal/index"
+	"sluice/engine/record"
+)
+
+// ScanFunc is told about every valid batch found by Scan or Load's tail
+// scan, in order: its header and position.
+type ScanFunc func(h *record.Header, pos int64)
+
+const scanChunk = 1 << 20
+
+// Scan walks the whole .log batch by batch, rebuilding the indexes and
+// the segment's offsets and timestamps. It stops at the first torn or
+// invalid batch (bad length, magic, CRC when checkCRC, offsets going
+// backwards or below minOffset, offsets not fitting the segment) and
+// truncates the file there; truncated is the number of bytes cut. An error
+// is returned only for I/O failures.
+func (s *Segment) Scan(checkCRC bool, minOffset int64, interval int32, fn ScanFunc) (truncated int64, err error) {
+	st, err := s.log.Stat()
+	if err != nil {
+		return 0, err
+	}
+	fileSize := st.Size()
+	s.resetState()
+	var (
+		buf  = make([]byte, 0, scanChunk)
+		pos  int64 // file position of buf[0]
+		prev = minOffset - 1
+	)
+	if prev < s.base-1 {
+		prev = s.base - 1
+	}
+	for {
+		at := s.size - pos // start of the next batch within buf
+		if int64(len(buf))-at < record.LogOverhead || int64(len(buf))-at < int64(batchLen(buf[at:])) {
+			// Refill: keep the unread tail, read more.
+			rest := copy(buf[:cap(buf)], buf[at:])
+			pos = s.size
+			need := scanChunk
+			if rest >= record.LogOverhead {
+				if l := batchLen(buf[:rest]); l > need && int64(l) <= fileSize-pos {
+					need = l
+				}
+			}
+			if cap(buf) < need {
+				nb := make([]byte, rest, need)
+				copy(nb, buf[:rest])
+				buf = nb
+			}
+			buf = buf[:cap(buf)]
+			want := min(int64(len(buf)-rest), fileSize-pos-int64(rest))
+			n := 0
+			if want > 0 {
+				n, err = s.log.ReadAt(buf[rest:rest+int(want)], pos+int64(rest))
+				if err != nil && !errors.Is(err, io.EOF) {
+					return 0, err
+				}
+				err = nil
+			}
+			buf = buf[:rest+n]
+			at = 0
+			if n == 0 {
+				break
+			}
+		}
+		batch, _, berr := record.NextBatch(buf[at:])
+		if berr != nil {
+			break
+		}
+		h, herr := record.ParseHeader(batch)
+		if herr != nil || h.LastOffsetDelta < 0 || h.BaseOffset <= prev || !s.FitsOffsets(h.LastOffset()) ||
+			(checkCRC && !record.CRCValid(batch)) {
+			break
+		}
+		p := s.size
+		s.indexBatch(p, int64(len(batch)), &Batch{BaseOffset: h.BaseOffset, LastOffset: h.LastOffset(), MaxTimestamp: h.MaxTimestamp}, interval)
+		prev = h.LastOffset()
+		if fn != nil {
+			fn(&h, p)
+		}
+	}
+	if s.size < fileSize {
+		if err := s.log.Truncate(s.size); err != nil {
+			return 0, err
+		}
+		return fileSize - s.size, nil
+	}
+	return 0, nil
+}
+
+func batchLen(b []byte) int {
+	if len(b) < record.LogOverhead {
+		return record.LogOverhead
+	}
+	return record.LogOverhead + int(int32(binary.BigEndian.Uint32(b[8:])))
+}
+
+func (s *Segment) resetState() {
+	s.oidx = index.NewOffsetIndex(s.base)
+	s.tidx = index.NewTimeIndex(s.base)
+	s.size, s.next, s.maxTs, s.maxTsOff, s.firstTs, s.sinceIndex = 0, s.base, -1, -1, -1, 0
+}
+
+// Load builds the segment's state after a clean shutdown: the index files
+// are read and checked (limit bounds their offsets: the next segment's base
+// or MaxInt64), then the batches after the last index entry are walked by
+// header. A failed check falls back to a full Scan (rebuilding the
+// indexes). fn sees the batches of the tail walk (or of the Scan).
+func (s *Segment) Load(limit int64, interval int32, fn ScanFunc) error {
+	size := s.size
+	ok := s.loadIndexes(limit, size)
+	if ok {
+		s.size = size
+		_, pos := s.oidx.Lookup(math.MaxInt64)
+		s.next = s.base
+		if n := s.oidx.Len(); n > 0 {
+			off, _ := s.oidx.Entry(n - 1)
+			s.next = off
+		}
+		if ts, off, has := s.tidx.Last(); has {
+			s.maxTs, s.maxTsOff = ts, off
+		}
+		s.sinceIndex = size - pos
+		if h, err := s.headerAt(0); err == nil && size > 0 {
+			s.firstTs = h.MaxTimestamp
+		}
+		for pos < size {
+			h, err := s.headerAt(pos)
+			if err != nil || pos+int64(h.Size()) > size || h.BaseOffset < s.next || !s.FitsOffsets(h.LastOffset()) {
+				ok = false
+				break
+			}
+			if h.MaxTimestamp > s.maxTs {
+				s.maxTs, s.maxTsOff = h.MaxTimestamp, h.LastOffset()
+			}
+			s.next = h.LastOffset() + 1
+			if fn != nil {
+				fn(&h, pos)
+			}
+			pos += int64(h.Size())
+		}
+	}
+	if !ok {
+		s.size = size
+		_, err := s.Scan(false, s.base, interval, fn)
+		return err
+	}
+	return nil
+}
+
+func (s *Segment) loadIndexes(limit, size int64) bool {
+	odata, err1 := s.readFile(IndexSuffix)
+	tdata, err2 := s.readFile(TimeIndexSuffix)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	oidx, err := index.ParseOffsetIndex(odata, s.base, limit, size)
+	if err != nil {
+		return false
+	}
+	tidx, err := index.ParseTimeIndex(tdata, s.base, limit)
+	if err != nil {
+		return false
+	}
+	s.oidx, s.tidx = oidx, tidx
+	return true
+}
+
+func (s *Segment) readFile(suffix string) ([]byte, error) {
+	f, err := s.fs.OpenFile(s.path(suffix), os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > 1<<31 {
+		return nil, fmt.Errorf("%w: index too large", ErrCorrupt)
+	}
+	b := make([]byte, st.Size())
+	n, err := f.ReadAt(b, 0)
+	if n == len(b) {
+		err = nil
+	}
+	return b, err
+}
+
+// headerAt reads the batch header at pos.
+func (s *Segment) headerAt(pos int64) (record.Header, error) {
+	b := s.scratch[:]
+	if pos+record.HeaderSize > s.size {
+		return record.Header{}, fmt.Errorf("%w: short batch header at %d", ErrCorrupt, pos)
+	}
+	if _, err := s.log.ReadAt(b, pos); err != nil {
+		return record.Header{}, err
+	}
+	h, err := record.ParseHeader(b)
+	if err != nil {
+		return h, fmt.Errorf("%w: at %d: %v", ErrCorrupt, pos, err)
+	}
+	if h.Length < record.HeaderSize-record.LogOverhead {
+		return h, fmt.Errorf("%w: bad length at %d", ErrCorrupt, pos)
+	}
+	return h, nil
+}

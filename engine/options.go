@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"sluice/engine/vfs"
+)
+
+// Kafka's defaults for the engine-level broker settings.
+const (
+	DefaultRetentionCheckInterval = 5 * time.Minute  // log.retention.check.interval.ms
+	DefaultFlushCheckInterval     = time.Second      // how often flush.ms is checked
+	DefaultCleanerBackoff         = 15 * time.Second // log.cleaner.backoff.ms
+	DefaultZstdMaxMemory          = 64 << 20
+	// CheckpointInterval is how often the per-dir checkpoint files are
+	// rewritten (Kafka: replica.high.watermark.checkpoint.interval.ms 5 s).
+	CheckpointInterval = 5 * time.Second
+)
+
+// EnsureDefaults fills zero fields with their defaults and returns o.
+func (o *Options) EnsureDefaults() *Options {
+	if o.FS == nil {
+		o.FS = vfs.Default
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Defaults.isZero() {
+		o.Defaults = DefaultTopicConfig()
+	}
+	if o.RetentionCheckInterval == 0 {
+		o.RetentionCheckInterval = DefaultRetentionCheckInterval
+	}
+	if o.FlushCheckInterval == 0 {
+		o.FlushCheckInterval = DefaultFlushCheckInterval
+	}
+	if o.CleanerBackoff == 0 {
+		o.CleanerBackoff = DefaultCleanerBackoff
+	}
+	if o.ZstdMaxMemory == 0 {
+		o.ZstdMaxMemory = DefaultZstdMaxMemory
+	}
+	return o
+}
+
+// Validate reports every bad field at once.
+func (o *Options) Validate() error {
+	var errs []error
+	if len(o.Dirs) == 0 {
+		errs = append(errs, fmt.Errorf("%w: Dirs (log.dirs) must name at least one directory", ErrInvalidOptions))
+	}
+	seen := map[string]bool{}
+	for _, d := range o.Dirs {
+		if d == "" {
+			errs = append(errs, fmt.Errorf("%w: Dirs has an empty path", ErrInvalidOptions))
+		}
+		if seen[d] {
+			errs = append(errs, fmt.Errorf("%w: Dirs lists %q twice", ErrInvalidOptions, d))
+		}
+		seen[d] = true
+	}
+	for _, x := range []struct {
+		name string
+		d    time.Duration
+	}{{"RetentionCheckInterval", o.RetentionCheckInterval}, {"FlushCheckInterval", o.FlushCheckInterval}, {"CleanerBackoff", o.CleanerBackoff}} {
+		if x.d < 0 {
+			errs = append(errs, fmt.Errorf("%w: %s must be >= 0, got %v", ErrInvalidOptions, x.name, x.d))
+		}
+	}
+	if o.NodeID < 0 {
+		errs = append(errs, fmt.Errorf("%w: NodeID must be >= 0, got %d", ErrInvalidOptions, o.NodeID))
+	}
+	return errors.Join(errs...)
+}
