@@ -12,7 +12,7 @@ import (
 // broker leads it), or an error wrapping engine.ErrStorage when the
 // replica's log is offline (KAFKA_STORAGE_ERROR).
 func (n *Node) Log(tp engine.TopicPartition) (*engine.Log, PartitionInfo, error) {
-	p, err := n.partition(tp)
+	_, p, err := n.partition(tp)
 	if err != nil {
 		return nil, PartitionInfo{}, err
 	}
@@ -20,25 +20,25 @@ func (n *Node) Log(tp engine.TopicPartition) (*engine.Log, PartitionInfo, error)
 }
 
 // partition looks up a led, online partition.
-func (n *Node) partition(tp engine.TopicPartition) (*partitionState, error) {
+func (n *Node) partition(tp engine.TopicPartition) (*topicState, *partitionState, error) {
 	t, ok := n.snap.Load().topics[tp.Topic]
 	if !ok || tp.Partition < 0 || int(tp.Partition) >= len(t.parts) {
-		return nil, errorf(ErrUnknownTopicOrPartition, "This server does not host this topic-partition.")
+		return nil, nil, errorf(ErrUnknownTopicOrPartition, "This server does not host this topic-partition.")
 	}
 	p := t.parts[tp.Partition]
 	if p.info.Leader != n.cfg.NodeID {
-		return nil, errorf(ErrNotLeader, "Leader not local for partition %s-%d on broker %d", tp.Topic, tp.Partition, n.cfg.NodeID)
+		return nil, nil, errorf(ErrNotLeader, "Leader not local for partition %s-%d on broker %d", tp.Topic, tp.Partition, n.cfg.NodeID)
 	}
 	if p.log == nil {
 		if p.err != nil {
-			return nil, p.err
+			return nil, nil, p.err
 		}
-		return nil, fmt.Errorf("%w: %s-%d has no local log", engine.ErrStorage, tp.Topic, tp.Partition)
+		return nil, nil, fmt.Errorf("%w: %s-%d has no local log", engine.ErrStorage, tp.Topic, tp.Partition)
 	}
 	if p.log.Offline() {
-		return nil, fmt.Errorf("%w: log dir of %s-%d is offline", engine.ErrStorage, tp.Topic, tp.Partition)
+		return nil, nil, fmt.Errorf("%w: log dir of %s-%d is offline", engine.ErrStorage, tp.Topic, tp.Partition)
 	}
-	return p, nil
+	return t, p, nil
 }
 
 // Append appends a client's produce batch to a partition, as Kafka's
@@ -69,11 +69,7 @@ func (n *Node) AppendCoordinator(ctx context.Context, tp engine.TopicPartition, 
 }
 
 func (n *Node) appendAsLeader(tp engine.TopicPartition, records []byte, acks int16, origin engine.AppendOrigin) (engine.AppendResult, error) {
-	t, ok := n.snap.Load().topics[tp.Topic]
-	if !ok {
-		return engine.AppendResult{}, errorf(ErrUnknownTopicOrPartition, "This server does not host this topic-partition.")
-	}
-	p, err := n.partition(tp)
+	t, p, err := n.partition(tp)
 	if err != nil {
 		return engine.AppendResult{}, err
 	}
