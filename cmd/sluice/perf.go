@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"sluice/cmd/sluice/internal/perf"
+)
+
+// newPerfCmd is `sluice perf produce|consume`, the Kafka perf-test scripts.
+func newPerfCmd() *cobra.Command {
+	f := &clientFlags{}
+	cmd := &cobra.Command{
+		Use:   "perf",
+		Short: "Load-test a topic: throughput and latency",
+		Args:  cobra.NoArgs,
+		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
+	}
+	addClientFlags(cmd, f, true)
+	cmd.AddCommand(newPerfProduceCmd(f), newPerfConsumeCmd(f))
+	return cmd
+}
+
+type perfFlags struct {
+	records  int64
+	size     int
+	rate     float64
+	clients  int
+	interval time.Duration
+	quiet    bool
+}
+
+func (pf *perfFlags) register(cmd *cobra.Command, recordsHelp string) {
+	fl := cmd.Flags()
+	fl.Int64Var(&pf.records, "records", 0, recordsHelp)
+	fl.IntVar(&pf.clients, "clients", 1, "independent clients (connections) sharing the work")
+	fl.DurationVar(&pf.interval, "interval", 5*time.Second, "progress line period when stderr is not a terminal")
+	fl.BoolVarP(&pf.quiet, "quiet", "q", false, "no progress output, only the summary")
+}
+
+func (pf *perfFlags) config(f *clientFlags, topic string, ctx context.Context, extra ...kgo.Opt) perf.Config {
+	cfg := perf.Config{
+		Topic: topic, Records: pf.records, Size: pf.size, Rate: pf.rate, Clients: pf.clients,
+		Interval: pf.interval, StallTimeout: f.timeout,
+		NewClient: func(opts ...kgo.Opt) (*kgo.Client, error) {
+			return f.client(ctx, append(append([]kgo.Opt{}, extra...), opts...)...)
+		},
+	}
+	if !pf.quiet {
+		cfg.Progress, cfg.TTY = os.Stderr, perf.IsTerminal(os.Stderr)
+	}
+	return cfg
+}
+
+func printPerf(f *clientFlags, res perf.Result, err error) error {
+	p := f.printer()
+	if p.JSON {
+		if perr := p.Encode(res); perr != nil {
+			return perr
+		}
+	} else if perr := res.WriteText(p.Out); perr != nil {
+		return perr
+	}
+	if err != nil {
+		return err
+	}
+	if res.Errors > 0 {
+		return fmt.Errorf("%d records failed (first: %s)", res.Errors, res.FirstError)
+	}
+	return nil
+}
+
+func newPerfProduceCmd(f *clientFlags) *cobra.Command {
+	var (
+		pf          perfFlags
+		acks        string
+		compression string
+		linger      time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "produce TOPIC",
+		Short: "Produce --records records of --size bytes as fast as allowed; print throughput and ack latency",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if pf.records <= 0 || pf.size <= 0 || pf.clients <= 0 || pf.rate < 0 {
+				return usagef("perf produce: --records, --size and --clients must be positive, --rate >= 0")
+			}
+			opts, err := producerOpts(acks, compression)
+			if err != nil {
+				return err
+			}
+			opts = append(opts, kgo.ProducerLinger(linger), kgo.UnknownTopicRetries(2))
+			ctx, cancel := signalContext(c.Context())
+			defer cancel()
+			if err := checkTopic(ctx, f, args[0]); err != nil {
+				return err
+			}
+			res, err := perf.Produce(ctx, pf.config(f, args[0], ctx, opts...))
+			if err != nil && !errors.Is(err, perf.ErrStalled) {
+				return fmt.Errorf("perf produce: %w", err)
+			}
+			return printPerf(f, res, err)
+		},
+	}
+	pf.register(cmd, "records to produce (required)")
+	fl := cmd.Flags()
+	fl.IntVar(&pf.size, "size", 100, "bytes per record value")
+	fl.Float64Var(&pf.rate, "rate", 0, "throughput cap in records/sec over all clients (0: none)")
+	fl.StringVar(&acks, "acks", "all", "acks: all (-1), 1 or 0")
+	fl.StringVarP(&compression, "compression", "z", "none", "compression: none, gzip, snappy, lz4, zstd")
+	fl.DurationVar(&linger, "linger", 5*time.Millisecond, "producer linger (batching delay)")
+	return cmd
+}
+
+func newPerfConsumeCmd(f *clientFlags) *cobra.Command {
+	var (
+		pf     perfFlags
+		offset string
+	)
+	cmd := &cobra.Command{
+		Use:   "consume TOPIC",
+		Short: "Consume --records records (default: up to the current end); print throughput and record age",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if pf.records < 0 || pf.clients <= 0 {
+				return usagef("perf consume: --records must be >= 0 and --clients positive")
+			}
+			start, startArg, err := startOffset(offset)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := signalContext(c.Context())
+			defer cancel()
+			mctx, mcancel := f.ctx(ctx)
+			defer mcancel()
+			adm, err := f.admin(mctx)
+			if err != nil {
+				return err
+			}
+			defer adm.Close()
+			parts, err := topicPartitions(mctx, adm, args[0], nil)
+			if err != nil {
+				return fmt.Errorf("perf consume %s: %w", args[0], ctxErr("perf consume", err))
+			}
+			cfg := pf.config(f, args[0], ctx)
+			cfg.Partitions, cfg.Offset = parts, start
+			if pf.records == 0 {
+				if cfg.Ends, err = partitionsToDrain(mctx, adm, args[0], parts, offset, startArg); err != nil {
+					return fmt.Errorf("perf consume %s: %w", args[0], ctxErr("perf consume", err))
+				}
+			}
+			res, err := perf.Consume(ctx, cfg)
+			if err != nil && !errors.Is(err, perf.ErrStalled) {
+				return fmt.Errorf("perf consume: %w", err)
+			}
+			return printPerf(f, res, err)
+		},
+	}
+	pf.register(cmd, "records to consume (0: everything up to each partition's end at start-up)")
+	cmd.Flags().StringVarP(&offset, "offset", "o", "earliest", "where to start: earliest, latest, N or @TIMESTAMP")
+	return cmd
+}
+
+// checkTopic fails fast (one line) when the broker is unreachable or the
+// topic does not exist, before any load starts.
+func checkTopic(ctx context.Context, f *clientFlags, topic string) error {
+	mctx, cancel := f.ctx(ctx)
+	defer cancel()
+	adm, err := f.admin(mctx)
+	if err != nil {
+		return err
+	}
+	defer adm.Close()
+	if _, err := topicPartitions(mctx, adm, topic, nil); err != nil {
+		return fmt.Errorf("%s: %w", topic, ctxErr("metadata", err))
+	}
+	return nil
+}
