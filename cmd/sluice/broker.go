@@ -1,15 +1,131 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
 
-// newBrokerCmd is wired to the protocol layer once it lands (this session).
+	"github.com/spf13/cobra"
+
+	"sluice/cluster"
+	"sluice/cmd/sluice/internal/obs"
+	"sluice/cmd/sluice/internal/props"
+	"sluice/protocol"
+)
+
+// shutdownGrace bounds how long a graceful stop waits for in-flight
+// requests before closing connections.
+const shutdownGrace = 30 * time.Second
+
 func newBrokerCmd() *cobra.Command {
-	return &cobra.Command{
+	var configFile string
+	var overrides []string
+	cmd := &cobra.Command{
 		Use:   "broker",
-		Short: "Run a broker",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return usagef("broker: not wired yet")
+		Short: "Run a broker (127.0.0.1:9092, data in ./data, unless configured)",
+		Long: `Run a Sluice broker.
+
+With no arguments it serves PLAINTEXT://127.0.0.1:9092 with data in ./data.
+--config reads a Kafka server.properties file; --override key=value sets one
+property (repeatable, applied after the file). Property names are Kafka's;
+settings Kafka lacks are prefixed "sluice.". See docs/config.md.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, warnings, err := loadBrokerConfig(configFile, overrides)
+			if err != nil {
+				return err
+			}
+			return runBroker(cmd.Context(), cfg, warnings)
 		},
 	}
+	cmd.Flags().StringVar(&configFile, "config", "", "server.properties file")
+	cmd.Flags().StringArrayVar(&overrides, "override", nil, "property=value, overriding the file (repeatable)")
+	return cmd
+}
+
+// loadBrokerConfig merges the properties file and the overrides and parses
+// them. Every error is a configuration error (exit status 2).
+func loadBrokerConfig(file string, overrides []string) (cluster.BrokerConfig, []string, error) {
+	p := map[string]string{}
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return cluster.BrokerConfig{}, nil, usagef("config: %v", err)
+		}
+		p, err = props.Parse(f)
+		f.Close()
+		if err != nil {
+			return cluster.BrokerConfig{}, nil, usagef("config %s: %v", file, err)
+		}
+	}
+	for _, o := range overrides {
+		k, v, ok := strings.Cut(o, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return cluster.BrokerConfig{}, nil, usagef("--override %q: want key=value", o)
+		}
+		p[strings.TrimSpace(k)] = v
+	}
+	cfg, warnings, err := cluster.ParseBrokerConfig(p)
+	if err != nil {
+		return cluster.BrokerConfig{}, nil, usageError{err}
+	}
+	return cfg, warnings, nil
+}
+
+func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []string) error {
+	level := slog.LevelInfo
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return usagef("sluice.log.level: %v", err)
+	}
+	logger, closeLogs, err := obs.NewLogger(obs.LogOptions{Format: cfg.LogFormat, Level: level, FilesDir: cfg.LogFilesDir})
+	if err != nil {
+		return usageError{err}
+	}
+	defer closeLogs.Close()
+	server := obs.Component(logger, "server")
+	for _, w := range warnings {
+		server.Warn(w)
+	}
+
+	// The metrics listener comes up first so /healthz answers during
+	// recovery; /readyz turns ready once the broker serves.
+	var ready atomic.Bool
+	metrics := obs.NewMetrics()
+	msrv, err := obs.Serve(cfg.MetricsListener, metrics, ready.Load)
+	if err != nil {
+		return err
+	}
+	defer msrv.Close()
+
+	start := time.Now()
+	b, err := protocol.StartBroker(protocol.BrokerOptions{Config: cfg, Logger: logger})
+	if err != nil {
+		return err
+	}
+	ready.Store(true)
+	server.Info("ready", "listen", b.Addr().String(), "metrics", addrString(msrv),
+		"start_ms", time.Since(start).Milliseconds(), "log_dirs", strings.Join(cfg.LogDirs, ","))
+
+	ctx, stop := signalContext(parent)
+	defer stop()
+	<-ctx.Done()
+	server.Info("shutting down")
+	ready.Store(false)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := b.Close(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func addrString(s *obs.Server) string {
+	if a := s.Addr(); a != nil {
+		return a.String()
+	}
+	return "off"
 }
