@@ -3,14 +3,18 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"sluice/cluster/internal/metastore"
 	"sluice/engine"
 	"sluice/engine/record"
+	"sluice/engine/vfs"
 )
 
 // testBroker is a Node on a real engine in a temporary dir.
@@ -462,20 +466,21 @@ func TestClusterIDStable(t *testing.T) {
 	if err != nil || !strings.Contains(string(data), "cluster.id="+id) {
 		t.Errorf("meta.properties lacks the cluster id: %v\n%s", err, data)
 	}
-	// A different node id on the same data is refused.
-	b.close()
-	b.props["broker.id"] = "5"
-	cfg, _, _ := ParseBrokerConfig(b.props)
-	opts, _ := EngineOptions(cfg)
-	opts.DisableBackground = true
-	eng, err := engine.Open(opts)
+	// Metadata written by another node id is refused (the engine checks
+	// meta.properties the same way).
+	b.node.Close()
+	st, err := metastore.Load(vfs.Default, b.dir)
 	if err != nil {
-		t.Skipf("engine refuses the node id change itself: %v", err)
+		t.Fatal(err)
 	}
-	defer eng.Close()
-	if _, err := Open(cfg, eng, nil); !errors.Is(err, ErrInconsistentNodeID) {
-		t.Errorf("node id change: %v", err)
+	st.NodeID = 7
+	if err := metastore.Save(vfs.Default, b.dir, st); err != nil {
+		t.Fatal(err)
 	}
+	if _, err := Open(b.cfg, b.eng, nil); !errors.Is(err, ErrInconsistentNodeID) {
+		t.Errorf("metadata of node 7 opened by node 0: %v", err)
+	}
+	b.node = nil
 }
 
 func TestReconcileOnOpen(t *testing.T) {
@@ -580,5 +585,112 @@ func TestAppendRules(t *testing.T) {
 	again, err := b.node.EnsureInternalTopic(ConsumerOffsetsTopic)
 	if err != nil || again.ID != off.ID {
 		t.Errorf("EnsureInternalTopic is not idempotent: %v", err)
+	}
+}
+
+func TestAppendAdvancesHighWatermarkAndWakesFetches(t *testing.T) {
+	b := newTestBroker(t, nil)
+	b.create("w", 1, nil)
+	tp := engine.TopicPartition{Topic: "w"}
+	l, _, err := b.node.Log(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait := l.Wait()
+	select {
+	case <-wait:
+		t.Fatal("wait channel closed before any append")
+	default:
+	}
+	if _, err := b.node.Append(context.Background(), tp, batch("a"), 1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-wait:
+	case <-time.After(5 * time.Second):
+		t.Fatal("append did not wake a parked fetch")
+	}
+	if l.HighWatermark() != 1 {
+		t.Fatalf("hw %d", l.HighWatermark())
+	}
+}
+
+// Concurrent appends (and metadata reads and changes alongside) keep the
+// high watermark equal to the log end and never moving back.
+func TestConcurrentAppends(t *testing.T) {
+	b := newTestBroker(t, nil)
+	b.create("c", 1, nil)
+	tp := engine.TopicPartition{Topic: "c"}
+	const writers, perWriter = 4, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, writers+1)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perWriter; i++ {
+				if _, err := b.node.Append(context.Background(), tp, batch("x", "y"), 1); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 5; i++ {
+			if _, err := b.node.CreateTopic(CreateTopicRequest{Name: fmt.Sprintf("side-%d", i), NumPartitions: 1, ReplicationFactor: 1}); err != nil {
+				errs <- err
+				return
+			}
+			b.node.Topics()
+		}
+	}()
+	l, _, _ := b.node.Log(tp)
+	var lastHW int64
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		time.Sleep(100 * time.Microsecond)
+		hw := l.HighWatermark()
+		if hw < lastHW {
+			t.Fatalf("high watermark moved back: %d -> %d", lastHW, hw)
+		}
+		lastHW = hw
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if l.HighWatermark() != writers*perWriter*2 || l.LogEndOffset() != writers*perWriter*2 {
+		t.Fatalf("hw %d leo %d, want %d", l.HighWatermark(), l.LogEndOffset(), writers*perWriter*2)
+	}
+}
+
+func TestTransactionStateTopic(t *testing.T) {
+	b := newTestBroker(t, map[string]string{"transaction.state.log.num.partitions": "3"})
+	info, err := b.node.EnsureInternalTopic(TransactionStateTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Partitions) != 3 || !info.Internal {
+		t.Fatalf("%+v", info)
+	}
+	l, _, err := b.node.Log(engine.TopicPartition{Topic: TransactionStateTopic})
+	if err != nil || l.Config().MinInsyncReplicas != 1 || !l.Config().CleanupPolicy.Compact() {
+		t.Fatalf("config: %v", err)
+	}
+	// The coordinator writes with acks=-1; single-node min ISR 1 lets it.
+	if _, err := b.node.AppendCoordinator(context.Background(), engine.TopicPartition{Topic: TransactionStateTopic}, batch("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.node.EnsureInternalTopic("__other"); !errors.Is(err, ErrInvalidTopic) {
+		t.Errorf("non-internal name: %v", err)
 	}
 }
