@@ -122,6 +122,10 @@ func Open(cfg BrokerConfig, eng *engine.Engine, logger *slog.Logger) (*Node, err
 		st = &metastore.State{ClusterID: id, NodeID: cfg.NodeID}
 	case err != nil:
 		return nil, fmt.Errorf("%w: %v", ErrCorruptMetadata, err)
+	default:
+		if err := checkMetadata(st); err != nil {
+			return nil, err
+		}
 	}
 	if st.NodeID != cfg.NodeID {
 		return nil, errorf(ErrInconsistentNodeID, "Configured node.id %d doesn't match stored node.id %d in %s",

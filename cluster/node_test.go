@@ -694,3 +694,40 @@ func TestTransactionStateTopic(t *testing.T) {
 		t.Errorf("non-internal name: %v", err)
 	}
 }
+
+func TestCorruptMetadataRefused(t *testing.T) {
+	b := newTestBroker(t, nil)
+	b.create("x", 2, nil)
+	b.node.Close()
+	b.node = nil
+	good, err := metastore.Load(vfs.Default, b.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, mutate := range map[string]func(*metastore.State){
+		"gap in partitions":  func(s *metastore.State) { s.Topics[0].Partitions = s.Topics[0].Partitions[1:] },
+		"no partitions":      func(s *metastore.State) { s.Topics[0].Partitions = nil },
+		"empty replicas":     func(s *metastore.State) { s.Topics[0].Partitions[0].Replicas = nil },
+		"leader not replica": func(s *metastore.State) { s.Topics[0].Partitions[0].Leader = 9 },
+		"bad id":             func(s *metastore.State) { s.Topics[0].ID = "nope" },
+		"bad name":           func(s *metastore.State) { s.Topics[0].Name = "a/b" },
+		"duplicate topic":    func(s *metastore.State) { s.Topics = append(s.Topics, s.Topics[0]) },
+		"no cluster id":      func(s *metastore.State) { s.ClusterID = "" },
+	} {
+		st := good.Clone()
+		mutate(st)
+		if err := metastore.Save(vfs.Default, b.dir, st); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(b.cfg, b.eng, nil); !errors.Is(err, ErrCorruptMetadata) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := metastore.Save(vfs.Default, b.dir, good); err != nil {
+		t.Fatal(err)
+	}
+	b.openNode()
+	if _, ok := b.node.Topic("x"); !ok {
+		t.Fatal("good metadata not accepted after the corrupt ones")
+	}
+}
