@@ -21,17 +21,20 @@ func (c *Coordinator) listGroups(r Request, q *kmsg.ListGroupsRequest) {
 			return
 		}
 	}
-	if q.Version >= 5 && len(q.TypesFilter) > 0 &&
-		!slices.ContainsFunc(q.TypesFilter, func(s string) bool { return strings.EqualFold(s, "classic") }) {
-		return
+	typeOK := func(t string) bool {
+		return q.Version < 5 || len(q.TypesFilter) == 0 ||
+			slices.ContainsFunc(q.TypesFilter, func(s string) bool { return strings.EqualFold(s, t) })
 	}
 	ids := make([]string, 0, len(c.groups))
 	for id, g := range c.groups {
 		if g.state == Dead || c.partitions[g.partition] != partActive {
 			continue
 		}
+		if !typeOK(g.groupType()) {
+			continue
+		}
 		if q.Version >= 4 && len(q.StatesFilter) > 0 &&
-			!slices.ContainsFunc(q.StatesFilter, func(s string) bool { return strings.EqualFold(s, g.state.String()) }) {
+			!slices.ContainsFunc(q.StatesFilter, func(s string) bool { return strings.EqualFold(s, g.stateName()) }) {
 			continue
 		}
 		ids = append(ids, id)
@@ -41,7 +44,7 @@ func (c *Coordinator) listGroups(r Request, q *kmsg.ListGroupsRequest) {
 		g := c.groups[id]
 		lg := kmsg.NewListGroupsResponseGroup()
 		lg.Group, lg.ProtocolType = id, g.protocolType
-		lg.GroupState, lg.GroupType = g.state.String(), "classic"
+		lg.GroupState, lg.GroupType = g.stateName(), g.groupType()
 		resp.Groups = append(resp.Groups, lg)
 	}
 }
@@ -61,7 +64,7 @@ func (c *Coordinator) describeGroups(r Request, q *kmsg.DescribeGroupsRequest) {
 		switch {
 		case code != 0:
 			dg.ErrorCode = code
-		case g == nil:
+		case g == nil || g.consumer != nil: // as Kafka: not a classic group
 			dg.State = Dead.String()
 		default:
 			dg.State, dg.ProtocolType = g.state.String(), g.protocolType
@@ -105,7 +108,7 @@ func (c *Coordinator) deleteGroups(r Request, q *kmsg.DeleteGroupsRequest) {
 		case code != 0:
 		case g == nil:
 			code = kerr.GroupIDNotFound.Code
-		case g.state != Empty || len(g.pending) > 0:
+		case g.state != Empty || len(g.pending) > 0 || (g.consumer != nil && len(g.consumer.members) > 0):
 			code = kerr.NonEmptyGroup.Code
 		default:
 			byPartition[g.partition] = append(byPartition[g.partition], c.deleteGroupRecords(g)...)

@@ -116,7 +116,8 @@ type classicGroup struct {
 	syncAssign map[string][]byte // assignment waiting on syncToken
 
 	offsets        map[tp]offset
-	pendingOffsets map[tp]int // in-flight commits per partition
+	consumer       *consumerGroup // non-nil: a KIP-848 consumer group (classic fields unused)
+	pendingOffsets map[tp]int     // in-flight commits per partition
 }
 
 func newClassicGroup(id string, partition int32, now time.Time) *classicGroup {
@@ -279,6 +280,20 @@ func (g *classicGroup) subscribedTopics() (map[string]bool, bool) {
 		}
 	}
 	return topics, true
+}
+
+func (g *classicGroup) groupType() string {
+	if g.consumer != nil {
+		return "consumer"
+	}
+	return "classic"
+}
+
+func (g *classicGroup) stateName() string {
+	if g.consumer != nil {
+		return g.consumer.stateName()
+	}
+	return g.state.String()
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -34,6 +34,7 @@ type Coordinator struct {
 	appends    map[uint64]pendingAppend
 	nextToken  uint64
 	lastTimer  time.Time // last SetTimer reported
+	topics     map[string]TopicInfo
 	stats      Stats
 }
 
@@ -96,6 +97,8 @@ func (c *Coordinator) Handle(now time.Time, ev Event) []Action {
 		}
 	case TopicsDeleted:
 		c.topicsDeleted(e.Topics)
+	case TopicsChanged:
+		c.topicsChanged(e.Topics)
 	}
 	c.fireTimers()
 	next, _ := c.timers.next()
@@ -124,6 +127,8 @@ func (c *Coordinator) fireTimers() {
 		case timerRetention:
 			c.expireOffsets()
 			c.timers.set(timerKey{kind: timerRetention}, c.now.Add(c.opts.OffsetsRetentionCheckInterval))
+		case timerCgSession, timerCgRevoke:
+			c.cgExpire(k.group, k.member)
 		}
 	}
 }
@@ -218,6 +223,10 @@ func (c *Coordinator) request(r Request) {
 		c.describeGroups(r, m)
 	case *kmsg.DeleteGroupsRequest:
 		c.deleteGroups(r, m)
+	case *kmsg.ConsumerGroupHeartbeatRequest:
+		c.cgHeartbeat(r, m)
+	case *kmsg.ConsumerGroupDescribeRequest:
+		c.cgDescribe(r, m)
 	default:
 		// Not a group API: answer with the request's own response kind and
 		// whatever error field it has is left for the adapter to police.

@@ -62,6 +62,12 @@ type AppendDone struct {
 // removed (tombstones appended, no response).
 type TopicsDeleted struct{ Topics []string }
 
+// TopicsChanged gives the current topics (all of them) for the KIP-848
+// server-side assignors; send it at start and whenever topics or partition
+// counts change.
+type TopicsChanged struct{ Topics []TopicInfo }
+
+func (TopicsChanged) isEvent() {}
 func (Request) isEvent()       {}
 func (Tick) isEvent()          {}
 func (LoadBegin) isEvent()     {}

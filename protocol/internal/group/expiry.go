@@ -29,6 +29,9 @@ func (c *Coordinator) expireOffsets() {
 		var base func(o offset) int64
 		var subscribed map[string]bool
 		switch {
+		case g.consumer != nil && len(g.consumer.members) > 0:
+			subscribed = g.consumer.subscribedTopics()
+			base = func(o offset) int64 { return o.CommitTimestamp }
 		case g.protocolType != "" && g.state == Empty:
 			base = func(o offset) int64 {
 				if g.stateSince.IsZero() {
@@ -65,7 +68,8 @@ func (c *Coordinator) expireOffsets() {
 			recs = append(recs, Record{Key: EncodeOffsetKey(OffsetKey{g.id, k.topic, k.partition})})
 		}
 		c.stats.ExpiredOffsets += int64(len(expired))
-		if g.state == Empty && len(g.offsets) == 0 && len(g.pendingOffsets) == 0 && len(g.pending) == 0 {
+		if g.state == Empty && len(g.offsets) == 0 && len(g.pendingOffsets) == 0 && len(g.pending) == 0 &&
+			(g.consumer == nil || len(g.consumer.members) == 0) {
 			g.transition(Dead, c.now)
 			delete(c.groups, g.id)
 			recs = append(recs, Record{Key: EncodeGroupKey(g.id)})

@@ -74,6 +74,13 @@ func (c *Coordinator) joinGroup(r Request, q *kmsg.JoinGroupRequest) {
 		c.joinFail(w, kerr.UnknownMemberID.Code, q.MemberID)
 		return
 	}
+	if g.consumer != nil {
+		if len(g.consumer.members) > 0 {
+			c.joinFail(w, kerr.InconsistentGroupProtocol.Code, q.MemberID)
+			return
+		}
+		g.consumer, g.protocolType = nil, ""
+	}
 	if !c.acceptJoining(g, q.MemberID) {
 		if m := g.members[q.MemberID]; m != nil {
 			c.removeMember(g, m)
@@ -274,8 +281,11 @@ func (c *Coordinator) joinStatic(g *classicGroup, j joinParams, newID string) {
 // dropIfUnused forgets a group that was created by this request but holds
 // nothing (never persisted, so no tombstone is needed).
 func (c *Coordinator) dropIfUnused(g *classicGroup) {
+	if g.consumer != nil && len(g.consumer.members) > 0 {
+		return
+	}
 	if g.state == Empty && len(g.members) == 0 && len(g.pending) == 0 &&
-		len(g.offsets) == 0 && len(g.pendingOffsets) == 0 && g.generation == 0 && g.protocolType == "" {
+		len(g.offsets) == 0 && len(g.pendingOffsets) == 0 && g.generation == 0 && (g.protocolType == "" || g.consumer != nil) {
 		delete(c.groups, g.id)
 	}
 }

@@ -128,6 +128,19 @@ func (c *Coordinator) commitCode(q *kmsg.OffsetCommitRequest) int16 {
 		}
 		return kerr.IllegalGeneration.Code
 	}
+	if cg := g.consumer; cg != nil {
+		if gen < 0 && len(cg.members) == 0 {
+			return 0
+		}
+		m := cg.members[memberID]
+		switch {
+		case m == nil:
+			return kerr.UnknownMemberID.Code
+		case gen != m.epoch:
+			return kerr.StaleMemberEpoch.Code
+		}
+		return 0
+	}
 	if gen < 0 && g.state == Empty {
 		return 0
 	}
@@ -162,6 +175,16 @@ func (c *Coordinator) offsetFetch(r Request, q *kmsg.OffsetFetchRequest) {
 				}
 			}
 			code, parts := c.fetchGroup(rg.Group, topics, q.RequireStable)
+			if code == 0 && q.Version >= 9 && rg.MemberID != nil {
+				if g := c.group(rg.Group); g != nil && g.consumer != nil {
+					// KIP-848 members fetch with their id and epoch.
+					if m := g.consumer.members[*rg.MemberID]; m == nil {
+						code, parts = kerr.UnknownMemberID.Code, nil
+					} else if m.epoch != rg.MemberEpoch {
+						code, parts = kerr.StaleMemberEpoch.Code, nil
+					}
+				}
+			}
 			out := kmsg.NewOffsetFetchResponseGroup()
 			out.Group, out.ErrorCode = rg.Group, code
 			for _, pt := range parts {
@@ -305,7 +328,9 @@ func (c *Coordinator) offsetDelete(r Request, q *kmsg.OffsetDeleteRequest) {
 		code = kerr.GroupIDNotFound.Code
 	}
 	var subscribed map[string]bool
-	if code == 0 && g.state != Empty {
+	if code == 0 && g.consumer != nil {
+		subscribed = g.consumer.subscribedTopics()
+	} else if code == 0 && g.state != Empty {
 		if g.protocolType != "consumer" {
 			code = kerr.NonEmptyGroup.Code
 		} else {

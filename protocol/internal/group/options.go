@@ -31,6 +31,10 @@ type Options struct {
 	// NewMemberJoinTimeout is how long a new member may wait in a rebalance
 	// without rejoining (Kafka's fixed 5 min).
 	NewMemberJoinTimeout time.Duration
+	// ConsumerSessionTimeout is group.consumer.session.timeout.ms (default 45s).
+	ConsumerSessionTimeout time.Duration
+	// ConsumerHeartbeatInterval is group.consumer.heartbeat.interval.ms (default 5s).
+	ConsumerHeartbeatInterval time.Duration
 	// NewMemberID returns a fresh member id for a client id (or, for static
 	// members, the group instance id). Default: prefix + "-" + a random UUID,
 	// as Kafka does. Tests inject a deterministic one.
@@ -65,6 +69,12 @@ func (o *Options) EnsureDefaults() *Options {
 	}
 	if o.NewMemberJoinTimeout == 0 {
 		o.NewMemberJoinTimeout = 5 * time.Minute
+	}
+	if o.ConsumerSessionTimeout == 0 {
+		o.ConsumerSessionTimeout = 45 * time.Second
+	}
+	if o.ConsumerHeartbeatInterval == 0 {
+		o.ConsumerHeartbeatInterval = 5 * time.Second
 	}
 	if o.NewMemberID == nil {
 		o.NewMemberID = randomMemberID

@@ -13,6 +13,8 @@ const (
 	timerJoin                       // rebalance: join phase deadline (incl. initial delay)
 	timerSync                       // members that have not sent SyncGroup in time
 	timerRetention                  // periodic offsets expiry
+	timerCgSession                  // KIP-848 member session expiry
+	timerCgRevoke                   // KIP-848 member revocation deadline (rebalance timeout)
 )
 
 type timerKey struct {

@@ -1,0 +1,474 @@
+package group
+
+import (
+	"slices"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// KIP-848 consumer groups: ConsumerGroupHeartbeat v0-1.
+//
+// The group epoch increments whenever membership, a subscription or the
+// metadata of a subscribed topic changes; the target assignment is then
+// recomputed by the server-side assignor at that epoch. Each member
+// reconciles toward its target one heartbeat at a time (Kafka's
+// CurrentAssignmentBuilder):
+//
+//	Stable --target has moved--> partitions to revoke? --yes--> UnrevokedPartitions
+//	   ^                              | no                          | member's owned partitions
+//	   |                              v                             | no longer include them
+//	   +---- all free ---- epoch := target epoch; take target <-----+
+//	                          partitions no other member holds
+//	                          (others: UnreleasedPartitions, retried
+//	                           on the next heartbeat)
+//
+// A partition is handed to a member only once no other member holds it
+// (assigned or pending revocation). Members that do not heartbeat within
+// the session timeout, or do not revoke within their rebalance timeout, are
+// removed.
+
+type cgState int8
+
+const (
+	cgStable cgState = iota
+	cgUnrevoked
+	cgUnreleased
+)
+
+type cgMember struct {
+	id, instanceID, rackID string
+	clientID, clientHost   string
+	epoch, prevEpoch       int32
+	state                  cgState
+	rebalanceTimeout       time.Duration
+	topics                 []string
+	assignor               string
+	assigned, revoking     map[tpid]bool
+	changed                bool // assignment changed since the last response
+}
+
+type consumerGroup struct {
+	epoch, targetEpoch int32
+	target             map[string]map[tpid]bool
+	members            map[string]*cgMember
+	owner              map[tpid]string // partition -> member holding it
+	assignor           string
+}
+
+func newConsumerGroup() *consumerGroup {
+	return &consumerGroup{target: map[string]map[tpid]bool{}, members: map[string]*cgMember{}, owner: map[tpid]string{}}
+}
+
+// stateName is the group state as ListGroups and ConsumerGroupDescribe show it.
+func (cg *consumerGroup) stateName() string {
+	if len(cg.members) == 0 {
+		return "Empty"
+	}
+	if cg.targetEpoch < cg.epoch {
+		return "Assigning"
+	}
+	for _, m := range cg.members {
+		if m.epoch != cg.targetEpoch || m.state != cgStable {
+			return "Reconciling"
+		}
+	}
+	return "Stable"
+}
+
+func (cg *consumerGroup) subscribedTopics() map[string]bool {
+	out := map[string]bool{}
+	for _, m := range cg.members {
+		for _, t := range m.topics {
+			out[t] = true
+		}
+	}
+	return out
+}
+
+func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatRequest) {
+	resp := kmsg.NewPtrConsumerGroupHeartbeatResponse()
+	resp.SetVersion(q.Version)
+	fail := func(code int16, msg string) {
+		resp.ErrorCode = code
+		if msg != "" {
+			resp.ErrorMessage = &msg
+		}
+		c.respond(r.ID, resp)
+	}
+	if code, msg := c.cgValidate(q); code != 0 {
+		fail(code, msg)
+		return
+	}
+	if code := c.groupError(q.Group); code != 0 {
+		fail(code, "")
+		return
+	}
+	g := c.group(q.Group)
+	if q.MemberEpoch == 0 {
+		if g == nil {
+			g = c.getOrCreate(q.Group)
+		}
+		if g.consumer == nil {
+			if len(g.members) > 0 || len(g.pending) > 0 || g.state != Empty {
+				fail(kerr.GroupIDNotFound.Code, "Group "+q.Group+" is not a consumer group.")
+				return
+			}
+			g.consumer = newConsumerGroup()
+			g.protocolType = "consumer"
+		}
+	} else if g == nil || g.consumer == nil {
+		// Kafka answers GROUP_ID_NOT_FOUND; consumer groups are not persisted
+		// here, so after a restart the member is told to rejoin instead.
+		fail(kerr.UnknownMemberID.Code, "")
+		return
+	}
+	cg := g.consumer
+	memberID := q.MemberID
+	if q.MemberEpoch < 0 { // -1 leave, -2 static member leaving temporarily
+		m := cg.members[memberID]
+		if m == nil {
+			fail(kerr.UnknownMemberID.Code, "")
+			return
+		}
+		c.cgRemove(g, m)
+		resp.MemberID, resp.MemberEpoch = &memberID, q.MemberEpoch
+		c.respond(r.ID, resp)
+		return
+	}
+	m := cg.members[memberID]
+	bump := false
+	if q.MemberEpoch == 0 {
+		if memberID == "" {
+			memberID = c.opts.NewMemberID(r.ClientID)
+		}
+		if m != nil {
+			c.cgRemove(g, m) // rejoin from scratch
+		}
+		if len(cg.members) >= c.opts.MaxSize {
+			fail(kerr.GroupMaxSizeReached.Code, "")
+			return
+		}
+		m = &cgMember{id: memberID, assigned: map[tpid]bool{}, revoking: map[tpid]bool{}, assignor: cg.assignor}
+		cg.members[memberID] = m
+		bump = true
+	} else {
+		if m == nil {
+			fail(kerr.UnknownMemberID.Code, "")
+			return
+		}
+		if q.MemberEpoch != m.epoch {
+			ok := q.MemberEpoch == m.prevEpoch && q.Topics != nil && c.ownedSubset(q.Topics, m.assigned)
+			if !ok {
+				fail(kerr.FencedMemberEpoch.Code, "")
+				return
+			}
+		}
+	}
+	m.clientID, m.clientHost = r.ClientID, r.ClientHost
+	if q.InstanceID != nil {
+		m.instanceID = *q.InstanceID
+	}
+	if q.RackID != nil {
+		m.rackID = *q.RackID
+	}
+	if q.RebalanceTimeoutMillis >= 0 {
+		m.rebalanceTimeout = time.Duration(q.RebalanceTimeoutMillis) * time.Millisecond
+	}
+	if q.SubscribedTopicNames != nil {
+		topics := slices.Clone(q.SubscribedTopicNames)
+		slices.Sort(topics)
+		topics = slices.Compact(topics)
+		if !slices.Equal(topics, m.topics) {
+			m.topics = topics
+			bump = true
+		}
+	}
+	if q.ServerAssignor != nil && *q.ServerAssignor != m.assignor {
+		m.assignor = *q.ServerAssignor
+		bump = true
+	}
+	if bump {
+		c.cgBump(g)
+	}
+	var owned map[tpid]bool
+	if q.Topics != nil {
+		owned = map[tpid]bool{}
+		for _, t := range q.Topics {
+			for _, p := range t.Partitions {
+				owned[tpid{t.TopicID, p}] = true
+			}
+		}
+	}
+	c.cgReconcile(cg, m, owned)
+	c.timers.set(timerKey{timerCgSession, g.id, m.id}, c.now.Add(c.opts.ConsumerSessionTimeout))
+	if m.state == cgUnrevoked {
+		k := timerKey{timerCgRevoke, g.id, m.id}
+		if !c.timers.has(k) {
+			c.timers.set(k, c.now.Add(m.rebalanceTimeout))
+		}
+	} else {
+		c.timers.cancel(timerKey{timerCgRevoke, g.id, m.id})
+	}
+	full := q.MemberEpoch == 0 || (q.RebalanceTimeoutMillis != -1 && q.SubscribedTopicNames != nil && q.Topics != nil)
+	resp.MemberID = &m.id
+	resp.MemberEpoch = m.epoch
+	resp.HeartbeatIntervalMillis = int32(c.opts.ConsumerHeartbeatInterval.Milliseconds())
+	if full || m.changed {
+		resp.Assignment = &kmsg.ConsumerGroupHeartbeatResponseAssignment{}
+		for _, t := range groupByTopic(m.assigned) {
+			resp.Assignment.Topics = append(resp.Assignment.Topics, kmsg.ConsumerGroupHeartbeatResponseAssignmentTopic{TopicID: t.id, Partitions: t.partitions})
+		}
+		m.changed = false
+	}
+	c.respond(r.ID, resp)
+}
+
+func (c *Coordinator) cgValidate(q *kmsg.ConsumerGroupHeartbeatRequest) (int16, string) {
+	switch {
+	case q.Group == "":
+		return kerr.InvalidRequest.Code, "GroupId can't be empty."
+	case q.MemberEpoch != 0 && q.MemberID == "":
+		return kerr.InvalidRequest.Code, "MemberId can't be empty."
+	case q.Version >= 1 && q.MemberID == "":
+		return kerr.InvalidRequest.Code, "MemberId can't be empty."
+	case q.MemberEpoch < -2:
+		return kerr.InvalidRequest.Code, "MemberEpoch is invalid."
+	case q.MemberEpoch == 0 && q.RebalanceTimeoutMillis == -1:
+		return kerr.InvalidRequest.Code, "RebalanceTimeoutMs must be provided in first request."
+	case q.MemberEpoch == 0 && q.Topics == nil:
+		return kerr.InvalidRequest.Code, "TopicPartitions must be empty when (re-)joining."
+	case q.MemberEpoch == 0 && len(q.SubscribedTopicNames) == 0 && q.SubscribedTopicRegex == nil:
+		return kerr.InvalidRequest.Code, "SubscribedTopicNames must be set in first request."
+	case q.SubscribedTopicRegex != nil:
+		return kerr.InvalidRequest.Code, "SubscribedTopicRegex is not supported."
+	case q.ServerAssignor != nil && !knownAssignor(*q.ServerAssignor):
+		return kerr.UnsupportedAssignor.Code, "ServerAssignor " + *q.ServerAssignor + " is not supported. Supported assignors: uniform, range."
+	}
+	return 0, ""
+}
+
+func (c *Coordinator) ownedSubset(ts []kmsg.ConsumerGroupHeartbeatRequestTopic, assigned map[tpid]bool) bool {
+	for _, t := range ts {
+		for _, p := range t.Partitions {
+			if !assigned[tpid{t.TopicID, p}] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// cgBump starts a new group epoch and computes its target assignment.
+func (c *Coordinator) cgBump(g *classicGroup) {
+	cg := g.consumer
+	cg.epoch++
+	votes := map[string]int{}
+	in := assignInput{topics: map[string][]string{}, prev: cg.target, meta: c.topics}
+	for id, m := range cg.members {
+		in.members = append(in.members, id)
+		in.topics[id] = m.topics
+		if m.assignor != "" {
+			votes[m.assignor]++
+		}
+	}
+	slices.Sort(in.members)
+	cg.assignor = assignorUniform
+	if votes[assignorRange] > votes[assignorUniform] {
+		cg.assignor = assignorRange
+	}
+	cg.target = assign(cg.assignor, in)
+	cg.targetEpoch = cg.epoch
+}
+
+// cgReconcile moves a member toward its target assignment. owned is what
+// the member reported owning (nil: not reported this time).
+func (c *Coordinator) cgReconcile(cg *consumerGroup, m *cgMember, owned map[tpid]bool) {
+	if m.state == cgUnrevoked {
+		if owned == nil {
+			return
+		}
+		for p := range m.revoking {
+			if owned[p] {
+				return // still revoking
+			}
+		}
+		for p := range m.revoking {
+			if cg.owner[p] == m.id {
+				delete(cg.owner, p)
+			}
+		}
+		clear(m.revoking)
+		m.state = cgStable
+	}
+	if m.epoch == cg.targetEpoch && m.state == cgStable {
+		return
+	}
+	target := cg.target[m.id]
+	revoke := false
+	for p := range m.assigned {
+		if !target[p] {
+			revoke = true
+			break
+		}
+	}
+	if revoke {
+		for p := range m.assigned {
+			if !target[p] {
+				delete(m.assigned, p)
+				m.revoking[p] = true
+			}
+		}
+		m.state, m.changed = cgUnrevoked, true
+		return
+	}
+	m.state = cgStable
+	for p := range target {
+		if m.assigned[p] {
+			continue
+		}
+		if o, held := cg.owner[p]; held && o != m.id {
+			m.state = cgUnreleased
+			continue
+		}
+		cg.owner[p] = m.id
+		m.assigned[p] = true
+		m.changed = true
+	}
+	if m.epoch != cg.targetEpoch {
+		m.prevEpoch, m.epoch = m.epoch, cg.targetEpoch
+	}
+}
+
+// cgRemove drops a member, frees its partitions and starts a new epoch.
+func (c *Coordinator) cgRemove(g *classicGroup, m *cgMember) {
+	cg := g.consumer
+	for p, o := range cg.owner {
+		if o == m.id {
+			delete(cg.owner, p)
+		}
+	}
+	delete(cg.members, m.id)
+	c.timers.cancel(timerKey{timerCgSession, g.id, m.id})
+	c.timers.cancel(timerKey{timerCgRevoke, g.id, m.id})
+	if len(cg.members) == 0 {
+		g.transition(Empty, c.now)
+	}
+	c.cgBump(g)
+}
+
+func (c *Coordinator) cgExpire(gid, mid string) {
+	g := c.groups[gid]
+	if g == nil || g.consumer == nil {
+		return
+	}
+	if m := g.consumer.members[mid]; m != nil {
+		c.cgRemove(g, m)
+	}
+}
+
+// topicsChanged replaces the topic metadata; consumer groups subscribed to
+// a topic whose id or partition count changed start a new epoch.
+func (c *Coordinator) topicsChanged(ts []TopicInfo) {
+	old := c.topics
+	c.topics = make(map[string]TopicInfo, len(ts))
+	for _, t := range ts {
+		c.topics[t.Name] = t
+	}
+	ids := make([]string, 0)
+	for id, g := range c.groups {
+		if g.consumer != nil && len(g.consumer.members) > 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		g := c.groups[id]
+		for t := range g.consumer.subscribedTopics() {
+			if old[t] != c.topics[t] {
+				c.cgBump(g)
+				break
+			}
+		}
+	}
+}
+
+type topicPartitions struct {
+	id         [16]byte
+	partitions []int32
+}
+
+func groupByTopic(set map[tpid]bool) []topicPartitions {
+	keys := make([]tpid, 0, len(set))
+	for p := range set {
+		keys = append(keys, p)
+	}
+	slices.SortFunc(keys, compareTPID)
+	var out []topicPartitions
+	for _, p := range keys {
+		if len(out) == 0 || out[len(out)-1].id != p.topic {
+			out = append(out, topicPartitions{id: p.topic})
+		}
+		out[len(out)-1].partitions = append(out[len(out)-1].partitions, p.partition)
+	}
+	return out
+}
+
+func (c *Coordinator) cgDescribe(r Request, q *kmsg.ConsumerGroupDescribeRequest) {
+	resp := kmsg.NewPtrConsumerGroupDescribeResponse()
+	resp.SetVersion(q.Version)
+	names := map[[16]byte]string{}
+	for _, t := range c.topics {
+		names[t.ID] = t.Name
+	}
+	toAssignment := func(set map[tpid]bool) kmsg.Assignment {
+		var a kmsg.Assignment
+		for _, t := range groupByTopic(set) {
+			a.TopicPartitions = append(a.TopicPartitions, kmsg.AssignmentTopicPartition{TopicID: t.id, Topic: names[t.id], Partitions: t.partitions})
+		}
+		return a
+	}
+	for _, id := range q.Groups {
+		dg := kmsg.NewConsumerGroupDescribeResponseGroup()
+		dg.Group = id
+		code := c.groupError(id)
+		if id == "" {
+			code = kerr.InvalidGroupID.Code
+		}
+		g := c.group(id)
+		switch {
+		case code != 0:
+			dg.ErrorCode = code
+		case g == nil || g.consumer == nil:
+			dg.ErrorCode = kerr.GroupIDNotFound.Code
+			msg := "Group " + id + " not found."
+			if g != nil {
+				msg = "Group " + id + " is not a consumer group."
+			}
+			dg.ErrorMessage = &msg
+		default:
+			cg := g.consumer
+			dg.State, dg.Epoch, dg.AssignmentEpoch = cg.stateName(), cg.epoch, cg.targetEpoch
+			dg.AssignorName = cg.assignor
+			mids := make([]string, 0, len(cg.members))
+			for mid := range cg.members {
+				mids = append(mids, mid)
+			}
+			slices.Sort(mids)
+			for _, mid := range mids {
+				m := cg.members[mid]
+				dm := kmsg.NewConsumerGroupDescribeResponseGroupMember()
+				dm.MemberID, dm.InstanceID, dm.RackID = m.id, nullable(m.instanceID), nullable(m.rackID)
+				dm.MemberEpoch, dm.ClientID, dm.ClientHost = m.epoch, m.clientID, m.clientHost
+				dm.SubscribedTopics = m.topics
+				dm.Assignment = toAssignment(m.assigned)
+				dm.TargetAssignment = toAssignment(cg.target[m.id])
+				dm.MemberType = 1 // consumer protocol
+				dg.Members = append(dg.Members, dm)
+			}
+		}
+		resp.Groups = append(resp.Groups, dg)
+	}
+	c.respond(r.ID, resp)
+}
