@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"sluice/engine/vfs"
+	"sluice/engine/vfs/errorfs"
 )
 
 func sample() *State {
@@ -97,4 +98,57 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// A crash or an I/O error at any point of a Save leaves either the old or
+// the new state on disk, never a torn or empty file; a Save that returned
+// nil is durable.
+func TestSaveCrashAtEveryStep(t *testing.T) {
+	oldState, newState := sample(), sample()
+	newState.ProducerIDBlockEnd = 9000
+	newState.Topics = append(newState.Topics, Topic{Name: "u", ID: "AAAAAAAAAAAAAAAAAAAAAg",
+		Partitions: []Partition{{Partition: 0, Replicas: []int32{0}, ISR: []int32{0}}}})
+	for n := int64(1); ; n++ {
+		dir := t.TempDir()
+		efs := errorfs.New(vfs.Default)
+		if err := Save(efs, dir, oldState.Clone()); err != nil {
+			t.Fatal(err)
+		}
+		base := efs.Ops()
+		hit := false
+		efs.SetInjector(func(op errorfs.Op, path string, count int64) error {
+			if count >= base+n {
+				hit = true
+				return errors.New("injected")
+			}
+			return nil
+		})
+		saveErr := Save(efs, dir, newState.Clone())
+		if err := efs.Crash(nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Load(vfs.Default, dir)
+		if err != nil {
+			t.Fatalf("fail from op %d: load after crash: %v", n, err)
+		}
+		switch got.ProducerIDBlockEnd {
+		case oldState.ProducerIDBlockEnd:
+			if saveErr == nil {
+				t.Fatalf("fail from op %d: Save returned nil but the old state came back", n)
+			}
+		case newState.ProducerIDBlockEnd:
+		default:
+			t.Fatalf("fail from op %d: neither state: %+v", n, got)
+		}
+		if !hit {
+			if saveErr != nil {
+				t.Fatal(saveErr)
+			}
+			if n < 5 {
+				t.Fatalf("Save took only %d operations: the injection never ran", n-1)
+			}
+			t.Logf("injected a failure at each of %d operations of Save", n-1)
+			return // the whole Save ran before the injection point
+		}
+	}
 }
