@@ -29,14 +29,20 @@ func fuzzSeeds(t testing.TB) [][]byte {
 // exactly the declared records and survives recompression.
 func FuzzValidate(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
-		f.Add(s, false, int8(OriginClient))
-		f.Add(s, true, int8(OriginReplication))
+		f.Add(s, false, int8(OriginClient), true)
+		f.Add(s, true, int8(OriginReplication), false)
 	}
-	f.Fuzz(func(t *testing.T, in []byte, compacted bool, origin int8) {
+	// fix recomputes the length field and CRC so that mutations reach the
+	// record decoding instead of stopping at the checksum.
+	f.Fuzz(func(t *testing.T, in []byte, compacted bool, origin int8, fix bool) {
 		var v Validator
 		o := &ValidateOptions{NowMs: testNow, Compacted: compacted, Origin: origin % 3, ZstdMaxMemory: 1 << 20,
 			TimestampBeforeMaxMs: 1 << 40, TimestampAfterMaxMs: 1 << 40}
 		batch := clone(in) // Validate may correct maxTimestamp in place
+		if fix && len(batch) >= HeaderSize {
+			put32(batch, offLength, int32(len(batch)-LogOverhead))
+			UpdateCRC(batch)
+		}
 		h, err := v.Validate(batch, o)
 		if err != nil {
 			var ve *ValidationError

@@ -102,14 +102,15 @@ func varint64(b []byte, pos int) (int64, int, bool) {
 	return v, pos + n, true
 }
 
-// readBytes reads a varint length (-1 = null) and that many bytes.
+// readBytes reads a varint length (negative = null, as Kafka reads it) and
+// that many bytes.
 func readBytes(b []byte, pos int) ([]byte, bool, int, bool) {
 	n, pos, ok := varint32(b, pos)
 	if !ok {
 		return nil, false, pos, false
 	}
 	if n < 0 {
-		return nil, false, pos, n == -1
+		return nil, false, pos, true // any negative length is null, as in Kafka
 	}
 	if int(n) > len(b)-pos {
 		return nil, false, pos, false
@@ -149,15 +150,18 @@ func nextRecord(b []byte, pos int, r *rawRecord) (int, error) {
 	} else if r.offsetDelta, p, ok = varint32(body, p); !ok {
 		return pos, errStructure
 	}
-	if p < end && body[p] < 0x80 && body[p] != 1 {
-		// length 0..63 (1 is the zig-zag encoding of -1, a null key)
+	if p < end && body[p] < 0x80 {
 		n := int(zigzag1(body[p]))
 		p++
-		if n > end-p {
+		switch {
+		case n < 0:
+			r.key, r.hasKey = nil, false
+		case n > end-p:
 			return pos, errStructure
+		default:
+			r.key, r.hasKey = body[p:p+n:p+n], true
+			p += n
 		}
-		r.key, r.hasKey = body[p:p+n:p+n], true
-		p += n
 	} else if r.key, r.hasKey, p, ok = readBytes(body, p); !ok {
 		return pos, errStructure
 	}

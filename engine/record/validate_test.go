@@ -184,3 +184,35 @@ func TestValidateCorrectsMaxTimestamp(t *testing.T) {
 		t.Fatalf("maxTimestamp not corrected: %+v / %+v", h, h2)
 	}
 }
+
+// TestNegativeLengthsAreNull: Kafka reads any negative key/value length as
+// null, not only -1 (found by FuzzValidate: a one-byte key length of -20).
+func TestNegativeLengthsAreNull(t *testing.T) {
+	b := NewBuilder(DefaultBuilderOptions())
+	b.Add([]byte("k"), []byte("v"), testNow)
+	batch := b.Build()
+	// record: len, attrs, tsDelta, offsetDelta, keyLen(1 -> zig-zag 2), 'k', ...
+	keyLen := HeaderSize + 4
+	if batch[keyLen] != 2 || batch[keyLen+1] != 'k' {
+		t.Fatalf("unexpected layout %x", batch[HeaderSize:])
+	}
+	// Replace key length 1 and 'k' by the single byte 0x27 (length -20)
+	// and re-frame the record one byte shorter.
+	rec := append([]byte{}, batch[HeaderSize+1:keyLen]...)
+	rec = append(rec, 0x27)
+	rec = append(rec, batch[keyLen+2:]...)
+	out := append(clone(batch[:HeaderSize]), byte(len(rec)<<1))
+	out = append(out, rec...)
+	put32(out, offLength, int32(len(out)-LogOverhead))
+	fixCRC(out)
+	var v Validator
+	if _, err := v.Validate(out, &ValidateOptions{NowMs: testNow}); err != nil {
+		t.Fatalf("negative key length: %v", err)
+	}
+	if r := collect(t, &v, out); r[0].Key != nil || string(r[0].Value) != "v" {
+		t.Fatalf("decoded %+v", r[0])
+	}
+	if _, err := v.Validate(out, &ValidateOptions{NowMs: testNow, Compacted: true}); !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("null key on compacted topic: %v", err)
+	}
+}
