@@ -91,6 +91,12 @@ const producerIDBlockSize = 1000
 // data dir is never wiped by a missing file. The caller keeps ownership of
 // eng and closes it after Node.Close.
 func Open(cfg BrokerConfig, eng *engine.Engine, logger *slog.Logger) (*Node, error) {
+	return open(cfg, eng, logger, vfs.Default)
+}
+
+// open is Open with the file system for the metadata file (tests inject
+// faults).
+func open(cfg BrokerConfig, eng *engine.Engine, logger *slog.Logger, fsys vfs.FS) (*Node, error) {
 	if eng == nil {
 		return nil, errors.New("cluster: Open needs an engine")
 	}
@@ -103,7 +109,7 @@ func Open(cfg BrokerConfig, eng *engine.Engine, logger *slog.Logger) (*Node, err
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{cfg: cfg, eng: eng, logger: logger.With("component", "controller"), fs: vfs.Default, dir: cfg.LogDirs[0]}
+	n := &Node{cfg: cfg, eng: eng, logger: logger.With("component", "controller"), fs: fsys, dir: cfg.LogDirs[0]}
 	host, port := cfg.Advertised()
 	n.advertised.Store(&BrokerInfo{NodeID: cfg.NodeID, Host: host, Port: port, Rack: cfg.Rack})
 

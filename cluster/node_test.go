@@ -15,6 +15,7 @@ import (
 	"sluice/engine"
 	"sluice/engine/record"
 	"sluice/engine/vfs"
+	"sluice/engine/vfs/errorfs"
 )
 
 // testBroker is a Node on a real engine in a temporary dir.
@@ -730,4 +731,54 @@ func TestCorruptMetadataRefused(t *testing.T) {
 	if _, ok := b.node.Topic("x"); !ok {
 		t.Fatal("good metadata not accepted after the corrupt ones")
 	}
+}
+
+// When the metadata file cannot be written, the change is refused and
+// nothing of it becomes visible; producer ids stay unique.
+func TestMetadataWriteFailure(t *testing.T) {
+	b := newTestBroker(t, nil)
+	b.node.Close()
+	efs := errorfs.New(vfs.Default)
+	n, err := open(b.cfg, b.eng, nil, efs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.node = n
+	fail := false
+	efs.SetInjector(func(op errorfs.Op, path string, count int64) error {
+		if fail && strings.Contains(path, metastore.FileName) {
+			return errors.New("injected EIO")
+		}
+		return nil
+	})
+	first, err := n.AllocateProducerID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail = true
+	if _, err := n.CreateTopic(CreateTopicRequest{Name: "f", NumPartitions: 2, ReplicationFactor: 1}); !errors.Is(err, engine.ErrStorage) {
+		t.Fatalf("create with failing metadata write: %v", err)
+	}
+	if _, ok := n.Topic("f"); ok {
+		t.Fatal("topic visible after failed persist")
+	}
+	if _, ok := b.eng.Log(engine.TopicPartition{Topic: "f"}); ok {
+		t.Fatal("log created after failed persist")
+	}
+	// Use up the rest of the block: the next allocation needs a write.
+	var last int64
+	for i := 1; i < producerIDBlockSize; i++ {
+		if last, err = n.AllocateProducerID(); err != nil {
+			t.Fatalf("allocation %d inside the persisted block: %v", i, err)
+		}
+	}
+	if _, err := n.AllocateProducerID(); !errors.Is(err, engine.ErrStorage) {
+		t.Fatalf("allocation needing a new block with failing writes: %v", err)
+	}
+	fail = false
+	next, err := n.AllocateProducerID()
+	if err != nil || next <= last || first != 0 {
+		t.Fatalf("after recovery: first %d last %d next %d err %v", first, last, next, err)
+	}
+	b.create("f", 1, nil)
 }
