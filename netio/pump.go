@@ -258,6 +258,7 @@ func (c *Conn) finishHead() {
 		c.out = nil
 	}
 	c.ci, c.coff = 0, 0
+	c.touch() // before inflight drops: the idle check must not see a stale time
 	c.mu.Lock()
 	r.state = slotFinished
 	c.mu.Unlock()
