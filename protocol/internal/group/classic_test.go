@@ -1,6 +1,8 @@
 package group
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -274,15 +276,80 @@ func TestSyncTimeoutRemovesMembers(t *testing.T) {
 	b := h.joinResp(h.join("b", "g", "")).MemberID
 	h.join("b", "g", b)
 	h.join("a", "g", a)
-	// Both joined generation gen+1; only a syncs and keeps heartbeating.
+	// Both joined generation gen+1; a syncs, b only heartbeats.
 	sa := h.sync("g", a, gen+1, map[string]string{a: "x"})
 	wantCode(t, "sync", h.syncResp(sa).ErrorCode, nil)
+	for i := 0; i < 6; i++ {
+		h.advance(9 * time.Second)
+		wantCode(t, "a", h.heartbeat("g", a, gen+1), nil)
+		wantCode(t, "b", h.heartbeat("g", b, gen+1), nil)
+	}
+	// 54s: still inside the 60s rebalance timeout.
+	h.advance(7 * time.Second)
+	// b never synced: removed at the sync deadline; a must rejoin.
+	wantCode(t, "b after sync deadline", h.heartbeat("g", b, gen+1), kerr.UnknownMemberID)
+	wantCode(t, "a after sync deadline", h.heartbeat("g", a, gen+1), kerr.RebalanceInProgress)
+}
+
+func TestStaticMemberSurvivesRebalance(t *testing.T) {
+	h := newHarness(t, Options{})
+	s1, gen := h.stableMember("g", "s", withInstance("i1"))
+	d := h.joinResp(h.join("d", "g", "")).MemberID
+	jd := h.join("d", "g", d)
+	// The static leader does not rejoin in time but keeps its session.
 	for i := 0; i < 7; i++ {
 		h.advance(9 * time.Second)
-		h.heartbeat("g", a, gen+1)
+		h.heartbeat("g", s1, gen)
 	}
-	// b missed the sync (and session) deadline: removed, rebalance.
-	wantCode(t, "b", h.heartbeat("g", b, gen+1), kerr.UnknownMemberID)
+	r := h.joinResp(jd)
+	wantCode(t, "join", r.ErrorCode, nil)
+	// d leads now; the static member is still in the group.
+	if r.LeaderID != d || len(r.Members) != 2 || r.Generation != gen+1 {
+		t.Fatalf("join %+v", r)
+	}
+	wantCode(t, "static member kept", h.heartbeat("g", s1, gen+1), nil)
+}
+
+func TestStaticRejoinWhileCompleting(t *testing.T) {
+	h := newHarness(t, Options{})
+	d, gen := h.stableMember("g", "d")
+	js := h.join("s", "g", "", withInstance("i1"))
+	h.join("d", "g", d)
+	s1 := h.joinResp(js).MemberID
+	// CompletingRebalance: the follower s1 waits for its assignment...
+	ws := h.sync("g", s1, gen+1, nil)
+	if !h.pending(ws) {
+		t.Fatal("follower sync answered before the leader's")
+	}
+	// ...when a new incarnation of i1 shows up: s1 is fenced and the group
+	// rebalances so the leader assigns to the new member id.
+	rid := h.join("s", "g", "", withInstance("i1"))
+	wantCode(t, "old incarnation", h.syncResp(ws).ErrorCode, kerr.FencedInstanceID)
+	if s := h.state("g"); s != "PreparingRebalance" {
+		t.Fatalf("state %s", s)
+	}
+	h.join("d", "g", d)
+	jr := h.joinResp(rid)
+	if jr.ErrorCode != 0 || jr.MemberID == s1 || jr.Generation != gen+2 {
+		t.Fatalf("new incarnation %+v", jr)
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	o := Options{NumPartitions: -1, MaxSize: -2, MinSessionTimeout: time.Hour, MaxSessionTimeout: time.Minute}
+	o.EnsureDefaults()
+	err := o.Validate()
+	if !errors.Is(err, ErrInvalidOptions) {
+		t.Fatalf("err %v", err)
+	}
+	for _, want := range []string{"NumPartitions", "MaxSize", "session timeouts"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not name %s", err, want)
+		}
+	}
+	if _, err := New(Options{}); err != nil {
+		t.Fatalf("defaults invalid: %v", err)
+	}
 }
 
 func TestLeaveGroup(t *testing.T) {

@@ -118,6 +118,12 @@ func TestConsumerGroupIncrementalRevocation(t *testing.T) {
 	if d.State != "Stable" || d.Epoch != 2 || d.AssignmentEpoch != 2 || len(d.Members) != 2 || d.AssignorName != "uniform" {
 		t.Fatalf("describe %+v", d)
 	}
+	// A member whose response was lost may heartbeat with its previous
+	// epoch if it owns nothing it should not.
+	prev := &cgClient{id: "A", epoch: 1, owned: a.owned}
+	if r := h.cgBeat("cg", prev, true); r.ErrorCode != 0 || r.MemberEpoch != 2 {
+		t.Fatalf("previous epoch: %v epoch %d", kerr.ErrorForCode(r.ErrorCode), r.MemberEpoch)
+	}
 	// Stale epoch: fenced.
 	old := &cgClient{id: "A", epoch: 7}
 	wantCode(t, "fenced", h.cgBeat("cg", old, false).ErrorCode, kerr.FencedMemberEpoch)

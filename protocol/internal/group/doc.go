@@ -1,8 +1,11 @@
 // Package group is the consumer group coordinator: Kafka's classic group
-// protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), committed offsets
-// (OffsetCommit, OffsetFetch, OffsetDelete) and the admin APIs (ListGroups,
-// DescribeGroups, DeleteGroups), with groups and offsets stored in
-// __consumer_offsets records in Kafka's own format.
+// protocol (JoinGroup v0-9, SyncGroup v0-5, Heartbeat v0-4, LeaveGroup
+// v0-5), the KIP-848 consumer protocol (ConsumerGroupHeartbeat v0-1,
+// ConsumerGroupDescribe v0-1, server-side "uniform" and "range" assignors),
+// committed offsets (OffsetCommit v0-9, OffsetFetch v0-9, OffsetDelete v0)
+// and the admin APIs (ListGroups v0-5, DescribeGroups v0-5, DeleteGroups
+// v0-2), with classic groups and offsets stored in __consumer_offsets records
+// in Kafka's own format.
 //
 // # A pure state machine
 //
@@ -19,13 +22,20 @@
 //	LoadBegin / LoadRecords /            Append{Partition,      append Records as ONE batch
 //	  LoadComplete / Unload{Partition}     Token, Records}      to __consumer_offsets, then
 //	AppendDone{Partition, Token, Code}                          feed AppendDone
-//	TopicsDeleted{Topics}
+//	TopicsDeleted{Topics}                                       (tombstones, no response)
+//	TopicsChanged{Topics}                                       (KIP-848 assignors' metadata)
 //
 // Requests about a group whose __consumer_offsets partition this broker does
 // not lead get NOT_COORDINATOR; while the partition loads,
 // COORDINATOR_LOAD_IN_PROGRESS. Responses that depend on a write (SyncGroup
 // of the leader, OffsetCommit, OffsetDelete, DeleteGroups, a static member's
-// rejoin) are sent after the AppendDone of that write.
+// rejoin) are sent after the AppendDone of that write. Committed offsets
+// become visible only then (OffsetFetch with require_stable answers
+// UNSTABLE_OFFSET_COMMIT meanwhile).
+//
+// The adapter owns the Coordinator from one goroutine (or under one mutex),
+// routes only the group APIs to it, checks topic existence and ACLs itself,
+// and answers FindCoordinator with the leader of partition PartitionFor(id).
 //
 // # Classic group states (Kafka's GroupMetadata)
 //
@@ -96,4 +106,13 @@
 // heartbeat within their session timeout), without members as Empty.
 //
 // Key versions 3 and up (KIP-848 consumer groups, share groups) are skipped.
+//
+// # KIP-848 consumer groups
+//
+// See consumer.go for the reconciliation diagram. Their membership, epochs
+// and target assignments are kept in memory only (Kafka writes them as
+// ConsumerGroup* records, key versions 3-8): after a restart or a change of
+// coordinator, members heartbeating with an epoch > 0 get UNKNOWN_MEMBER_ID
+// (Kafka would answer from the loaded state) and rejoin with epoch 0. Their
+// committed offsets are ordinary OffsetCommit records and do survive.
 package group
