@@ -21,11 +21,11 @@ func (v *Validator) forEach(batch []byte, max int, fn func(r *Record) error) err
 		return err
 	}
 	if h.Size() > len(batch) {
-		return newError(ErrCorruptMessage, "record batch is truncated")
+		return newError(ErrCorruptMessage, "Record batch is truncated")
 	}
 	batch = batch[:h.Size()]
 	if h.NumRecords < 0 {
-		return newError(ErrInvalidRecord, "found invalid record count in magic v2 batch")
+		return newError(ErrInvalidRecord, "Found invalid record count in magic v2 batch")
 	}
 	if !h.Codec().Valid() {
 		return unsupported(h.Codec())
@@ -41,7 +41,7 @@ func (v *Validator) forEach(batch []byte, max int, fn func(r *Record) error) err
 	)
 	for i := 0; i < int(h.NumRecords); i++ {
 		if pos >= len(recs) {
-			return newError(ErrInvalidRecord, "incorrect declared batch size, premature EOF reached")
+			return newError(ErrInvalidRecord, "Incorrect declared batch size, premature EOF reached")
 		}
 		if pos, err = nextRecord(recs, pos, &raw); err != nil {
 			return err
@@ -68,7 +68,7 @@ func (v *Validator) forEach(batch []byte, max int, fn func(r *Record) error) err
 		}
 	}
 	if pos != len(recs) {
-		return newError(ErrInvalidRecord, "incorrect declared batch size, records still remaining in file")
+		return newError(ErrInvalidRecord, "Incorrect declared batch size, records still remaining in file")
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ type Header struct {
 // the length field is smaller than a header. It does not check the CRC.
 func ParseHeader(b []byte) (Header, error) {
 	if len(b) < HeaderSize {
-		return Header{}, newError(ErrCorruptMessage, "record batch is shorter than the "+strconv.Itoa(HeaderSize)+"-byte header: "+strconv.Itoa(len(b))+" bytes")
+		return Header{}, newError(ErrCorruptMessage, "Record batch is shorter than the "+strconv.Itoa(HeaderSize)+"-byte header: "+strconv.Itoa(len(b))+" bytes")
 	}
 	h := Header{
 		BaseOffset:           int64(binary.BigEndian.Uint64(b[offBaseOffset:])),
@@ -93,10 +93,10 @@ func ParseHeader(b []byte) (Header, error) {
 		NumRecords:           int32(binary.BigEndian.Uint32(b[offRecordCount:])),
 	}
 	if h.Magic != Magic {
-		return h, newError(ErrCorruptMessage, "unsupported record batch magic "+strconv.Itoa(int(h.Magic))+" (only magic 2 is supported)")
+		return h, newError(ErrCorruptMessage, "Unsupported record batch magic "+strconv.Itoa(int(h.Magic))+" (only magic 2 is supported)")
 	}
 	if h.Length < HeaderSize-LogOverhead {
-		return h, newError(ErrCorruptMessage, "record batch length "+strconv.Itoa(int(h.Length))+" is smaller than the minimum "+strconv.Itoa(HeaderSize-LogOverhead))
+		return h, newError(ErrCorruptMessage, "Record batch length "+strconv.Itoa(int(h.Length))+" is smaller than the minimum "+strconv.Itoa(HeaderSize-LogOverhead))
 	}
 	return h, nil
 }
@@ -135,10 +135,10 @@ func NextBatch(b []byte) (batch, rest []byte, err error) {
 	}
 	length := int32(binary.BigEndian.Uint32(b[offLength:]))
 	if length < HeaderSize-LogOverhead {
-		return nil, b, newError(ErrCorruptMessage, "record batch length "+strconv.Itoa(int(length))+" is smaller than the minimum "+strconv.Itoa(HeaderSize-LogOverhead))
+		return nil, b, newError(ErrCorruptMessage, "Record batch length "+strconv.Itoa(int(length))+" is smaller than the minimum "+strconv.Itoa(HeaderSize-LogOverhead))
 	}
 	if b[offMagic] != Magic {
-		return nil, b, newError(ErrCorruptMessage, "unsupported record batch magic "+strconv.Itoa(int(int8(b[offMagic])))+" (only magic 2 is supported)")
+		return nil, b, newError(ErrCorruptMessage, "Unsupported record batch magic "+strconv.Itoa(int(int8(b[offMagic])))+" (only magic 2 is supported)")
 	}
 	size := LogOverhead + int(length)
 	if len(b) < size {

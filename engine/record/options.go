@@ -94,3 +94,10 @@ func (o *ValidateOptions) inPartition() string {
 	}
 	return " in topic partition " + o.Partition
 }
+
+func (o *ValidateOptions) partitionName() string {
+	if o.Partition == "" {
+		return "the partition"
+	}
+	return o.Partition
+}

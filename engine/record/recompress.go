@@ -13,7 +13,7 @@ func Recompress(batch []byte, to Codec) ([]byte, error) {
 		return nil, err
 	}
 	if h.Size() > len(batch) {
-		return nil, newError(ErrCorruptMessage, "record batch is truncated")
+		return nil, newError(ErrCorruptMessage, "Record batch is truncated")
 	}
 	if !to.Valid() {
 		return nil, unsupported(to)

@@ -46,7 +46,7 @@ type rawRecord struct {
 // DefaultRecord.readFrom throws InvalidRecordException.
 func recordErr(msg string) error { return newError(ErrInvalidRecord, msg) }
 
-var errStructure = recordErr("found invalid record structure")
+var errStructure = recordErr("Found invalid record structure")
 
 // varint32 reads a zig-zag varint that must fit in an int32. The one-byte
 // case (most fields of most records) is inlined into the walk.
@@ -127,7 +127,7 @@ func nextRecord(b []byte, pos int, r *rawRecord) (int, error) {
 		return pos, errStructure
 	}
 	if size < 0 || int(size) > len(b)-p {
-		return pos, recordErr("invalid record size: expected " + strconv.Itoa(int(size)) + " bytes in record payload, but only " + strconv.Itoa(len(b)-p) + " bytes remain")
+		return pos, recordErr("Invalid record size: expected " + strconv.Itoa(int(size)) + " bytes in record payload, but only " + strconv.Itoa(len(b)-p) + " bytes remain")
 	}
 	end := p + int(size)
 	body := b[:end]
@@ -175,7 +175,7 @@ func nextRecord(b []byte, pos int, r *rawRecord) (int, error) {
 		return pos, errStructure
 	}
 	if r.numHeaders < 0 {
-		return pos, recordErr("found invalid number of record headers " + strconv.Itoa(int(r.numHeaders)))
+		return pos, recordErr("Found invalid number of record headers " + strconv.Itoa(int(r.numHeaders)))
 	}
 	hstart := p
 	for i := int32(0); i < r.numHeaders; i++ {
@@ -184,7 +184,7 @@ func nextRecord(b []byte, pos int, r *rawRecord) (int, error) {
 			return pos, errStructure
 		}
 		if klen < 0 {
-			return pos, recordErr("invalid negative header key size " + strconv.Itoa(int(klen)))
+			return pos, recordErr("Invalid negative header key size " + strconv.Itoa(int(klen)))
 		}
 		if int(klen) > end-p {
 			return pos, errStructure
@@ -196,7 +196,7 @@ func nextRecord(b []byte, pos int, r *rawRecord) (int, error) {
 	}
 	r.headers = body[hstart:p]
 	if p != end {
-		return pos, recordErr("invalid record size: expected to read " + strconv.Itoa(int(size)) + " bytes in record payload, but instead read " + strconv.Itoa(int(size)-(end-p)))
+		return pos, recordErr("Invalid record size: expected to read " + strconv.Itoa(int(size)) + " bytes in record payload, but instead read " + strconv.Itoa(int(size)-(end-p)))
 	}
 	return end, nil
 }

@@ -47,10 +47,10 @@ func (v *Validator) Validate(batch []byte, o *ValidateOptions) (Header, error) {
 	v.recErr = v.recErr[:0]
 	v.kinds = 0
 	if len(batch) <= offMagic {
-		return Header{}, newError(ErrCorruptMessage, "record batch is corrupt: "+strconv.Itoa(len(batch))+" bytes is smaller than the minimum batch overhead"+o.inPartition())
+		return Header{}, newError(ErrCorruptMessage, "Record batch is corrupt: "+strconv.Itoa(len(batch))+" bytes is smaller than the minimum batch overhead"+o.inPartition())
 	}
 	if m := int8(batch[offMagic]); m != Magic {
-		return Header{}, newError(ErrInvalidRecord, "produce requests are only allowed to contain record batches with magic version 2, got magic "+strconv.Itoa(int(m))+o.inPartition())
+		return Header{}, newError(ErrInvalidRecord, "Produce requests are only allowed to contain record batches with magic version 2, got magic "+strconv.Itoa(int(m))+o.inPartition())
 	}
 	h, err := ParseHeader(batch)
 	if err != nil {
@@ -58,15 +58,15 @@ func (v *Validator) Validate(batch []byte, o *ValidateOptions) (Header, error) {
 	}
 	if h.Size() != len(batch) {
 		if h.Size() > len(batch) {
-			return h, newError(ErrCorruptMessage, "record batch is corrupt: length field says "+strconv.Itoa(h.Size())+" bytes but "+strconv.Itoa(len(batch))+" bytes are present"+o.inPartition())
+			return h, newError(ErrCorruptMessage, "Record batch is corrupt: length field says "+strconv.Itoa(h.Size())+" bytes but "+strconv.Itoa(len(batch))+" bytes are present"+o.inPartition())
 		}
-		return h, newError(ErrInvalidRecord, "compressed outer record has more than one batch"+o.inPartition())
+		return h, newError(ErrInvalidRecord, "Compressed outer record has more than one batch"+o.inPartition())
 	}
 	if o.Origin == OriginClient && h.BaseOffset != 0 {
-		return h, newError(ErrInvalidRecord, "the baseOffset of the record batch in the append"+o.inPartition()+" should be 0, but it is "+strconv.FormatInt(h.BaseOffset, 10))
+		return h, newError(ErrInvalidRecord, "The baseOffset of the record batch in the append to "+o.partitionName()+" should be 0, but it is "+strconv.FormatInt(h.BaseOffset, 10))
 	}
 	if o.Origin != OriginReplication && len(batch) > o.maxMessageBytes() {
-		return h, newError(ErrMessageTooLarge, "the record batch size in the append"+o.inPartition()+" is "+strconv.Itoa(len(batch))+" bytes which exceeds the maximum configured value of "+strconv.Itoa(o.maxMessageBytes())+".")
+		return h, newError(ErrMessageTooLarge, "The record batch size in the append to "+o.partitionName()+" is "+strconv.Itoa(len(batch))+" bytes which exceeds the maximum configured value of "+strconv.Itoa(o.maxMessageBytes())+".")
 	}
 	// An uncompressed batch is checksummed while its records are walked,
 	// a few KiB ahead of the walk, so that each record header is read from
@@ -115,7 +115,7 @@ func (v *Validator) Validate(batch []byte, o *ValidateOptions) (Header, error) {
 // validateBatchHeader is LogValidator.validateBatch for magic 2.
 func validateBatchHeader(h *Header, o *ValidateOptions) error {
 	if h.NumRecords < 0 {
-		return newError(ErrInvalidRecord, "found invalid record count "+strconv.Itoa(int(h.NumRecords))+" in magic v2 batch"+o.inPartition())
+		return newError(ErrInvalidRecord, "Found invalid record count "+strconv.Itoa(int(h.NumRecords))+" in magic v2 batch"+o.inPartition())
 	}
 	if o.Origin != OriginClient {
 		return nil
@@ -126,15 +126,15 @@ func validateBatchHeader(h *Header, o *ValidateOptions) error {
 	}
 	switch {
 	case countFromOffsets <= 0:
-		return newError(ErrInvalidRecord, "batch has an invalid offset range: "+rng()+o.inPartition())
+		return newError(ErrInvalidRecord, "Batch has an invalid offset range: "+rng()+o.inPartition())
 	case h.NumRecords <= 0:
-		return newError(ErrInvalidRecord, "invalid reported count for record batch: "+strconv.Itoa(int(h.NumRecords))+o.inPartition())
+		return newError(ErrInvalidRecord, "Invalid reported count for record batch: "+strconv.Itoa(int(h.NumRecords))+o.inPartition())
 	case countFromOffsets != int64(h.NumRecords):
-		return newError(ErrInvalidRecord, "inconsistent batch offset range "+rng()+" and count of records "+strconv.Itoa(int(h.NumRecords))+o.inPartition())
+		return newError(ErrInvalidRecord, "Inconsistent batch offset range "+rng()+" and count of records "+strconv.Itoa(int(h.NumRecords))+o.inPartition())
 	case h.IsControl():
-		return newError(ErrInvalidRecord, "clients are not allowed to write control records"+o.inPartition())
+		return newError(ErrInvalidRecord, "Clients are not allowed to write control records"+o.inPartition())
 	case h.HasProducerID() && h.BaseSequence < 0:
-		return newError(ErrInvalidRecord, "invalid sequence number "+strconv.Itoa(int(h.BaseSequence))+" in record batch with producerId "+strconv.FormatInt(h.ProducerID, 10)+o.inPartition())
+		return newError(ErrInvalidRecord, "Invalid sequence number "+strconv.Itoa(int(h.BaseSequence))+" in record batch with producerId "+strconv.FormatInt(h.ProducerID, 10)+o.inPartition())
 	}
 	return nil
 }
@@ -176,7 +176,7 @@ func (v *Validator) checkRecords(h *Header, recs []byte, o *ValidateOptions, cur
 	v.maxTs = NoTimestamp
 	for i := 0; i < n; i++ {
 		if pos >= len(recs) {
-			return newError(ErrInvalidRecord, "incorrect declared batch size, premature EOF reached"+o.inPartition())
+			return newError(ErrInvalidRecord, "Incorrect declared batch size, premature EOF reached"+o.inPartition())
 		}
 		if cur != nil && HeaderSize+pos+crcAhead/2 > cur.done {
 			cur.advance(HeaderSize + pos + crcAhead)
@@ -196,7 +196,7 @@ func (v *Validator) checkRecords(h *Header, recs []byte, o *ValidateOptions, cur
 			continue
 		}
 		if int(r.offsetDelta) != i {
-			v.addRecordError(kindInvalidRecord, i, "inner record offset delta "+strconv.Itoa(int(r.offsetDelta))+" does not match expected offset delta "+strconv.Itoa(i))
+			v.addRecordError(kindInvalidRecord, i, "Inner record offset delta "+strconv.Itoa(int(r.offsetDelta))+" does not match expected offset delta "+strconv.Itoa(i))
 			continue
 		}
 		if o.Compacted && !r.hasKey {
@@ -212,7 +212,7 @@ func (v *Validator) checkRecords(h *Header, recs []byte, o *ValidateOptions, cur
 		}
 	}
 	if pos != len(recs) {
-		return newError(ErrInvalidRecord, "incorrect declared batch size, records still remaining in file"+o.inPartition())
+		return newError(ErrInvalidRecord, "Incorrect declared batch size, records still remaining in file"+o.inPartition())
 	}
 	if len(v.recErr) > 0 {
 		return v.recordErrors()
@@ -269,7 +269,7 @@ func (c *crcCursor) finish() { c.advance(len(c.b)) }
 
 func (c *crcCursor) check(h *Header, o *ValidateOptions) error {
 	if c.sum != h.CRC {
-		return newError(ErrCorruptMessage, "record is corrupt (stored crc = "+strconv.FormatUint(uint64(h.CRC), 10)+", computed crc = "+strconv.FormatUint(uint64(c.sum), 10)+")"+o.inPartition())
+		return newError(ErrCorruptMessage, "Record is corrupt (stored crc = "+strconv.FormatUint(uint64(h.CRC), 10)+", computed crc = "+strconv.FormatUint(uint64(c.sum), 10)+")"+o.inPartition())
 	}
 	return nil
 }

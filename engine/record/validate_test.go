@@ -35,8 +35,8 @@ func TestValidateRejects(t *testing.T) {
 		{name: "crc", batch: func() []byte { b := good(Gzip); b[len(b)-1] ^= 1; return b }(), want: ErrCorruptMessage, msg: "crc"},
 		{name: "crc of header field", batch: func() []byte { b := good(None); b[offProducerID+7] ^= 1; return b }(), want: ErrCorruptMessage, msg: "crc"},
 		{name: "offset range negative", batch: fixCRC(put32(good(None), offLastOffsetDelta, -1)), want: ErrInvalidRecord, msg: "invalid offset range"},
-		{name: "count mismatch", batch: fixCRC(put32(good(None), offLastOffsetDelta, 7)), want: ErrInvalidRecord, msg: "inconsistent batch offset range"},
-		{name: "count zero", batch: fixCRC(put32(put32(good(None), offRecordCount, 0), offLastOffsetDelta, 0)), want: ErrInvalidRecord, msg: "invalid reported count"},
+		{name: "count mismatch", batch: fixCRC(put32(good(None), offLastOffsetDelta, 7)), want: ErrInvalidRecord, msg: "Inconsistent batch offset range"},
+		{name: "count zero", batch: fixCRC(put32(put32(good(None), offRecordCount, 0), offLastOffsetDelta, 0)), want: ErrInvalidRecord, msg: "Invalid reported count"},
 		{name: "count negative", batch: fixCRC(put32(good(None), offRecordCount, -3)), want: ErrInvalidRecord},
 		{name: "control from client", batch: func() []byte {
 			o := DefaultBuilderOptions()
@@ -47,7 +47,7 @@ func TestValidateRejects(t *testing.T) {
 			o := DefaultBuilderOptions()
 			o.ProducerID, o.ProducerEpoch, o.BaseSequence = 3, 0, -1
 			return buildBatch(t, o, sampleRecords(1, 1))
-		}(), want: ErrInvalidRecord, msg: "invalid sequence number -1"},
+		}(), want: ErrInvalidRecord, msg: "Invalid sequence number -1"},
 		{name: "declared more records than present", batch: fixCRC(put32(put32(good(None), offRecordCount, 5), offLastOffsetDelta, 4)), want: ErrInvalidRecord, msg: "premature EOF"},
 		{name: "declared fewer records than present", batch: fixCRC(put32(put32(good(None), offRecordCount, 3), offLastOffsetDelta, 2)), want: ErrInvalidRecord, msg: "still remaining"},
 		{name: "declared more records, compressed", batch: fixCRC(put32(put32(good(Zstd), offRecordCount, 5), offLastOffsetDelta, 4)), want: ErrInvalidRecord, msg: "premature EOF"},
