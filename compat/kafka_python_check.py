@@ -1,0 +1,43 @@
+#!/usr/bin/python3
+"""kafka-python round trip: produce N records with a codec, consume them back.
+
+usage: kafka_python_check.py BOOTSTRAP TOPIC CODEC(none|gzip|snappy|lz4|zstd) N
+Exit 0 and print nothing on success; print the reason and exit 1 otherwise.
+"""
+import sys
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+bootstrap, topic, codec, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                         compression_type=None if codec == "none" else codec,
+                         request_timeout_ms=10000)
+futures = [producer.send(topic, key=b"k%d" % i, value=b"kafka-python-%s-%d" % (codec.encode(), i),
+                         headers=[("h", b"%d" % i)]) for i in range(n)]
+producer.flush(timeout=20)
+for f in futures:
+    f.get(timeout=10)
+producer.close()
+
+tp = TopicPartition(topic, 0)
+consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                         consumer_timeout_ms=15000)
+consumer.assign([tp])
+consumer.seek_to_beginning(tp)
+got = []
+for msg in consumer:
+    got.append(msg)
+    if len(got) == n:
+        break
+consumer.close()
+if len(got) != n:
+    print("consumed %d of %d records" % (len(got), n))
+    sys.exit(1)
+for i, msg in enumerate(got):
+    want = b"kafka-python-%s-%d" % (codec.encode(), i)
+    if msg.value != want or msg.key != b"k%d" % i or msg.offset != i:
+        print("record %d: offset %d key %r value %r" % (i, msg.offset, msg.key, msg.value))
+        sys.exit(1)
+    if list(msg.headers) != [("h", b"%d" % i)]:
+        print("record %d: headers %r" % (i, msg.headers))
+        sys.exit(1)
