@@ -55,7 +55,7 @@ func prefetchRange(ch *Chunk) {
 		case err == nil && n == 1:
 		case errors.Is(err, unix.EAGAIN):
 			runtime.KeepAlive(ch.File)
-			warmRange(ch, off&^(probeStride-1))
+			warmRange(ch, off-probeStride+1) // from just after the last resident probe
 			return
 		case errors.Is(err, unix.ENOSYS), errors.Is(err, unix.EOPNOTSUPP), errors.Is(err, unix.EINVAL):
 			// No RWF_NOWAIT here (old kernel or file system): read it all.
@@ -89,9 +89,10 @@ func warmRange(ch *Chunk, from int64) {
 	buf := *bp
 	for off := from; off < end; {
 		n, err := ch.File.ReadAt(buf[:min(int64(len(buf)), end-off)], off)
-		if n <= 0 || err != nil && n == 0 {
-			return
+		if n <= 0 {
+			return // EOF or error: the write path reports it
 		}
+		_ = err
 		off += int64(n)
 	}
 }

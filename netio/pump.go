@@ -17,6 +17,8 @@ const (
 	iovMax = 1024
 	// copyBufSize is the read size of the copying fallback.
 	copyBufSize = 256 << 10
+	// sendfileMax bounds one sendfile(2) call (the budget is the real bound).
+	sendfileMax = 1 << 30
 )
 
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
@@ -154,7 +156,7 @@ func (c *Conn) writeFile(fd int, ch *Chunk, budget int64) (int64, error) {
 		return c.copyFile(fd, ch, budget)
 	}
 	off := ch.Off + c.coff
-	cnt := min(ch.Len-c.coff, budget, 1<<30)
+	cnt := min(ch.Len-c.coff, budget, sendfileMax)
 	n, err := unix.Sendfile(fd, int(ffd), &off, int(cnt))
 	runtime.KeepAlive(ch.File)
 	if n > 0 {
