@@ -1,8 +1,8 @@
 package group
 
 import (
+	"bytes"
 	"slices"
-	"strings"
 )
 
 // Server-side assignors of the KIP-848 consumer protocol: "uniform" (sticky,
@@ -94,29 +94,35 @@ func assignRange(in assignInput) map[string]map[tpid]bool {
 // subscribed member. With heterogeneous subscriptions the result is
 // balanced as far as the greedy pass gets, not optimal.
 func assignUniform(in assignInput) map[string]map[tpid]bool {
-	out := map[string]map[tpid]bool{}
+	out := make(map[string]map[tpid]bool, len(in.members))
 	for _, m := range in.members {
 		out[m] = map[tpid]bool{}
 	}
 	subs, names := in.subscribers()
-	subscribed := map[string]map[string]bool{} // topic -> member set
-	var all []tpid
-	idName := map[[16]byte]string{}
+	index := make(map[string]int, len(in.members))
+	for i, m := range in.members {
+		index[m] = i
+	}
+	// Per topic: the indexes of its subscribers; per member: a count.
+	byID := make(map[[16]byte]TopicInfo, len(names))
+	subIdx := make(map[[16]byte][]int, len(names))
+	isSub := make(map[[16]byte][]bool, len(names))
+	total := 0
 	for _, t := range names {
 		ti := in.meta[t]
-		idName[ti.ID] = t
-		subscribed[t] = map[string]bool{}
+		flags := make([]bool, len(in.members))
 		for _, m := range subs[t] {
-			subscribed[t][m] = true
+			subIdx[ti.ID] = append(subIdx[ti.ID], index[m])
+			flags[index[m]] = true
 		}
-		for p := int32(0); p < ti.Partitions; p++ {
-			all = append(all, tpid{ti.ID, p})
-		}
+		isSub[ti.ID] = flags
+		byID[ti.ID] = ti
+		total += int(ti.Partitions)
 	}
 	active := 0
-	for _, m := range in.members {
-		for _, t := range in.topics[m] {
-			if subscribed[t][m] {
+	for i := range in.members {
+		for _, flags := range isSub {
+			if flags[i] {
 				active++
 				break
 			}
@@ -125,14 +131,15 @@ func assignUniform(in assignInput) map[string]map[tpid]bool {
 	if active == 0 {
 		return out
 	}
-	floor, extra := len(all)/active, len(all)%active
-	taken := map[tpid]bool{}
+	floor, extra := total/active, total%active
+	counts := make([]int, len(in.members))
+	taken := make(map[tpid]bool, total)
 	// Sticky pass: keep previous partitions still valid, up to the quota.
-	for _, m := range in.members {
+	for i, m := range in.members {
 		prev := make([]tpid, 0, len(in.prev[m]))
 		for p := range in.prev[m] {
-			t, ok := idName[p.topic]
-			if ok && subscribed[t][m] && p.partition < in.meta[t].Partitions {
+			flags, ok := isSub[p.topic]
+			if ok && flags[i] && p.partition < byID[p.topic].Partitions {
 				prev = append(prev, p)
 			}
 		}
@@ -145,27 +152,33 @@ func assignUniform(in assignInput) map[string]map[tpid]bool {
 		for _, p := range prev[:min(len(prev), quota)] {
 			out[m][p] = true
 			taken[p] = true
+			counts[i]++
 		}
 	}
-	// Fill: each free partition to the least loaded subscriber that is
-	// under its quota (floor, or floor+1 while remainder slots last).
-	for _, p := range all {
-		if taken[p] {
-			continue
-		}
-		best := ""
-		for _, m := range subs[idName[p.topic]] {
-			if best == "" || len(out[m]) < len(out[best]) {
-				best = m
+	// Fill: each free partition to its least loaded subscriber.
+	for _, t := range names {
+		ti := in.meta[t]
+		cands := subIdx[ti.ID]
+		for p := int32(0); p < ti.Partitions; p++ {
+			k := tpid{ti.ID, p}
+			if taken[k] {
+				continue
 			}
+			best := cands[0]
+			for _, i := range cands[1:] {
+				if counts[i] < counts[best] {
+					best = i
+				}
+			}
+			out[in.members[best]][k] = true
+			counts[best]++
 		}
-		out[best][p] = true
 	}
 	return out
 }
 
 func compareTPID(a, b tpid) int {
-	if c := strings.Compare(string(a.topic[:]), string(b.topic[:])); c != 0 {
+	if c := bytes.Compare(a.topic[:], b.topic[:]); c != 0 {
 		return c
 	}
 	return int(a.partition) - int(b.partition)
