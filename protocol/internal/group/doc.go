@@ -33,7 +33,8 @@
 // become visible only then (OffsetFetch with require_stable answers
 // UNSTABLE_OFFSET_COMMIT meanwhile).
 //
-// The adapter owns the Coordinator from one goroutine (or under one mutex),
+// The adapter owns the Coordinator from one goroutine (Runner does that part:
+// event queue, wall clock, timer, callbacks for Respond and Append),
 // routes only the group APIs to it, checks topic existence and ACLs itself,
 // and answers FindCoordinator with the leader of partition PartitionFor(id).
 //
