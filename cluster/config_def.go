@@ -83,13 +83,13 @@ func numDef(name, typ, def, doc string, min, max int64, bits int) BrokerConfigDe
 	check := func(s string) error {
 		v, err := strconv.ParseInt(s, 10, bits)
 		if err != nil {
-			return fmt.Errorf("Expected value to be a %d-bit integer (%s), but it was %q", bits, typ, s)
+			return reasonf("Expected value to be a %d-bit integer (%s), but it was %q", bits, typ, s)
 		}
 		if v < min {
-			return fmt.Errorf("Value must be at least %d", min)
+			return reasonf("Value must be at least %d", min)
 		}
 		if v > max {
-			return fmt.Errorf("Value must be no more than %d", max)
+			return reasonf("Value must be no more than %d", max)
 		}
 		return nil
 	}
@@ -101,7 +101,7 @@ func boolDef(name, def, doc string) BrokerConfigDef {
 	return BrokerConfigDef{ConfigDef: engine.ConfigDef{Name: name, Type: "boolean", Default: def, Doc: doc,
 		Validate: func(s string) error {
 			if !strings.EqualFold(s, "true") && !strings.EqualFold(s, "false") {
-				return fmt.Errorf("Expected value to be either true or false")
+				return reasonf("Expected value to be either true or false")
 			}
 			return nil
 		}}}
@@ -119,7 +119,7 @@ func stringDef(name, def, doc string, choices ...string) BrokerConfigDef {
 					return nil
 				}
 			}
-			return fmt.Errorf("String must be one of: %s", strings.Join(choices, ", "))
+			return reasonf("String must be one of: %s", strings.Join(choices, ", "))
 		}
 	}
 	return d
@@ -148,10 +148,10 @@ func doubleDef(name, def, doc string, min, max float64) BrokerConfigDef {
 		Validate: func(s string) error {
 			v, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return fmt.Errorf("Expected value to be a double, but it was %q", s)
+				return reasonf("Expected value to be a double, but it was %q", s)
 			}
 			if v < min || v > max {
-				return fmt.Errorf("Value must be between %g and %g", min, max)
+				return reasonf("Value must be between %g and %g", min, max)
 			}
 			return nil
 		}}}
@@ -160,12 +160,6 @@ func doubleDef(name, def, doc string, min, max float64) BrokerConfigDef {
 func (d BrokerConfigDef) dynamic(m UpdateMode) BrokerConfigDef { d.Update = m; return d }
 
 func (d BrokerConfigDef) synonyms(s ...string) BrokerConfigDef { d.Synonyms = s; return d }
-
-func (d BrokerConfigDef) sensitive() BrokerConfigDef {
-	d.Sensitive = true
-	d.Type = "password"
-	return d
-}
 
 // splitList splits a Kafka list value on commas, trimming blanks and
 // dropping empty elements.
@@ -195,3 +189,12 @@ func LookupBrokerConfigDef(name string) (BrokerConfigDef, bool) {
 	}
 	return *d, true
 }
+
+// reason is a validation failure worded as Kafka words it (capitalised,
+// since it ends up in a user-facing message after "Invalid value X for
+// configuration Y: ").
+type reason string
+
+func (r reason) Error() string { return string(r) }
+
+func reasonf(format string, args ...any) error { return reason(fmt.Sprintf(format, args...)) }
