@@ -48,6 +48,13 @@
 // varint and varlong are zig-zag encoded base-128 varints (protobuf sint32 /
 // sint64; encoding/binary's Varint).
 //
+// # Control records
+//
+// A control batch (attributes bit 5, always transactional) holds one
+// control record: key | version int16 = 0 | type int16 (0 abort, 1 commit) |,
+// value for commit/abort markers | version int16 = 0 | coordinatorEpoch int32 |.
+// See EndTxnMarker, ParseControlKey and ParseEndTxnMarker.
+//
 // # Compression
 //
 // gzip is RFC 1952; snappy is a raw snappy block, or the xerial framing Java
@@ -77,4 +84,7 @@
 // differs from Kafka in one place: a batch whose records' offset deltas are
 // not 0, 1, 2, ... is rejected with INVALID_RECORD, where Kafka would
 // rebuild a compressed batch (no v2 client writes such batches).
+//
+// Sample batches for other packages' tests and fuzz seeds are in
+// sluice/engine/record/recordtest.
 package record
