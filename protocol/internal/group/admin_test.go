@@ -91,3 +91,23 @@ func TestDeleteGroups(t *testing.T) {
 		}
 	}
 }
+
+func TestDeleteGroupWithCommitInFlight(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.commit("g", "", -1, "t", 0, 1)
+	h.holdAppends = true
+	cid := h.send("c", commitReq("g", "", -1, "t", 0, 2))
+	dg := kmsg.NewPtrDeleteGroupsRequest()
+	dg.Groups = []string{"g"}
+	did := h.send("c", dg)
+	h.ackAll(0)
+	h.holdAppends = false
+	wantCode(t, "commit", h.resp(cid).(*kmsg.OffsetCommitResponse).Topics[0].Partitions[0].ErrorCode, nil)
+	wantCode(t, "delete", h.resp(did).(*kmsg.DeleteGroupsResponse).Groups[0].ErrorCode, nil)
+	// Appends land in issue order, so the tombstones follow the commit and
+	// a reload does not resurrect the offset.
+	h.reload()
+	if off, _, _ := h.fetch("g", "t", 0); off != -1 {
+		t.Fatalf("offset %d resurrected after DeleteGroups", off)
+	}
+}

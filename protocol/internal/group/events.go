@@ -86,6 +86,9 @@ type Respond struct {
 // Append asks the adapter to append Records, as ONE batch (the commit of a
 // request is atomic), to __consumer_offsets partition Partition, and to feed
 // back AppendDone{Partition, Token, code} once it is durable or failed.
+// Appends to one partition must reach the log in the order of their Append
+// actions (a commit issued before a DeleteGroups must not land after the
+// group's tombstones); their AppendDones may come in any order.
 type Append struct {
 	Partition int32
 	Token     uint64
