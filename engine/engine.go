@@ -143,8 +143,11 @@ func (e *Engine) loadDir(d *logDir) {
 			_ = e.fs.SyncDir(d.path)
 		}
 	}
-	if err := e.checkpointDir(d); err != nil {
-		e.opts.Logger.Error("cannot write checkpoints", "component", "engine", "dir", d.path, "err", err)
+	if !clean {
+		// Recovery may have moved offsets: record them at once.
+		if err := e.checkpointDir(d); err != nil {
+			e.opts.Logger.Error("cannot write checkpoints", "component", "engine", "dir", d.path, "err", err)
+		}
 	}
 }
 

@@ -55,11 +55,13 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 	if err != nil {
 		return nil, err
 	}
+	var epochsOnDisk []checkpoint.Epoch
 	if data, err := readSmallFile(e.fs, filepath.Join(path, leaderEpochFile)); err == nil {
 		if eps, err := checkpoint.ParseEpochs(data); err == nil {
 			for _, ep := range eps {
 				l.mu.epochs.assign(ep.Epoch, ep.StartOffset)
 			}
+			epochsOnDisk = eps
 		} else {
 			e.opts.Logger.Warn("ignoring corrupt leader-epoch-checkpoint", "component", "engine", "partition", l.name, "err", err)
 		}
@@ -167,9 +169,12 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 	} else {
 		l.cleanerOffset.Store(start)
 	}
+	loaded := append([]checkpoint.Epoch(nil), epochsOnDisk...)
 	l.mu.epochs.truncateFromEnd(leo)
 	l.mu.epochs.truncateFromStart(start)
-	if err := l.writeEpochsLocked(); err != nil {
+	if slices.Equal(loaded, l.mu.epochs.entries) && len(loaded) > 0 {
+		// unchanged: no rewrite
+	} else if err := l.writeEpochsLocked(); err != nil {
 		l.releaseAll()
 		return nil, err
 	}
