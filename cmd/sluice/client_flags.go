@@ -80,10 +80,16 @@ func kvArgs(args []string) (map[string]string, error) {
 	return m, nil
 }
 
-// ctxErr turns a context deadline into a readable run-time error.
+// ctxErr makes a client error readable on one line: a context deadline
+// becomes "timed out", and kadm's per-broker shard errors are reduced to
+// the first one.
 func ctxErr(op string, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return errors.New(op + ": timed out waiting for the broker")
+	}
+	var se *kadm.ShardErrors
+	if errors.As(err, &se) && len(se.Errs) > 0 && se.Errs[0].Err != nil {
+		return se.Errs[0].Err
 	}
 	return err
 }

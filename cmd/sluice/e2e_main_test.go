@@ -1,0 +1,215 @@
+package main
+
+// End-to-end tests: they build bin/sluice, start `sluice broker` on free
+// loopback ports with a temporary log dir, and run the client subcommands
+// as a user would, checking their output and exit status.
+//
+// SLUICE_TEST_BROKERS=host:port runs them against an already running
+// broker instead (the tests that read the broker's files or metrics are
+// then skipped).
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+var e2e struct {
+	bin       string // the built sluice binary
+	brokers   string // --brokers value
+	logDir    string // the broker's log.dirs ("" for an external broker)
+	metrics   string // host:port of the metrics listener ("" for an external broker)
+	buildErr  error // the binary could not be built
+	setupErr  error // the broker could not be started
+	brokerOut *bytes.Buffer
+}
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		tmp, err := os.MkdirTemp("", "sluice-e2e-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(tmp)
+		stop := setupE2E(tmp)
+		defer stop()
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// setupE2E builds the binary and starts a broker; failures are recorded in
+// e2e.setupErr and reported by each end-to-end test (unit tests in this
+// package still run).
+func setupE2E(tmp string) (stop func()) {
+	stop = func() {}
+	e2e.bin = filepath.Join(tmp, "sluice")
+	build := exec.Command("go", "build", "-o", e2e.bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		e2e.buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		e2e.setupErr = e2e.buildErr
+		return stop
+	}
+	if ext := os.Getenv("SLUICE_TEST_BROKERS"); ext != "" {
+		e2e.brokers = ext
+		return stop
+	}
+	port, mport := freePort(), freePort()
+	e2e.logDir = filepath.Join(tmp, "data")
+	e2e.brokers = fmt.Sprintf("127.0.0.1:%d", port)
+	e2e.metrics = fmt.Sprintf("127.0.0.1:%d", mport)
+	e2e.brokerOut = &bytes.Buffer{}
+	cmd := exec.Command(e2e.bin, "broker",
+		"--override", "listeners=PLAINTEXT://"+e2e.brokers,
+		"--override", "log.dirs="+e2e.logDir,
+		"--override", "sluice.metrics.listener="+e2e.metrics)
+	cmd.Stdout, cmd.Stderr = e2e.brokerOut, e2e.brokerOut
+	if err := cmd.Start(); err != nil {
+		e2e.setupErr = fmt.Errorf("start broker: %v", err)
+		return stop
+	}
+	var exited atomic.Bool
+	done := make(chan struct{})
+	go func() { cmd.Wait(); exited.Store(true); close(done) }()
+	stop = func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if exited.Load() {
+			e2e.setupErr = fmt.Errorf("broker exited at start-up: %s", strings.TrimSpace(e2e.brokerOut.String()))
+			return stop
+		}
+		if c, err := net.DialTimeout("tcp", e2e.brokers, 200*time.Millisecond); err == nil {
+			c.Close()
+			return stop
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	e2e.setupErr = fmt.Errorf("broker not listening on %s after 20s: %s", e2e.brokers, e2e.brokerOut.String())
+	return stop
+}
+
+func freePort() int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// needBinary fails the test when the binary could not be built.
+func needBinary(t *testing.T) {
+	t.Helper()
+	if e2e.buildErr != nil {
+		t.Fatalf("end-to-end setup: %v", e2e.buildErr)
+	}
+}
+
+// needBroker fails the test when the broker could not be started.
+func needBroker(t *testing.T) {
+	t.Helper()
+	if e2e.setupErr != nil {
+		t.Fatalf("end-to-end setup: %v", e2e.setupErr)
+	}
+}
+
+// result is one run of the binary.
+type result struct {
+	stdout, stderr string
+	code           int
+	took           time.Duration
+}
+
+// sluice runs the binary with args (and --brokers appended for client
+// commands when withBrokers) and stdin.
+func sluice(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, e2e.bin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	start := time.Now()
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("sluice %v: %v", args, err)
+	}
+	return r
+}
+
+// ok runs a client command against the test broker and requires exit 0.
+func ok(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	r := sluice(t, stdin, append(args, "--brokers", e2e.brokers)...)
+	if r.code != 0 {
+		t.Fatalf("sluice %s: exit %d\nstderr: %s\nstdout: %s", strings.Join(args, " "), r.code, r.stderr, r.stdout)
+	}
+	return r.stdout
+}
+
+// fails runs a client command and requires exit status code and one
+// stderr line.
+func fails(t *testing.T, code int, stdin string, args ...string) result {
+	t.Helper()
+	r := sluice(t, stdin, args...)
+	if r.code != code {
+		t.Errorf("sluice %s: exit %d, want %d\nstderr: %s", strings.Join(args, " "), r.code, code, r.stderr)
+	}
+	oneLine(t, r.stderr)
+	return r
+}
+
+// oneLine checks an error output is exactly one "sluice: ..." line with no
+// stack trace.
+func oneLine(t *testing.T, stderr string) {
+	t.Helper()
+	if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "sluice: ") ||
+		strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+		t.Errorf("stderr is not one clean line: %q", stderr)
+	}
+}
+
+// scrapeMetrics returns the broker's /metrics text.
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var topicSeq atomic.Int64
+
+// newTopic returns a unique topic name for a test.
+func newTopic(t *testing.T) string {
+	return fmt.Sprintf("e2e-%s-%d-%d", strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")), os.Getpid()%1000, topicSeq.Add(1))
+}
