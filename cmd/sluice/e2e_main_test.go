@@ -29,8 +29,8 @@ var e2e struct {
 	brokers   string // --brokers value
 	logDir    string // the broker's log.dirs ("" for an external broker)
 	metrics   string // host:port of the metrics listener ("" for an external broker)
-	buildErr  error // the binary could not be built
-	setupErr  error // the broker could not be started
+	buildErr  error  // the binary could not be built
+	setupErr  error  // the broker could not be started
 	brokerOut *bytes.Buffer
 }
 
