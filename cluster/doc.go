@@ -43,6 +43,11 @@
 // incarnation, told apart by topic id). On the first start, when there is
 // no metadata file, existing logs are adopted rather than deleted.
 //
+// Every Open is a new leadership term for the partitions this node leads:
+// their leader epoch goes up by one (and above any epoch already in the
+// log), as Kafka's controller does when the broker comes back, so that
+// clients holding the old epoch are fenced (KIP-320).
+//
 // Producer ids are handed out from blocks of 1000; the end of the block is
 // persisted before its first id is used, so a restart never reuses an id.
 //

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -272,4 +273,47 @@ func TestMetadataWriteFailure(t *testing.T) {
 		t.Fatalf("after recovery: first %d last %d next %d err %v", first, last, next, err)
 	}
 	b.create("f", 1, nil)
+}
+
+// Each start is a new leadership term: the leader epoch rises (and stays
+// above the epochs already in the log), appends are stamped with it.
+func TestLeaderEpochBumpsOnRestart(t *testing.T) {
+	b := newTestBroker(t, nil)
+	b.create("e", 1, nil)
+	tp := engine.TopicPartition{Topic: "e"}
+	epochOf := func() int32 {
+		t.Helper()
+		_, info, err := b.node.Log(tp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.LeaderEpoch
+	}
+	if e := epochOf(); e != 0 {
+		t.Fatalf("new topic epoch %d", e)
+	}
+	if _, err := b.node.Append(context.Background(), tp, batch("a"), 1); err != nil {
+		t.Fatal(err)
+	}
+	b.reopen()
+	if e := epochOf(); e != 1 {
+		t.Fatalf("epoch after restart %d, want 1", e)
+	}
+	if _, err := b.node.Append(context.Background(), tp, batch("b"), 1); err != nil {
+		t.Fatal(err)
+	}
+	l, _, _ := b.node.Log(tp)
+	if l.LatestEpoch() != 1 {
+		t.Fatalf("log's latest epoch %d, want 1", l.LatestEpoch())
+	}
+	if ep, end := l.EndOffsetForEpoch(0); ep != 0 || end != 1 {
+		t.Fatalf("EndOffsetForEpoch(0) = %d,%d, want 0,1", ep, end)
+	}
+	if info, _ := b.node.Topic("e"); info.Partitions[0].LeaderEpoch != 1 {
+		t.Fatalf("Topic() epoch %d", info.Partitions[0].LeaderEpoch)
+	}
+	b.reopen()
+	if e := epochOf(); e != 2 {
+		t.Fatalf("epoch after second restart %d, want 2", e)
+	}
 }

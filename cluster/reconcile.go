@@ -187,14 +187,32 @@ func (n *Node) reconcileLocked(defaults engine.TopicConfig) error {
 			n.logger.Error("ignoring invalid topic config overrides", "topic", mt.Name, "err", err)
 			cfg = defaults
 		}
-		for _, mp := range mt.Partitions {
+		for j := range mt.Partitions {
+			mp := &mt.Partitions[j]
 			if !containsID(mp.Replicas, n.cfg.NodeID) {
 				continue
 			}
-			n.mu.parts[partKey{id, mp.Partition}] = n.openPartition(mt.Name, id, mp, cfg)
+			if mp.Leader == n.cfg.NodeID {
+				n.electLocalLeader(mt.Name, mp)
+			}
+			n.mu.parts[partKey{id, mp.Partition}] = n.openPartition(mt.Name, id, *mp, cfg)
 		}
 	}
 	return nil
+}
+
+// electLocalLeader starts a new leadership term for a partition this node
+// leads, as Kafka's controller does when a broker comes back (the
+// partition goes offline and is elected again): the leader epoch goes up,
+// and is kept above any epoch already in the log, so that clients holding
+// the old epoch are fenced and can detect truncation (KIP-320).
+func (n *Node) electLocalLeader(topic string, mp *metastore.Partition) {
+	epoch := mp.LeaderEpoch + 1
+	if l, ok := n.eng.Log(engine.TopicPartition{Topic: topic, Partition: mp.Partition}); ok {
+		epoch = max(epoch, l.LatestEpoch()+1)
+	}
+	mp.LeaderEpoch = epoch
+	mp.ISR = []int32{n.cfg.NodeID}
 }
 
 // openPartition attaches (or creates) the local log of one partition. A
