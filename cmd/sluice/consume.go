@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"sluice/cmd/sluice/internal/cli"
@@ -109,14 +110,15 @@ func runConsume(parent context.Context, f *clientFlags, cf *consumeFlags, topic 
 	// to read, for --exit-at-end.
 	var remaining map[int32]int64
 	if cf.exitAtEnd {
-		if remaining, err = partitionsToDrain(mctx, adm, topic, parts, cf.offset, startArg); err != nil {
-			return fmt.Errorf("consume %s: %w", topic, ctxErr("consume", err))
-		}
+		var committed map[int32]int64
 		if cf.group != "" {
 			// The group resumes from its committed offsets where it has them.
-			if err := dropCommittedAtEnd(mctx, adm, cf.group, topic, remaining); err != nil {
+			if committed, err = committedOffsets(mctx, adm, cf.group, topic); err != nil {
 				return fmt.Errorf("consume %s: group %s: %w", topic, cf.group, ctxErr("consume", err))
 			}
+		}
+		if remaining, err = partitionsToDrain(mctx, adm, topic, parts, cf.offset, startArg, committed); err != nil {
+			return fmt.Errorf("consume %s: %w", topic, ctxErr("consume", err))
 		}
 		if len(remaining) == 0 {
 			return nil
@@ -223,7 +225,8 @@ func topicPartitions(ctx context.Context, adm *kadm.Client, topic string, want [
 
 // partitionsToDrain returns, for --exit-at-end, each partition that has
 // records between the start position and the current end, mapped to that end.
-func partitionsToDrain(ctx context.Context, adm *kadm.Client, topic string, parts []int32, offset string, startArg int64) (map[int32]int64, error) {
+// Partitions with an offset in committed start there instead.
+func partitionsToDrain(ctx context.Context, adm *kadm.Client, topic string, parts []int32, offset string, startArg int64, committed map[int32]int64) (map[int32]int64, error) {
 	ends, err := adm.ListEndOffsets(ctx, topic)
 	if err != nil {
 		return nil, err
@@ -255,6 +258,9 @@ func partitionsToDrain(ctx context.Context, adm *kadm.Client, topic string, part
 		case startArg >= 0 && !strings.HasPrefix(offset, "@") && startArg > from:
 			from = startArg
 		}
+		if c, ok := committed[p]; ok {
+			from = c
+		}
 		if from >= 0 && from < e.Offset {
 			out[p] = e.Offset
 		}
@@ -262,17 +268,21 @@ func partitionsToDrain(ctx context.Context, adm *kadm.Client, topic string, part
 	return out, nil
 }
 
-// dropCommittedAtEnd removes from remaining the partitions whose committed
-// offset in group is already at (or past) the end.
-func dropCommittedAtEnd(ctx context.Context, adm *kadm.Client, group, topic string, remaining map[int32]int64) error {
+// committedOffsets returns group's committed offsets on topic (none for a
+// group that does not exist yet).
+func committedOffsets(ctx context.Context, adm *kadm.Client, group, topic string) (map[int32]int64, error) {
 	os, err := adm.FetchOffsetsForTopics(ctx, group, topic)
-	if err != nil {
-		return err
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return nil, nil
 	}
-	for p, end := range remaining {
-		if o, ok := os.Lookup(topic, p); ok && o.Err == nil && o.At >= 0 && o.At >= end {
-			delete(remaining, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int32]int64)
+	for p, o := range os[topic] {
+		if o.Err == nil && o.At >= 0 {
+			out[p] = o.At
 		}
 	}
-	return nil
+	return out, nil
 }

@@ -151,7 +151,7 @@ func newPerfConsumeCmd(f *clientFlags) *cobra.Command {
 			cfg := pf.config(f, args[0], ctx)
 			cfg.Partitions, cfg.Offset = parts, start
 			if pf.records == 0 {
-				if cfg.Ends, err = partitionsToDrain(mctx, adm, args[0], parts, offset, startArg); err != nil {
+				if cfg.Ends, err = partitionsToDrain(mctx, adm, args[0], parts, offset, startArg, nil); err != nil {
 					return fmt.Errorf("perf consume %s: %w", args[0], ctxErr("perf consume", err))
 				}
 			}
