@@ -29,13 +29,15 @@ type HandlerOptions struct {
 // loop, runs cheap ones inline and the rest on the worker pool, one
 // request per connection at a time (as Kafka does), and encodes answers.
 type Handler struct {
-	env    *handlers.Env
-	apis   [128]*handlers.API
-	pool   *workerPool
-	log    *slog.Logger
-	ctx    context.Context // cancelled by BeginShutdown: parked polls answer
-	cancel context.CancelFunc
-	parked sync.WaitGroup
+	env  *handlers.Env
+	apis [128]*handlers.API
+	pool *workerPool
+	log  *slog.Logger
+	// suspects bounds the concurrent off-loop decodes of suspect bodies.
+	suspects chan struct{}
+	ctx      context.Context // cancelled by BeginShutdown: parked polls answer
+	cancel   context.CancelFunc
+	parked   sync.WaitGroup
 }
 
 var _ netio.Handler = (*Handler)(nil)
@@ -57,7 +59,8 @@ func NewHandler(env *handlers.Env, o HandlerOptions) *Handler {
 	if len(env.APIs) == 0 {
 		env.APIs = handlers.Table()
 	}
-	h := &Handler{env: env, pool: newWorkerPool(o.IOThreads), log: o.Logger.With("component", "request")}
+	h := &Handler{env: env, pool: newWorkerPool(o.IOThreads), log: o.Logger.With("component", "request"),
+		suspects: make(chan struct{}, maxSuspectDecodes)}
 	for i := range env.APIs {
 		a := &env.APIs[i]
 		if a.Key >= 0 && int(a.Key) < len(h.apis) {
@@ -98,6 +101,10 @@ type pending struct {
 	nreq     *netio.Request
 	flexible bool
 	buf      *[]byte // pooled frame copy the request aliases; nil for inline
+	// decoded is closed when a suspect body's off-loop decode ended, with
+	// decodeErr set (nil for bodies decoded in Serve).
+	decoded   chan struct{}
+	decodeErr error
 }
 
 func (h *Handler) OnOpen(c *netio.Conn) {
@@ -136,9 +143,14 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 			ClientID: string(hdr.ClientID), ConnID: c.ID(), Remote: c.RemoteAddr(), Ctx: cs.ctx,
 		},
 	}
+	suspect, err := wire.CheckBody(hdr.Key, hdr.Version, hdr.Flexible, body)
+	if err != nil {
+		h.refuse(c, nreq, fmt.Errorf("%w: %s v%d: %v", errMalformed, api.Name, hdr.Version, err))
+		return
+	}
 	cs.mu.Lock()
 	idle := !cs.mu.busy
-	if api.Inline && idle {
+	if api.Inline && idle && !suspect {
 		cs.mu.Unlock()
 		if err := h.decode(p, body); err != nil {
 			h.refuse(c, nreq, fmt.Errorf("%w: %s v%d: %v", errMalformed, api.Name, hdr.Version, err))
@@ -150,7 +162,13 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 	cs.mu.Unlock()
 	p.buf = getBuf(len(body))
 	copy(*p.buf, body)
-	if err := h.decode(p, *p.buf); err != nil {
+	if suspect {
+		if !h.decodeSuspect(p) {
+			putBuf(p.buf)
+			h.refuse(c, nreq, errTooManySuspects)
+			return
+		}
+	} else if err := h.decode(p, *p.buf); err != nil {
 		putBuf(p.buf)
 		h.refuse(c, nreq, fmt.Errorf("%w: %s v%d: %v", errMalformed, api.Name, hdr.Version, err))
 		return
@@ -221,7 +239,12 @@ func (h *Handler) drain(cs *connState) {
 		cs.mu.queue[0] = nil
 		cs.mu.queue = cs.mu.queue[1:]
 		cs.mu.Unlock()
-		r := h.run(p)
+		var r handlers.Reply
+		if p.decoded != nil {
+			r = handlers.Reply{Park: h.awaitDecode(p)}
+		} else {
+			r = h.run(p)
+		}
 		if r.Park != nil {
 			h.park(cs, p, r.Park)
 			return
