@@ -30,7 +30,8 @@ func (v *Validator) forEach(batch []byte, max int, fn func(r *Record) error) err
 	if !h.Codec().Valid() {
 		return unsupported(h.Codec())
 	}
-	recs, err := v.records(batch, h.Codec(), max)
+	recs, bp, err := v.records(batch, h.Codec(), max)
+	defer putBuf(bp)
 	if err != nil {
 		return err
 	}

@@ -111,3 +111,23 @@ func FuzzNextBatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecompress: every codec's decoder survives arbitrary input and never
+// returns more than the limit.
+func FuzzDecompress(f *testing.F) {
+	src := bytes.Repeat([]byte("seed data "), 300)
+	for _, c := range allCodecs {
+		comp, _ := Compress(nil, c, src)
+		f.Add(int8(c), comp, uint16(4000))
+	}
+	f.Add(int8(Snappy), appendXerial(nil, src), uint16(3000))
+	f.Fuzz(func(t *testing.T, c int8, in []byte, limit uint16) {
+		out, err := Decompress([]byte("x"), Codec(c%5), in, int(limit)+1)
+		if err == nil && len(out)-1 > int(limit)+1 {
+			t.Fatalf("%d bytes out, limit %d", len(out)-1, int(limit)+1)
+		}
+		if len(out) == 0 || out[0] != 'x' {
+			t.Fatal("dst prefix lost")
+		}
+	})
+}

@@ -12,17 +12,11 @@ import (
 // between calls, so it is not safe for concurrent use; an uncompressed
 // batch is validated without allocating.
 type Validator struct {
-	buf    []byte         // decompressed records
 	hdrs   []RecordHeader // ForEachRecord's header scratch
 	recErr []RecordError  // per-record failures of the current call
 	kinds  uint8          // which sentinels recErr holds
 	maxTs  int64          // max record timestamp of the last validated batch
 }
-
-// maxRetainedBuffer is the largest decompression buffer a Validator keeps
-// between calls; bigger ones are dropped so that one huge batch does not
-// pin memory for the Validator's lifetime.
-const maxRetainedBuffer = 16 << 20
 
 const (
 	kindInvalidRecord uint8 = 1 << iota
@@ -85,14 +79,15 @@ func (v *Validator) Validate(batch []byte, o *ValidateOptions) (Header, error) {
 		err = unsupported(h.Codec())
 	}
 	if err == nil && o.Origin != OriginReplication {
-		var recs []byte
-		if recs, err = v.records(batch, h.Codec(), o.maxUncompressed()); err == nil {
+		recs, bp, rerr := v.records(batch, h.Codec(), o.maxUncompressed())
+		if err = rerr; err == nil {
 			c := &cur
 			if !fused {
 				c = nil
 			}
 			err = v.checkRecords(&h, recs, o, c)
 		}
+		putBuf(bp)
 	}
 	if fused {
 		cur.finish()
@@ -139,20 +134,17 @@ func validateBatchHeader(h *Header, o *ValidateOptions) error {
 	return nil
 }
 
-// records returns the batch's records section, decompressed into the
-// Validator's buffer when the batch is compressed.
-func (v *Validator) records(batch []byte, c Codec, max int) ([]byte, error) {
+// records returns the batch's records section, decompressed into a pooled
+// buffer when the batch is compressed; the caller returns that buffer with
+// putBuf(bp) once it is done with recs (bp is nil for uncompressed batches).
+func (v *Validator) records(batch []byte, c Codec, max int) (recs []byte, bp *[]byte, err error) {
 	if c == None {
-		return batch[HeaderSize:], nil
+		return batch[HeaderSize:], nil, nil
 	}
-	if cap(v.buf) > maxRetainedBuffer {
-		v.buf = nil
-	}
-	out, err := Decompress(v.buf[:0], c, batch[HeaderSize:], max)
-	if cap(out) <= maxRetainedBuffer {
-		v.buf = out[:0]
-	}
-	return out, err
+	bp = getBuf()
+	out, err := Decompress((*bp)[:0], c, batch[HeaderSize:], max)
+	*bp = out
+	return out, bp, err
 }
 
 // checkRecords walks the records section: its structure must hold exactly
