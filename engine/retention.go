@@ -26,6 +26,10 @@ func (l *Log) applyRetention(nowMs int64) (bool, error) {
 	for n < len(l.mu.segs) {
 		s := l.mu.segs[n]
 		isActive := n == len(l.mu.segs)-1
+		if s.Empty() && !isActive {
+			n++ // emptied by the cleaner
+			continue
+		}
 		if s.Empty() || s.Next() > hw {
 			break
 		}
