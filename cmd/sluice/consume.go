@@ -271,7 +271,7 @@ func partitionsToDrain(ctx context.Context, adm *kadm.Client, topic string, part
 // committedOffsets returns group's committed offsets on topic (none for a
 // group that does not exist yet).
 func committedOffsets(ctx context.Context, adm *kadm.Client, group, topic string) (map[int32]int64, error) {
-	os, err := adm.FetchOffsetsForTopics(ctx, group, topic)
+	fetched, err := adm.FetchOffsetsForTopics(ctx, group, topic)
 	if errors.Is(err, kerr.GroupIDNotFound) {
 		return nil, nil
 	}
@@ -279,7 +279,7 @@ func committedOffsets(ctx context.Context, adm *kadm.Client, group, topic string
 		return nil, err
 	}
 	out := make(map[int32]int64)
-	for p, o := range os[topic] {
+	for p, o := range fetched[topic] {
 		if o.Err == nil && o.At >= 0 {
 			out[p] = o.At
 		}

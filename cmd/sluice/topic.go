@@ -232,9 +232,9 @@ func newTopicDeleteRecordsCmd(f *clientFlags) *cobra.Command {
 				return err
 			}
 			defer adm.Close()
-			var os kadm.Offsets
-			os.Add(kadm.Offset{Topic: args[0], Partition: partition, At: before, LeaderEpoch: -1})
-			rs, err := adm.DeleteRecords(ctx, os)
+			var offs kadm.Offsets
+			offs.Add(kadm.Offset{Topic: args[0], Partition: partition, At: before, LeaderEpoch: -1})
+			rs, err := adm.DeleteRecords(ctx, offs)
 			var low int64
 			if err == nil {
 				r, ok := rs.Lookup(args[0], partition)

@@ -29,6 +29,23 @@ type Metrics struct {
 	state                         *stateCollector
 }
 
+// Recorder is the event side of Metrics: what the protocol, network and
+// engine layers report as it happens. Those packages cannot import this
+// internal package; each declares the subset it calls as its own interface
+// (structural typing) and cmd/sluice passes a *Metrics.
+type Recorder interface {
+	ObserveRequest(apiKey, version int16, bytes int, latency time.Duration, errCode int16)
+	BytesIn(topic string, n int)
+	BytesOut(topic string, n int)
+	MessagesIn(topic string, n int)
+	ConnOpened()
+	ConnClosed()
+	LogFlush(d time.Duration)
+	FetchWait(d time.Duration, satisfied bool)
+}
+
+var _ Recorder = (*Metrics)(nil)
+
 // latencyBuckets span 100µs to ~50s, for request, flush and wait times.
 var latencyBuckets = prometheus.ExponentialBuckets(0.0001, 2.5, 15)
 
