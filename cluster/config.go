@@ -34,6 +34,12 @@ var BrokerConfigDefs = []BrokerConfigDef{
 	stringDef("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
 		"Map between listener names and security protocols. Sluice accepts only listeners mapped to PLAINTEXT."),
 	stringDef("inter.broker.listener.name", "", "Name of listener used for communication between brokers."),
+	listDef("process.roles", "", "The roles that this process plays: 'broker', 'controller', or 'broker,controller' (KRaft). "+
+		"Accepted so that KRaft server.properties files work; without zookeeper.connect Sluice always runs its embedded "+
+		"single-node metadata, which plays both roles.", "broker", "controller"),
+	stringDef("controller.quorum.voters", "", "Map of id/endpoint information for the set of voters (KRaft). Accepted and ignored."),
+	listDef("controller.listener.names", "", "A comma-separated list of the names of the listeners used by the controller (KRaft). "+
+		"Sluice does not serve clients on these listeners."),
 
 	// --- log directories and topic defaults ---
 	listDef("log.dirs", "", "A comma-separated list of the directories where the log data is stored. If not set, the value in log.dir is used."),
@@ -136,6 +142,13 @@ var BrokerConfigDefs = []BrokerConfigDef{
 	longDef("connections.max.idle.ms", "600000", "Idle connections timeout: the server socket processor threads close the "+
 		"connections that idle more than this.", minLong, maxLong),
 	intDef("max.connections", "2147483647", "The maximum number of connections we allow in the broker at any time.", 0, maxInt),
+	intDef("max.connections.per.ip", "2147483647", "The maximum number of connections we allow from each ip address.", 0, maxInt),
+	intDef("fetch.max.bytes", "57671680", "The maximum number of bytes we will return for a fetch request.", 1024, maxInt),
+	intDef("max.incremental.fetch.session.cache.slots", "1000", "The maximum number of incremental fetch sessions that we will "+
+		"maintain.", 0, maxInt),
+	intDef("background.threads", "10", "The number of threads to use for various background processing tasks.", 1, maxInt),
+	boolDef("auto.leader.rebalance.enable", "true", "Enables auto leader balancing."),
+	boolDef("controlled.shutdown.enable", "true", "Enable controlled shutdown of the server."),
 
 	// --- ZooKeeper ---
 	stringDef("zookeeper.connect", "", "Specifies the ZooKeeper connection string in the form hostname:port. Empty: Sluice keeps "+
@@ -163,6 +176,8 @@ var BrokerConfigDefs = []BrokerConfigDef{
 		"the commit or this timeout is reached.", 1, maxInt),
 	intDef("offsets.load.buffer.size", "5242880", "Batch size for reading from the offsets segments when loading offsets into the "+
 		"cache.", 1, maxInt),
+	intDef("offset.metadata.max.bytes", "4096", "The maximum size for a metadata entry associated with an offset commit.",
+		minInt, maxInt),
 	intDef("group.initial.rebalance.delay.ms", "3000", "The amount of time the group coordinator will wait for more consumers to "+
 		"join a new group before performing the first rebalance.", minInt, maxInt),
 	intDef("group.min.session.timeout.ms", "6000", "The minimum allowed session timeout for registered consumers.", minInt, maxInt),

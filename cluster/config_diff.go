@@ -34,6 +34,8 @@ var KafkaDifferences = []Difference{
 		Why: "with one replica an ISR of 2 can never be met"},
 	{Name: "zookeeper.connect", Kafka: "required (or KRaft process.roles)", Sluice: "optional",
 		Why: "empty means single-node mode: metadata kept in __sluice_metadata.json in the first log dir"},
+	{Name: "process.roles", Kafka: "KRaft roles of the process", Sluice: "accepted; ignored",
+		Why: "KRaft server.properties files work unchanged: without zookeeper.connect Sluice's embedded metadata plays both roles"},
 	{Name: "listeners", Kafka: "dynamically updatable per broker", Sluice: "read-only",
 		Why: "listeners are bound once at start-up; change them with a restart"},
 	{Name: "num.network.threads", Kafka: "dynamically updatable cluster-wide", Sluice: "read-only",

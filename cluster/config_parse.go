@@ -27,6 +27,8 @@ type BrokerConfig struct {
 	MessageMaxBytes          int32
 
 	SocketRequestMaxBytes int32
+	FetchMaxBytes         int32 // fetch.max.bytes: cap on a Fetch response
+	FetchSessionSlots     int32 // max.incremental.fetch.session.cache.slots
 	NumNetworkThreads     int
 	NumIOThreads          int
 	ConnectionsMaxIdle    time.Duration
@@ -48,6 +50,7 @@ type BrokerConfig struct {
 	OffsetsTopicSegmentBytes      int32
 	OffsetsRetention              time.Duration
 	OffsetsRetentionCheckInterval time.Duration
+	OffsetMetadataMaxBytes        int32
 	GroupInitialRebalanceDelay    time.Duration
 	GroupMinSessionTimeout        time.Duration
 	GroupMaxSessionTimeout        time.Duration
@@ -183,12 +186,19 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 	if _, err := ParseListeners(c.Listeners, r.str("listener.security.protocol.map")); err != nil {
 		return c, badValue("listeners", c.Listeners, err.Error())
 	}
+	if c.ListenAddr() == "" {
+		return c, badValue("listeners", c.Listeners, "no listener left for clients once controller.listener.names are removed")
+	}
 	c.AdvertisedListeners = c.Listeners
 	if v, ok := r.optional("advertised.listeners"); ok {
 		if _, err := ParseListeners(v, r.str("listener.security.protocol.map")); err != nil {
 			return c, badValue("advertised.listeners", v, err.Error())
 		}
 		c.AdvertisedListeners = v
+	}
+	if h, _ := c.Advertised(); h == "0.0.0.0" || h == "::" {
+		return c, badValue("advertised.listeners", c.AdvertisedListeners,
+			"advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.")
 	}
 
 	if v, ok := r.optional("log.dirs"); ok {
@@ -206,6 +216,8 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 	c.DeleteTopicEnable = r.bool("delete.topic.enable")
 	c.MessageMaxBytes = int32(r.i64("message.max.bytes"))
 	c.SocketRequestMaxBytes = int32(r.i64("socket.request.max.bytes"))
+	c.FetchMaxBytes = int32(r.i64("fetch.max.bytes"))
+	c.FetchSessionSlots = int32(r.i64("max.incremental.fetch.session.cache.slots"))
 	c.NumNetworkThreads = int(r.i64("num.network.threads"))
 	c.NumIOThreads = int(r.i64("num.io.threads"))
 	c.ConnectionsMaxIdle = r.ms("connections.max.idle.ms")
@@ -225,6 +237,7 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 	c.OffsetsTopicSegmentBytes = int32(r.i64("offsets.topic.segment.bytes"))
 	c.OffsetsRetention = time.Duration(r.i64("offsets.retention.minutes")) * time.Minute
 	c.OffsetsRetentionCheckInterval = r.ms("offsets.retention.check.interval.ms")
+	c.OffsetMetadataMaxBytes = int32(r.i64("offset.metadata.max.bytes"))
 	c.GroupInitialRebalanceDelay = r.ms("group.initial.rebalance.delay.ms")
 	c.GroupMinSessionTimeout = r.ms("group.min.session.timeout.ms")
 	c.GroupMaxSessionTimeout = r.ms("group.max.session.timeout.ms")

@@ -165,6 +165,30 @@ func TestParseIdentityAndListeners(t *testing.T) {
 	if c.ListenAddr() != ":9092" {
 		t.Errorf("named listener: %q", c.ListenAddr())
 	}
+	// Kafka refuses to advertise the meta-address.
+	if _, _, err := ParseBrokerConfig(map[string]string{"listeners": "PLAINTEXT://0.0.0.0:9092"}); !errors.Is(err, ErrBadBrokerConfig) ||
+		!strings.Contains(Message(err), "nonroutable") {
+		t.Errorf("0.0.0.0 advertised: %v", err)
+	}
+	// A KRaft server.properties: the controller listener is not served.
+	kraft := map[string]string{"process.roles": "broker,controller", "node.id": "1", "controller.quorum.voters": "1@localhost:9093",
+		"listeners": "CONTROLLER://:9093,PLAINTEXT://127.0.0.1:9092", "controller.listener.names": "CONTROLLER",
+		"advertised.listeners": "PLAINTEXT://localhost:9092",
+		"listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"}
+	c, warnings, err := ParseBrokerConfig(kraft)
+	if err != nil || len(warnings) != 0 {
+		t.Fatalf("KRaft properties: %v %v", err, warnings)
+	}
+	if c.ListenAddr() != "127.0.0.1:9092" || c.NodeID != 1 {
+		t.Errorf("KRaft: listen %q node %d", c.ListenAddr(), c.NodeID)
+	}
+	if h, p := c.Advertised(); h != "localhost" || p != 9092 {
+		t.Errorf("KRaft advertised %s:%d", h, p)
+	}
+	kraft["listeners"] = "CONTROLLER://:9093"
+	if _, _, err := ParseBrokerConfig(kraft); !errors.Is(err, ErrBadBrokerConfig) {
+		t.Errorf("only a controller listener: %v", err)
+	}
 }
 
 // The table must cover every broker property the engine's topic configs

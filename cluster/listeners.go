@@ -60,23 +60,51 @@ func ParseListeners(s, protoMap string) ([]Listener, error) {
 	return out, nil
 }
 
-// ListenAddr is the host:port of the first listener, for the network layer.
+// clientListeners parses a listener list and drops the KRaft controller
+// listeners (controller.listener.names), which do not serve clients.
+func (c BrokerConfig) clientListeners(list string) []Listener {
+	r := resolver{set: c.lookupStatic}
+	ls, err := ParseListeners(list, r.str("listener.security.protocol.map"))
+	if err != nil {
+		return nil
+	}
+	controller := map[string]bool{}
+	for _, n := range splitList(r.str("controller.listener.names")) {
+		controller[strings.ToUpper(n)] = true
+	}
+	out := ls[:0]
+	for _, l := range ls {
+		if !controller[l.Name] {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// ListenAddr is the host:port of the first client listener, for the
+// network layer ("" if none).
 func (c BrokerConfig) ListenAddr() string {
-	ls, err := ParseListeners(c.Listeners, resolver{set: c.lookupStatic}.str("listener.security.protocol.map"))
-	if err != nil || len(ls) == 0 {
+	ls := c.clientListeners(c.Listeners)
+	if len(ls) == 0 {
 		return ""
 	}
 	return ls[0].Addr()
 }
 
-// Advertised returns the host and port clients are told to connect to: the
-// first advertised listener; an empty or 0.0.0.0 host becomes the machine's
-// host name (Kafka uses the canonical host name), and a zero port is left
-// for the caller to replace with the bound one (see Node.SetAdvertisedAddr).
+// Advertised returns the host and port clients are told to connect to:
+// the advertised listener with the served listener's name (else the first
+// client one); an empty host is left for the caller to fill in with the
+// bound address, and so is a zero port (see Node.SetAdvertisedAddr).
 func (c BrokerConfig) Advertised() (host string, port int32) {
-	ls, err := ParseListeners(c.AdvertisedListeners, resolver{set: c.lookupStatic}.str("listener.security.protocol.map"))
-	if err != nil || len(ls) == 0 {
+	served := c.clientListeners(c.Listeners)
+	adv := c.clientListeners(c.AdvertisedListeners)
+	if len(adv) == 0 {
 		return "", 0
 	}
-	return ls[0].Host, int32(ls[0].Port)
+	for _, a := range adv {
+		if len(served) > 0 && a.Name == served[0].Name {
+			return a.Host, int32(a.Port)
+		}
+	}
+	return adv[0].Host, int32(adv[0].Port)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"sort"
 	"strconv"
 	"sync"
@@ -111,6 +112,9 @@ func open(cfg BrokerConfig, eng *engine.Engine, logger *slog.Logger, fsys vfs.FS
 	}
 	n := &Node{cfg: cfg, eng: eng, logger: logger.With("component", "controller"), fs: fsys, dir: cfg.LogDirs[0]}
 	host, port := cfg.Advertised()
+	if host == "" { // Kafka advertises the canonical host name
+		host, _ = os.Hostname()
+	}
 	n.advertised.Store(&BrokerInfo{NodeID: cfg.NodeID, Host: host, Port: port, Rack: cfg.Rack})
 
 	st, err := metastore.Load(n.fs, n.dir)
