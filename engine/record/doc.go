@@ -62,7 +62,10 @@
 // compatible int32 | then [blockLength int32][snappy block]...), both read,
 // raw written; lz4 is the LZ4 frame format; zstd is one or more zstd frames.
 // Decompression is always bounded (ValidateOptions.ZstdMaxMemory, default
-// 64 MiB) so that a small malicious batch cannot exhaust memory.
+// 64 MiB) so that a small malicious batch cannot exhaust memory. A zstd
+// frame that does not state its size grows its output by append, so a
+// "bomb" still churns about 5x the limit through the allocator (never more
+// than about 2x the limit live) before it is refused.
 //
 // # Constants that must never change
 //

@@ -8,9 +8,10 @@ import (
 )
 
 // Validator checks batches the way Kafka's LogValidator (plus the checks of
-// UnifiedLog.analyzeAndValidateRecords) does. It keeps scratch buffers
-// between calls, so it is not safe for concurrent use; an uncompressed
-// batch is validated without allocating.
+// UnifiedLog.analyzeAndValidateRecords) does. It keeps scratch slices
+// between calls, so it is not safe for concurrent use; decompression
+// buffers come from a package-wide pool. In steady state a batch is
+// validated without allocating.
 type Validator struct {
 	hdrs   []RecordHeader // ForEachRecord's header scratch
 	recErr []RecordError  // per-record failures of the current call
