@@ -173,7 +173,7 @@ func TestParseIdentityAndListeners(t *testing.T) {
 	// A KRaft server.properties: the controller listener is not served.
 	kraft := map[string]string{"process.roles": "broker,controller", "node.id": "1", "controller.quorum.voters": "1@localhost:9093",
 		"listeners": "CONTROLLER://:9093,PLAINTEXT://127.0.0.1:9092", "controller.listener.names": "CONTROLLER",
-		"advertised.listeners": "PLAINTEXT://localhost:9092",
+		"advertised.listeners":           "PLAINTEXT://localhost:9092",
 		"listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"}
 	c, warnings, err := ParseBrokerConfig(kraft)
 	if err != nil || len(warnings) != 0 {
