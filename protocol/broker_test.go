@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"sluice/cluster"
-	"sluice/engine"
 )
 
 // startTestBroker runs a broker on 127.0.0.1:0 with its data in dir
@@ -34,9 +32,6 @@ func startTestBroker(t testing.TB, dir string, props map[string]string) *Broker 
 		t.Fatal(err)
 	}
 	b, err := StartBroker(BrokerOptions{Config: cfg})
-	if errors.Is(err, engine.ErrNotImplemented) {
-		t.Skip("engine not implemented yet")
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

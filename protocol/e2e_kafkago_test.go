@@ -22,7 +22,7 @@ func TestKafkaGoWriterReader(t *testing.T) {
 			topic := "kafkago-" + c.name
 			createTopic(t, b, topic, 1, nil)
 			w := &kafka.Writer{Addr: kafka.TCP(b.Addr().String()), Topic: topic, Compression: c.c,
-				RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond}
+				RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond, Transport: &kafka.Transport{}}
 			defer w.Close()
 			const n = 40
 			ts := time.UnixMilli(time.Now().UnixMilli())

@@ -234,7 +234,8 @@ func TestInvalidTopicNamesRefused(t *testing.T) {
 func TestOversizeRecordRefused(t *testing.T) {
 	b := startTestBroker(t, "", nil)
 	createTopic(t, b, "small", 1, map[string]string{"max.message.bytes": "1000"})
-	cl := newKgo(t, b, kgo.DefaultProduceTopic("small"), kgo.ProducerBatchMaxBytes(100000), kgo.RecordRetries(1))
+	cl := newKgo(t, b, kgo.DefaultProduceTopic("small"), kgo.ProducerBatchMaxBytes(100000), kgo.RecordRetries(1),
+		kgo.ProducerBatchCompression(kgo.NoCompression()))
 	err := cl.ProduceSync(context.Background(), &kgo.Record{Value: bytes.Repeat([]byte("x"), 2000)}).FirstErr()
 	if err == nil || !strings.Contains(err.Error(), "MESSAGE_TOO_LARGE") {
 		t.Fatalf("oversize produce: %v", err)

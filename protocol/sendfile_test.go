@@ -14,7 +14,7 @@ import (
 func TestFetchUsesSendfile(t *testing.T) {
 	b := startTestBroker(t, "", nil)
 	createTopic(t, b, "sf", 1, nil)
-	prod := newKgo(t, b, kgo.DefaultProduceTopic("sf"))
+	prod := newKgo(t, b, kgo.DefaultProduceTopic("sf"), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	const n, size = 200, 4096
 	for i := range n {
 		prod.Produce(context.Background(), &kgo.Record{Value: bytes.Repeat([]byte{byte(i)}, size)}, nil)
