@@ -140,6 +140,31 @@ func TestBrokerDynamicConfig(t *testing.T) {
 	if len(def) != 1 || def[0].Name != "log.retention.ms" {
 		t.Errorf("cluster default resource: %+v", def)
 	}
+	// A per-broker value wins over the cluster default.
+	if err := b.node.AlterBrokerConfig("0", []ConfigOp{{Name: "log.retention.ms", Value: "70000"}}, true, false); err != nil {
+		t.Fatal(err)
+	}
+	if r := logOf("plain").Config().RetentionMs; r != 70000 {
+		t.Errorf("per-broker value not applied: %d", r)
+	}
+	entries, _ = b.node.DescribeBrokerConfig("0")
+	for _, e := range entries {
+		if e.Name == "log.retention.ms" {
+			if e.Value != "70000" || e.Source != SourceDynamicBroker || len(e.Synonyms) < 3 ||
+				e.Synonyms[1].Source != SourceDynamicDefaultBroker || e.Synonyms[1].Value != "60000" {
+				t.Errorf("per-broker entry %+v", e)
+			}
+		}
+	}
+	tentries, _ := b.node.DescribeTopicConfig("plain")
+	for _, e := range tentries {
+		if e.Name == "retention.ms" && (e.Value != "70000" || e.Source != SourceDynamicBroker) {
+			t.Errorf("topic entry with per-broker default: %+v", e)
+		}
+	}
+	if err := b.node.AlterBrokerConfig("0", []ConfigOp{{Name: "log.retention.ms", Op: OpDelete}}, true, false); err != nil {
+		t.Fatal(err)
+	}
 	// Deleting the dynamic value falls back to the static one.
 	if err := b.node.AlterBrokerConfig("", []ConfigOp{{Name: "log.retention.ms", Op: OpDelete}}, true, false); err != nil {
 		t.Fatal(err)
