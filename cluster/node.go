@@ -268,7 +268,10 @@ func (n *Node) publishLocked(defaults engine.TopicConfig) {
 		topics:   make(map[string]*topicState, len(st.Topics)),
 		byID:     make(map[[16]byte]*topicState, len(st.Topics)),
 		defaults: defaults,
-		dynamic:  st.Clone().BrokerConfigs,
+		dynamic:  make(map[string]map[string]string, len(st.BrokerConfigs)),
+	}
+	for k, m := range st.BrokerConfigs {
+		s.dynamic[k] = copyMap(m)
 	}
 	for _, mt := range st.Topics {
 		id, err := ParseUUID(mt.ID)
@@ -280,7 +283,7 @@ func (n *Node) publishLocked(defaults engine.TopicConfig) {
 			cfg = defaults // overrides were validated when set; a later default change cannot make them invalid
 		}
 		t := &topicState{cfg: cfg, minISR: cfg.MinInsyncReplicas}
-		t.info = TopicInfo{Name: mt.Name, ID: id, Internal: IsInternalTopic(mt.Name), Configs: mt.Clone().Configs}
+		t.info = TopicInfo{Name: mt.Name, ID: id, Internal: IsInternalTopic(mt.Name), Configs: copyMap(mt.Configs)}
 		for _, mp := range mt.Partitions {
 			p := n.mu.parts[partKey{id, mp.Partition}]
 			if p == nil { // not hosted here
