@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ var e2e struct {
 	metrics   string // host:port of the metrics listener ("" for an external broker)
 	buildErr  error  // the binary could not be built
 	setupErr  error  // the broker could not be started
-	brokerOut *bytes.Buffer
+	brokerOut *syncBuffer
 }
 
 func TestMain(m *testing.M) {
@@ -65,46 +66,85 @@ func setupE2E(tmp string) (stop func()) {
 		e2e.brokers = ext
 		return stop
 	}
-	port, mport := freePort(), freePort()
 	e2e.logDir = filepath.Join(tmp, "data")
-	e2e.brokers = fmt.Sprintf("127.0.0.1:%d", port)
-	e2e.metrics = fmt.Sprintf("127.0.0.1:%d", mport)
-	e2e.brokerOut = &bytes.Buffer{}
-	cmd := exec.Command(e2e.bin, "broker",
-		"--override", "listeners=PLAINTEXT://"+e2e.brokers,
-		"--override", "log.dirs="+e2e.logDir,
-		"--override", "sluice.metrics.listener="+e2e.metrics)
-	cmd.Stdout, cmd.Stderr = e2e.brokerOut, e2e.brokerOut
-	if err := cmd.Start(); err != nil {
-		e2e.setupErr = fmt.Errorf("start broker: %v", err)
-		return stop
+	e2e.metrics = fmt.Sprintf("127.0.0.1:%d", freePort())
+	bp, err := startBroker(e2e.logDir, "sluice.metrics.listener="+e2e.metrics)
+	if bp != nil {
+		e2e.brokers, e2e.brokerOut = bp.addr, bp.out
+		stop = bp.stop
 	}
-	var exited atomic.Bool
-	done := make(chan struct{})
-	go func() { cmd.Wait(); exited.Store(true); close(done) }()
-	stop = func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
+	e2e.setupErr = err
+	return stop
+}
+
+// brokerProc is a `sluice broker` child process.
+type brokerProc struct {
+	addr string
+	out  *syncBuffer // its stdout and stderr
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// startBroker starts a broker on a free port with its logs in dir and the
+// extra key=value overrides, and waits until it accepts connections. On a
+// start-up failure it returns the (stopped) process too, for its output.
+func startBroker(dir string, overrides ...string) (*brokerProc, error) {
+	bp := &brokerProc{addr: fmt.Sprintf("127.0.0.1:%d", freePort()), out: &syncBuffer{}, done: make(chan struct{})}
+	args := []string{"broker", "--override", "listeners=PLAINTEXT://" + bp.addr, "--override", "log.dirs=" + dir}
+	for _, o := range overrides {
+		args = append(args, "--override", o)
 	}
+	bp.cmd = exec.Command(e2e.bin, args...)
+	bp.cmd.Stdout, bp.cmd.Stderr = bp.out, bp.out
+	if err := bp.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start broker: %v", err)
+	}
+	go func() { bp.cmd.Wait(); close(bp.done) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if exited.Load() {
-			e2e.setupErr = fmt.Errorf("broker exited at start-up: %s", strings.TrimSpace(e2e.brokerOut.String()))
-			return stop
+		select {
+		case <-bp.done:
+			return bp, fmt.Errorf("broker exited at start-up: %s", strings.TrimSpace(bp.out.String()))
+		default:
 		}
-		if c, err := net.DialTimeout("tcp", e2e.brokers, 200*time.Millisecond); err == nil {
+		if c, err := net.DialTimeout("tcp", bp.addr, 200*time.Millisecond); err == nil {
 			c.Close()
-			return stop
+			return bp, nil
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
-	e2e.setupErr = fmt.Errorf("broker not listening on %s after 20s: %s", e2e.brokers, e2e.brokerOut.String())
-	return stop
+	bp.stop()
+	return bp, fmt.Errorf("broker not listening on %s after 20s: %s", bp.addr, bp.out.String())
+}
+
+// stop sends SIGINT and waits (SIGKILL after 10 s).
+func (bp *brokerProc) stop() {
+	_ = bp.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-bp.done:
+	case <-time.After(10 * time.Second):
+		_ = bp.cmd.Process.Kill()
+		<-bp.done
+	}
+}
+
+// syncBuffer is a bytes.Buffer written by exec's copying goroutines and
+// read by tests.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func freePort() int {
