@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"sync/atomic"
 
@@ -39,7 +40,7 @@ func (r *ReadResult) AppendTo(dst []byte) ([]byte, error) {
 	}
 	for _, fr := range r.Ranges {
 		n := len(dst)
-		dst = append(dst, make([]byte, fr.Length)...)
+		dst = slices.Grow(dst, int(fr.Length))[:n+int(fr.Length)]
 		if _, err := fr.File.ReadAt(dst[n:], fr.Offset); err != nil {
 			return dst[:n], fmt.Errorf("%w: read: %v", ErrStorage, err)
 		}
