@@ -15,7 +15,7 @@ data=$(mktemp -d)
 port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 boot=127.0.0.1:$port
 "$BIN" broker --override "listeners=PLAINTEXT://$boot" --override "log.dirs=$data" \
-	--override auto.create.topics.enable=true >"$data.log" 2>&1 &
+	--override auto.create.topics.enable=true --override sluice.metrics.listener= >"$data.log" 2>&1 &
 broker=$!
 cleanup() {
 	kill "$broker" 2>/dev/null
