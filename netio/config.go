@@ -12,6 +12,7 @@ const (
 	DefaultLoops         = 3                 // num.network.threads
 	DefaultMaxFrameBytes = 100 * 1024 * 1024 // socket.request.max.bytes
 	DefaultIdleTimeout   = 10 * time.Minute  // connections.max.idle.ms
+	DefaultMaxInflight   = 100               // Sluice's own; Kafka serves one request at a time per connection
 )
 
 // Config configures a Server. The zero value of every field means its default.
@@ -26,6 +27,10 @@ type Config struct {
 	// IdleTimeout closes connections without traffic and without pending
 	// responses for this long (connections.max.idle.ms). Negative disables.
 	IdleTimeout time.Duration
+	// MaxInflight bounds the requests of one connection that were handed to
+	// Serve but whose responses are not yet written. Further frames wait in
+	// the inbound buffer until one completes (pipelining stays in order).
+	MaxInflight int
 	// Logger receives connection-level events; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -44,6 +49,9 @@ func (cfg Config) EnsureDefaults() Config {
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
+	if cfg.MaxInflight == 0 {
+		cfg.MaxInflight = DefaultMaxInflight
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -58,6 +66,9 @@ func (cfg Config) Validate() error {
 	}
 	if cfg.MaxFrameBytes < 1 {
 		errs = append(errs, fmt.Errorf("%w: MaxFrameBytes %d not in [1, 2147483647]", ErrInvalidConfig, cfg.MaxFrameBytes))
+	}
+	if cfg.MaxInflight < 1 {
+		errs = append(errs, fmt.Errorf("%w: MaxInflight %d not in [1, 2147483647]", ErrInvalidConfig, cfg.MaxInflight))
 	}
 	return errors.Join(errs...)
 }

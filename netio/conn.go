@@ -44,6 +44,7 @@ type Conn struct {
 	closed     bool       // OnClose ran
 	noSendfile bool       // sendfile refused once on this connection: copy from now on
 	leftover   int        // inbound bytes already counted in Stats.BytesIn
+	paused     bool       // framing stopped at MaxInflight; resume on completion
 
 	pumpTask     gnet.RunnableFunc
 	writableTask gnet.RunnableFunc

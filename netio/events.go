@@ -126,6 +126,10 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 	c.mu.serving = true
 	c.mu.Unlock()
 	for !s.draining.Load() {
+		if int(c.inflight.Load()) >= s.cfg.MaxInflight {
+			c.paused = true // finishHead wakes us when a slot completes
+			break
+		}
 		hdr, err := gc.Peek(frameHeaderSize)
 		if err != nil {
 			break

@@ -106,9 +106,10 @@ func TestIdleTimeout(t *testing.T) {
 	h := &toyHandler{}
 	h.serve = func(c *Conn, frame []byte, req *Request) {
 		if frame[0] == 'w' {
+			resp := echoResponse(frame) // frame is only valid during Serve
 			h.goRespond(func() {
 				<-release
-				req.Respond(echoResponse(frame))
+				req.Respond(resp)
 			})
 			return
 		}
@@ -143,9 +144,10 @@ func TestIdleTimeout(t *testing.T) {
 func TestShutdownDrains(t *testing.T) {
 	h := &toyHandler{}
 	h.serve = func(c *Conn, frame []byte, req *Request) {
+		resp := echoResponse(frame) // frame is only valid during Serve
 		h.goRespond(func() {
 			time.Sleep(200 * time.Millisecond)
-			req.Respond(echoResponse(frame))
+			req.Respond(resp)
 		})
 	}
 	s := startServer(t, Config{}, h)

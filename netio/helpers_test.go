@@ -3,6 +3,7 @@ package netio
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -11,17 +12,25 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/panjf2000/gnet/v2"
 )
 
 // toyHandler routes frames to serve and counts opens and closes.
 type toyHandler struct {
 	serve  func(c *Conn, frame []byte, req *Request)
+	onOpen func(c *Conn) // optional
 	opens  atomic.Int64
 	closes atomic.Int64
 	wg     sync.WaitGroup // goroutines started by serve functions
 }
 
-func (h *toyHandler) OnOpen(*Conn)  { h.opens.Add(1) }
+func (h *toyHandler) OnOpen(c *Conn) {
+	h.opens.Add(1)
+	if h.onOpen != nil {
+		h.onOpen(c)
+	}
+}
 func (h *toyHandler) OnClose(*Conn) { h.closes.Add(1) }
 func (h *toyHandler) Serve(c *Conn, frame []byte, req *Request) {
 	h.serve(c, frame, req)
@@ -60,6 +69,12 @@ func testLogger(t testing.TB) *slog.Logger {
 
 func startServer(t testing.TB, cfg Config, h Handler) *Server {
 	t.Helper()
+	return startServerPinned(t, cfg, h, false)
+}
+
+// startServerPinned is startServer with the loops locked to OS threads.
+func startServerPinned(t testing.TB, cfg Config, h Handler, lockOSThread bool) *Server {
+	t.Helper()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
@@ -73,6 +88,7 @@ func startServer(t testing.TB, cfg Config, h Handler) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.lockOSThread = lockOSThread
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -178,4 +194,44 @@ func tempFile(t testing.TB, n int) (*os.File, []byte) {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f, data
+}
+
+// dumpConns describes each connection's write state, read on its loop; for
+// failure messages.
+func dumpConns(s *Server) string {
+	s.mu.Lock()
+	conns := make([]*Conn, 0, len(s.mu.conns))
+	for _, c := range s.mu.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	var out string
+	for _, c := range conns {
+		ch := make(chan string, 1)
+		err := c.gc.EventLoop().Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+			c.mu.Lock()
+			q, queued := len(c.mu.queue), c.mu.pumpQueued
+			ready := 0
+			for _, r := range c.mu.queue {
+				if r.state == slotReady {
+					ready++
+				}
+			}
+			c.mu.Unlock()
+			ch <- fmt.Sprintf("conn %d: out=%d ci=%d coff=%d queue=%d (ready %d) pumpQueued=%v armed=%v paused=%v closing=%v inflight=%d inbound=%d\n",
+				c.id, len(c.out), c.ci, c.coff, q, ready, queued, c.armed, c.paused, c.closing, c.inflight.Load(), c.gc.InboundBuffered())
+			return nil
+		}))
+		if err != nil {
+			out += fmt.Sprintf("conn %d: %v\n", c.id, err)
+			continue
+		}
+		select {
+		case s := <-ch:
+			out += s
+		case <-time.After(time.Second):
+			out += fmt.Sprintf("conn %d: loop did not answer\n", c.id)
+		}
+	}
+	return out
 }

@@ -57,7 +57,7 @@ func TestMixedChunksInOrder(t *testing.T) {
 			s := startServer(t, Config{}, h)
 			c := dial(t, s)
 			_ = c.SetReadBuffer(32 << 10)
-			_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+			_ = c.SetDeadline(time.Now().Add(60 * time.Second))
 			const n = 150
 			go func() {
 				for i := range uint64(n) {
@@ -73,7 +73,7 @@ func TestMixedChunksInOrder(t *testing.T) {
 				_, want := mixedResponse(i, file, data)
 				got, err := readFrame(c)
 				if err != nil {
-					t.Fatalf("response %d: %v", i, err)
+					t.Fatalf("response %d: %v\nstats %+v\n%s", i, err, s.Stats(), dumpConns(s))
 				}
 				if !bytes.Equal(got, want) {
 					t.Fatalf("response %d: %d bytes differ from the %d expected", i, len(got), len(want))

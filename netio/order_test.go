@@ -154,3 +154,40 @@ func TestCloseAfter(t *testing.T) {
 	waitFor(t, 2*time.Second, "Done of every slot", func() bool { return dones.Load() == 5 })
 	waitFor(t, 2*time.Second, "OnClose", func() bool { return h.closes.Load() == 1 })
 }
+
+// At MaxInflight unanswered requests a connection stops framing; frames
+// wait and are served, in order, as responses complete.
+func TestMaxInflight(t *testing.T) {
+	release := make(chan struct{})
+	h := &toyHandler{}
+	h.serve = func(c *Conn, frame []byte, req *Request) {
+		resp := echoResponse(frame) // frame is only valid during Serve
+		h.goRespond(func() {
+			<-release
+			req.Respond(resp)
+		})
+	}
+	s := startServer(t, Config{MaxInflight: 2}, h)
+	c := dial(t, s)
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	for i := range 6 {
+		if err := writeFrame(c, []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 2*time.Second, "two served", func() bool { return s.Stats().Frames == 2 })
+	time.Sleep(30 * time.Millisecond)
+	if n := s.Stats().Frames; n != 2 {
+		t.Fatalf("served %d frames with MaxInflight 2", n)
+	}
+	close(release)
+	for i := range 6 {
+		got, err := readFrame(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != byte(i) {
+			t.Fatalf("got %d want %d", got[0], i)
+		}
+	}
+}

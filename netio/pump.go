@@ -270,6 +270,11 @@ func (c *Conn) finishHead() {
 		c.closeSoon()
 	}
 	r.resp = Response{}
+	if c.paused && !c.closing {
+		// Frames wait in gnet's inbound buffer; Wake runs OnTraffic again.
+		c.paused = false
+		_ = c.gc.Wake(nil)
+	}
 }
 
 // arm registers the socket with the side poller; its report queues

@@ -41,6 +41,9 @@ type Server struct {
 	draining atomic.Bool  // Shutdown began: no new connections or frames
 	stats    stats
 	wpoll    *wpoll.Poller
+	// lockOSThread pins each loop to an OS thread (benchmarks read the
+	// loop's thread CPU clock).
+	lockOSThread bool
 
 	booted  chan struct{} // closed by OnBoot
 	runDone chan struct{} // closed when gnet.Run returned
@@ -105,6 +108,7 @@ func (s *Server) Start() error {
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithReuseAddr(true),
 			gnet.WithLogger(gnetLogger{s.log}),
+			gnet.WithLockOSThread(s.lockOSThread),
 		)
 	}()
 	select {
