@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"sluice/engine/record"
+	"sluice/engine/vfs"
+	"sluice/engine/vfs/errorfs"
 )
 
 type kv struct {
@@ -177,5 +181,68 @@ func TestCompactionRespectsDirtyRatioAndLag(t *testing.T) {
 	}
 	if l.Size() != size {
 		t.Fatal("size changed")
+	}
+}
+
+// A crash in the middle of the cleaner's swap (after .cleaned -> .swap)
+// is completed on the next open: the log holds the cleaned data.
+func TestCompactionSwapCompletedAfterCrash(t *testing.T) {
+	env := newEnv(t, 1)
+	efs := errorfs.New(vfs.Default)
+	env.fs = efs
+	e := env.open()
+	l := mustCreate(t, e, tp0, map[string]string{"cleanup.policy": "compact", "segment.bytes": "400",
+		"min.cleanable.dirty.ratio": "0.01", "file.delete.delay.ms": "0"})
+	for round := 0; round < 6; round++ {
+		for k := 0; k < 4; k++ {
+			appendKV(t, env, l, record.None, [2]string{fmt.Sprintf("k%d", k), fmt.Sprintf("v%d", round)})
+		}
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	latest := map[string]string{}
+	for _, r := range dumpKV(t, l) {
+		latest[r.key] = r.val
+	}
+	// Fail the rename of the old segment to .deleted: the .swap and its
+	// marker are on disk, the old segment too.
+	efs.SetInjector(errorfs.FailNth(errorfs.OpRename, 1, func(p string) bool {
+		return strings.HasSuffix(p, ".log")
+	}, syscall.EIO))
+	if did, err := l.compact(env.clock.Now().UnixMilli(), true); err == nil {
+		t.Fatalf("compaction (did=%v) succeeded despite the injected rename failure", did)
+	}
+	efs.SetInjector(nil)
+	ents, _ := os.ReadDir(filepath.Join(l.Dir(), "orders-0"))
+	swaps := 0
+	for _, en := range ents {
+		if strings.HasSuffix(en.Name(), ".swap") {
+			swaps++
+		}
+	}
+	if swaps == 0 {
+		t.Fatal("no .swap file left to recover")
+	}
+	efs.Crash(nil, nil)
+	env.fs = vfs.Default
+	e = env.open()
+	defer e.Close()
+	l, ok := e.Log(tp0)
+	if !ok {
+		t.Fatalf("not reopened: %v", e.RecoveryErrors())
+	}
+	got := map[string]string{}
+	for _, r := range dumpKV(t, l) {
+		got[r.key] = r.val
+	}
+	if fmt.Sprint(got) != fmt.Sprint(latest) {
+		t.Fatalf("after swap recovery %v, want %v", got, latest)
+	}
+	ents, _ = os.ReadDir(filepath.Join(l.Dir(), "orders-0"))
+	for _, en := range ents {
+		if strings.Contains(en.Name(), ".swap") {
+			t.Fatalf("%s left after recovery", en.Name())
+		}
 	}
 }
