@@ -153,7 +153,11 @@ func (c *Coordinator) deleteGroupRecords(g *classicGroup) []Record {
 	for _, k := range keys {
 		recs = append(recs, Record{Key: EncodeOffsetKey(OffsetKey{g.id, k.topic, k.partition})})
 	}
-	recs = append(recs, Record{Key: EncodeGroupKey(g.id)})
+	if g.consumer != nil {
+		recs = append(recs, cgTombstones(g.id)...)
+	} else {
+		recs = append(recs, Record{Key: EncodeGroupKey(g.id)})
+	}
 	g.transition(Dead, c.now)
 	delete(c.groups, g.id)
 	for k := range c.timers.live {

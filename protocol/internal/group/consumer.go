@@ -1,6 +1,8 @@
 package group
 
 import (
+	"bytes"
+	"maps"
 	"slices"
 	"time"
 
@@ -55,6 +57,7 @@ type consumerGroup struct {
 	members            map[string]*cgMember
 	owner              map[tpid]string // partition -> member holding it
 	assignor           string
+	written            []TopicInfo // subscribed topics' metadata as last written (key 4)
 }
 
 func newConsumerGroup() *consumerGroup {
@@ -115,6 +118,10 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 				fail(kerr.GroupIDNotFound.Code, "Group "+q.Group+" is not a consumer group.")
 				return
 			}
+			if g.generation > 0 || g.protocolType != "" {
+				// An empty classic group becomes a consumer group.
+				c.cgRecs = append(c.cgRecs, Record{Key: EncodeGroupKey(g.id)})
+			}
 			g.consumer = newConsumerGroup()
 			g.protocolType = "consumer"
 		}
@@ -134,7 +141,7 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 		}
 		c.cgRemove(g, m)
 		resp.MemberID, resp.MemberEpoch = &memberID, q.MemberEpoch
-		c.respond(r.ID, resp)
+		c.cgFlush(g, r.ID, resp)
 		return
 	}
 	m := cg.members[memberID]
@@ -147,7 +154,8 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 			c.cgRemove(g, m) // rejoin from scratch
 		}
 		if len(cg.members) >= c.opts.MaxSize {
-			fail(kerr.GroupMaxSizeReached.Code, "")
+			resp.ErrorCode = kerr.GroupMaxSizeReached.Code
+			c.cgFlush(g, r.ID, resp)
 			return
 		}
 		m = &cgMember{id: memberID, assigned: map[tpid]bool{}, revoking: map[tpid]bool{}, assignor: cg.assignor}
@@ -166,6 +174,7 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 			}
 		}
 	}
+	before := encodeCGMember(m.value())
 	m.clientID, m.clientHost = r.ClientID, r.ClientHost
 	if q.InstanceID != nil {
 		m.instanceID = *q.InstanceID
@@ -189,6 +198,9 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 		m.assignor = *q.ServerAssignor
 		bump = true
 	}
+	if after := m.value(); bump || !bytes.Equal(before, encodeCGMember(after)) {
+		c.cgRecs = append(c.cgRecs, Record{Key: encodeCGKey(keyCGMemberMetadata, g.id, m.id), Value: encodeCGMember(after)})
+	}
 	if bump {
 		c.cgBump(g)
 	}
@@ -201,7 +213,7 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 			}
 		}
 	}
-	c.cgReconcile(cg, m, owned)
+	c.cgReconcile(g, m, owned)
 	c.timers.set(timerKey{timerCgSession, g.id, m.id}, c.now.Add(c.opts.ConsumerSessionTimeout))
 	if m.state == cgUnrevoked {
 		k := timerKey{timerCgRevoke, g.id, m.id}
@@ -222,7 +234,56 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 		}
 		m.changed = false
 	}
-	c.respond(r.ID, resp)
+	c.cgFlush(g, r.ID, resp)
+}
+
+// cgFlush appends the records the event produced, then answers request id
+// with resp (at once when there are none).
+func (c *Coordinator) cgFlush(g *classicGroup, id uint64, resp *kmsg.ConsumerGroupHeartbeatResponse) {
+	recs := c.cgRecs
+	c.cgRecs = nil
+	if len(recs) == 0 {
+		c.respond(id, resp)
+		return
+	}
+	c.append(g.partition, recs, func(code int16) {
+		if code = appendError(code, false); code != 0 {
+			// Kafka would roll its in-memory state back; here it stays
+			// ahead of the log and the member retries (see the package doc).
+			resp.ErrorCode, resp.Assignment = code, nil
+		}
+		c.respond(id, resp)
+	})
+}
+
+// cgFlushQuiet appends the records produced outside a request (timeouts,
+// metadata changes).
+func (c *Coordinator) cgFlushQuiet(g *classicGroup) {
+	if len(c.cgRecs) > 0 {
+		c.append(g.partition, c.cgRecs, func(int16) {})
+	}
+	c.cgRecs = nil
+}
+
+func (m *cgMember) value() cgMemberValue {
+	return cgMemberValue{
+		instanceID: m.instanceID, rackID: m.rackID, clientID: m.clientID, clientHost: m.clientHost,
+		topics: m.topics, rebalanceTimeoutMs: int32(m.rebalanceTimeout.Milliseconds()), assignor: m.assignor,
+	}
+}
+
+func (m *cgMember) assignmentValue() cgAssignmentValue {
+	return cgAssignmentValue{epoch: m.epoch, prevEpoch: m.prevEpoch, state: int8(m.state), assigned: m.assigned, revoking: m.revoking}
+}
+
+// cgTombstones returns the tombstones of an empty consumer group (Kafka's
+// order: target assignment metadata, partition metadata, group metadata).
+func cgTombstones(id string) []Record {
+	return []Record{
+		{Key: encodeCGKey(keyCGTargetMetadata, id, "")},
+		{Key: encodeCGKey(keyCGPartitionMetadata, id, "")},
+		{Key: encodeCGKey(keyCGMetadata, id, "")},
+	}
 }
 
 func (c *Coordinator) cgValidate(q *kmsg.ConsumerGroupHeartbeatRequest) (int16, string) {
@@ -278,13 +339,54 @@ func (c *Coordinator) cgBump(g *classicGroup) {
 	if votes[assignorRange] > votes[assignorUniform] {
 		cg.assignor = assignorRange
 	}
+	c.cgRecs = append(c.cgRecs, Record{Key: encodeCGKey(keyCGMetadata, g.id, ""), Value: encodeCGEpoch(cg.epoch)})
+	if subscribed := c.subscribedMetadata(cg); !slices.Equal(subscribed, cg.written) {
+		cg.written = subscribed
+		c.cgRecs = append(c.cgRecs, Record{Key: encodeCGKey(keyCGPartitionMetadata, g.id, ""), Value: encodeCGPartitionMetadata(subscribed)})
+	}
+	old := cg.target
 	cg.target = assign(cg.assignor, in)
 	cg.targetEpoch = cg.epoch
+	for _, id := range in.members {
+		if !maps.Equal(old[id], cg.target[id]) {
+			c.cgRecs = append(c.cgRecs, Record{Key: encodeCGKey(keyCGTargetMember, g.id, id), Value: encodeCGTarget(cg.target[id])})
+		}
+	}
+	c.cgRecs = append(c.cgRecs, Record{Key: encodeCGKey(keyCGTargetMetadata, g.id, ""), Value: encodeCGEpoch(cg.targetEpoch)})
+}
+
+// subscribedMetadata is the metadata of the group's subscribed topics that
+// exist, sorted by name: what ConsumerGroupPartitionMetadata records hold.
+func (c *Coordinator) subscribedMetadata(cg *consumerGroup) []TopicInfo {
+	var out []TopicInfo
+	for _, t := range sortedKeys(cg.subscribedTopics()) {
+		if ti, ok := c.topics[t]; ok {
+			out = append(out, ti)
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // cgReconcile moves a member toward its target assignment. owned is what
 // the member reported owning (nil: not reported this time).
-func (c *Coordinator) cgReconcile(cg *consumerGroup, m *cgMember, owned map[tpid]bool) {
+func (c *Coordinator) cgReconcile(g *classicGroup, m *cgMember, owned map[tpid]bool) {
+	before := encodeCGAssignment(m.assignmentValue())
+	c.cgReconcileState(g.consumer, m, owned)
+	if after := encodeCGAssignment(m.assignmentValue()); !bytes.Equal(before, after) {
+		c.cgRecs = append(c.cgRecs, Record{Key: encodeCGKey(keyCGCurrentAssignment, g.id, m.id), Value: after})
+	}
+}
+
+func (c *Coordinator) cgReconcileState(cg *consumerGroup, m *cgMember, owned map[tpid]bool) {
 	if m.state == cgUnrevoked {
 		if owned == nil {
 			return
@@ -350,6 +452,11 @@ func (c *Coordinator) cgRemove(g *classicGroup, m *cgMember) {
 		}
 	}
 	delete(cg.members, m.id)
+	c.cgRecs = append(c.cgRecs,
+		Record{Key: encodeCGKey(keyCGCurrentAssignment, g.id, m.id)},
+		Record{Key: encodeCGKey(keyCGTargetMember, g.id, m.id)},
+		Record{Key: encodeCGKey(keyCGMemberMetadata, g.id, m.id)})
+	delete(cg.target, m.id)
 	c.timers.cancel(timerKey{timerCgSession, g.id, m.id})
 	c.timers.cancel(timerKey{timerCgRevoke, g.id, m.id})
 	if len(cg.members) == 0 {
@@ -365,13 +472,14 @@ func (c *Coordinator) cgExpire(gid, mid string) {
 	}
 	if m := g.consumer.members[mid]; m != nil {
 		c.cgRemove(g, m)
+		c.cgFlushQuiet(g)
 	}
 }
 
-// topicsChanged replaces the topic metadata; consumer groups subscribed to
-// a topic whose id or partition count changed start a new epoch.
+// topicsChanged replaces the topic metadata; consumer groups whose
+// subscribed topics' metadata differs from what they last recorded start a
+// new epoch.
 func (c *Coordinator) topicsChanged(ts []TopicInfo) {
-	old := c.topics
 	c.topics = make(map[string]TopicInfo, len(ts))
 	for _, t := range ts {
 		c.topics[t.Name] = t
@@ -385,11 +493,9 @@ func (c *Coordinator) topicsChanged(ts []TopicInfo) {
 	slices.Sort(ids)
 	for _, id := range ids {
 		g := c.groups[id]
-		for t := range g.consumer.subscribedTopics() {
-			if old[t] != c.topics[t] {
-				c.cgBump(g)
-				break
-			}
+		if c.partitions[g.partition] == partActive && !slices.Equal(c.subscribedMetadata(g.consumer), g.consumer.written) {
+			c.cgBump(g)
+			c.cgFlushQuiet(g)
 		}
 	}
 }

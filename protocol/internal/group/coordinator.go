@@ -35,6 +35,7 @@ type Coordinator struct {
 	nextToken  uint64
 	lastTimer  time.Time // last SetTimer reported
 	topics     map[string]TopicInfo
+	cgRecs     []Record // consumer group records produced by the event being handled
 	stats      Stats
 }
 

@@ -110,10 +110,28 @@
 //
 // # KIP-848 consumer groups
 //
-// See consumer.go for the reconciliation diagram. Their membership, epochs
-// and target assignments are kept in memory only (Kafka writes them as
-// ConsumerGroup* records, key versions 3-8): after a restart or a change of
-// coordinator, members heartbeating with an epoch > 0 get UNKNOWN_MEMBER_ID
-// (Kafka would answer from the loaded state) and rejoin with epoch 0. Their
-// committed offsets are ordinary OffsetCommit records and do survive.
+// See consumer.go for the reconciliation diagram. Their state is written
+// as Kafka 3.9 writes it (records_consumer.go), appended before the
+// heartbeat is answered. Keys are classic encodings; values are version 0,
+// flexible (compact strings/arrays as uvarint length+1 with 0 = null,
+// 16-byte uuids, a tagged-field byte closing every struct):
+//
+//	key 3 ConsumerGroupMetadataKey(group)                -> | epoch int32 |
+//	key 4 ConsumerGroupPartitionMetadataKey(group)       -> | topics [ topicId uuid | name | numPartitions int32 | partitionMetadata [] ] |
+//	key 5 ConsumerGroupMemberMetadataKey(group, member)  -> | instanceId? | rackId? | clientId | clientHost | subscribedTopicNames [] |
+//	                                                        | subscribedTopicRegex? | rebalanceTimeoutMs int32 | serverAssignor? |
+//	key 6 ConsumerGroupTargetAssignmentMetadataKey(group)       -> | assignmentEpoch int32 |
+//	key 7 ConsumerGroupTargetAssignmentMemberKey(group, member) -> | topicPartitions [ topicId uuid | partitions []int32 ] |
+//	key 8 ConsumerGroupCurrentMemberAssignmentKey(group, member) -> | memberEpoch int32 | previousMemberEpoch int32 |
+//	                                                        | state int8 (0 stable, 1 unrevoked, 2 unreleased) |
+//	                                                        | assignedPartitions [...] | partitionsPendingRevocation [...] |
+//
+// A member leaving writes tombstones for keys 8, 7, 5; a deleted group for
+// keys 6, 4, 3. Differences from Kafka: a heartbeat with an epoch > 0 for
+// a group this coordinator does not know gets UNKNOWN_MEMBER_ID (the member
+// rejoins) rather than GROUP_ID_NOT_FOUND; when an append fails the
+// in-memory state is not rolled back (the member retries, and the next
+// leader of the partition reloads from the log); subscribed topic regexes
+// are refused (INVALID_REQUEST), as in Kafka 3.9. The adapter sends
+// TopicsChanged before the first LoadBegin and after every topic change.
 package group

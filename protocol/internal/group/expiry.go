@@ -72,7 +72,11 @@ func (c *Coordinator) expireOffsets() {
 			(g.consumer == nil || len(g.consumer.members) == 0) {
 			g.transition(Dead, c.now)
 			delete(c.groups, g.id)
-			recs = append(recs, Record{Key: EncodeGroupKey(g.id)})
+			if g.consumer != nil {
+				recs = append(recs, cgTombstones(g.id)...)
+			} else {
+				recs = append(recs, Record{Key: EncodeGroupKey(g.id)})
+			}
 		}
 		if len(recs) > 0 {
 			c.append(g.partition, recs, func(int16) {})

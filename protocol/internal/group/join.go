@@ -79,6 +79,7 @@ func (c *Coordinator) joinGroup(r Request, q *kmsg.JoinGroupRequest) {
 			c.joinFail(w, kerr.InconsistentGroupProtocol.Code, q.MemberID)
 			return
 		}
+		c.append(g.partition, cgTombstones(g.id), func(int16) {})
 		g.consumer, g.protocolType = nil, ""
 	}
 	if !c.acceptJoining(g, q.MemberID) {

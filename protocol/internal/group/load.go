@@ -1,6 +1,7 @@
 package group
 
 import (
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -32,8 +33,11 @@ func (c *Coordinator) loadRecords(p int32, recs []Record) {
 
 func (c *Coordinator) loadRecord(p int32, rec Record) error {
 	kind, k, err := DecodeKey(rec.Key)
-	if err != nil || kind == KeyOther {
+	if err != nil {
 		return err
+	}
+	if kind == KeyOther {
+		return c.loadConsumerRecord(p, rec)
 	}
 	g := c.groups[k.Group]
 	if g == nil {
@@ -104,6 +108,9 @@ func (c *Coordinator) loadComplete(p int32) {
 			delete(c.groups, g.id)
 			continue
 		}
+		if g.consumer != nil {
+			c.finishConsumerLoad(g)
+		}
 		for _, m := range g.members {
 			c.timers.set(timerKey{timerHeartbeat, g.id, m.id}, c.now.Add(m.sessionTimeout))
 		}
@@ -149,5 +156,116 @@ func (c *Coordinator) dropPartitionGroups(p int32) {
 		if k.group != "" && gone[k.group] {
 			c.timers.cancel(k)
 		}
+	}
+}
+
+// loadConsumerRecord replays a KIP-848 consumer group record (key versions
+// 3-8); other key versions are ignored.
+func (c *Coordinator) loadConsumerRecord(p int32, rec Record) error {
+	k, ok, err := decodeCGKey(rec.Key)
+	if err != nil || !ok {
+		return err
+	}
+	g := c.groups[k.group]
+	if g == nil || g.consumer == nil {
+		if rec.Value == nil {
+			return nil
+		}
+		if g == nil {
+			g = newClassicGroup(k.group, p, time.Time{})
+			c.groups[k.group] = g
+		}
+		offsets := g.offsets
+		*g = *newClassicGroup(k.group, p, time.Time{})
+		g.offsets, g.consumer, g.protocolType = offsets, newConsumerGroup(), "consumer"
+	}
+	cg := g.consumer
+	m := cg.members[k.member]
+	if m == nil && k.member != "" && rec.Value != nil {
+		m = &cgMember{id: k.member, assigned: map[tpid]bool{}, revoking: map[tpid]bool{}}
+		cg.members[k.member] = m
+	}
+	switch k.version {
+	case keyCGMetadata:
+		if rec.Value == nil {
+			g.consumer, g.protocolType = nil, "" // group deleted (offsets stay)
+			return nil
+		}
+		cg.epoch, err = decodeCGEpoch(rec.Value)
+	case keyCGTargetMetadata:
+		if rec.Value != nil {
+			cg.targetEpoch, err = decodeCGEpoch(rec.Value)
+		}
+	case keyCGPartitionMetadata:
+		if rec.Value == nil {
+			cg.written = nil
+			return nil
+		}
+		cg.written, err = decodeCGPartitionMetadata(rec.Value)
+	case keyCGMemberMetadata:
+		if rec.Value == nil {
+			delete(cg.members, k.member)
+			return nil
+		}
+		var v cgMemberValue
+		if v, err = decodeCGMember(rec.Value); err == nil {
+			m.instanceID, m.rackID, m.clientID, m.clientHost = v.instanceID, v.rackID, v.clientID, v.clientHost
+			m.topics, m.assignor = v.topics, v.assignor
+			m.rebalanceTimeout = time.Duration(v.rebalanceTimeoutMs) * time.Millisecond
+		}
+	case keyCGTargetMember:
+		if rec.Value == nil {
+			delete(cg.target, k.member)
+			return nil
+		}
+		var set map[tpid]bool
+		if set, err = decodeCGTarget(rec.Value); err == nil {
+			cg.target[k.member] = set
+		}
+	case keyCGCurrentAssignment:
+		if m == nil {
+			return nil
+		}
+		if rec.Value == nil {
+			m.assigned, m.revoking, m.epoch, m.prevEpoch, m.state = map[tpid]bool{}, map[tpid]bool{}, 0, 0, cgStable
+			return nil
+		}
+		var v cgAssignmentValue
+		if v, err = decodeCGAssignment(rec.Value); err == nil {
+			m.epoch, m.prevEpoch, m.state = v.epoch, v.prevEpoch, cgState(v.state)
+			m.assigned, m.revoking = v.assigned, v.revoking
+		}
+	}
+	return err
+}
+
+// finishConsumerLoad rebuilds what consumer group records do not carry:
+// partition owners, assignor choice, and the members' timers.
+func (c *Coordinator) finishConsumerLoad(g *classicGroup) {
+	cg := g.consumer
+	votes := map[string]int{}
+	for _, m := range cg.members {
+		for p := range m.assigned {
+			cg.owner[p] = m.id
+		}
+		for p := range m.revoking {
+			cg.owner[p] = m.id
+		}
+		votes[m.assignor]++
+		c.timers.set(timerKey{timerCgSession, g.id, m.id}, c.now.Add(c.opts.ConsumerSessionTimeout))
+		if m.state == cgUnrevoked {
+			c.timers.set(timerKey{timerCgRevoke, g.id, m.id}, c.now.Add(m.rebalanceTimeout))
+		}
+	}
+	cg.assignor = assignorUniform
+	if votes[assignorRange] > votes[assignorUniform] {
+		cg.assignor = assignorRange
+	}
+	if len(cg.members) == 0 {
+		g.transition(Empty, c.now)
+	} else if c.topics != nil && !slices.Equal(c.subscribedMetadata(cg), cg.written) {
+		// Topics changed while another broker (or nobody) led the group.
+		c.cgBump(g)
+		c.cgFlushQuiet(g)
 	}
 }
