@@ -181,7 +181,7 @@ func (c *Coordinator) loadConsumerRecord(p int32, rec Record) error {
 	}
 	cg := g.consumer
 	m := cg.members[k.member]
-	if m == nil && k.member != "" && rec.Value != nil {
+	if m == nil && isMemberKey(k.version) && rec.Value != nil {
 		m = &cgMember{id: k.member, assigned: map[tpid]bool{}, revoking: map[tpid]bool{}}
 		cg.members[k.member] = m
 	}

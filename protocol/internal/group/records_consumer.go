@@ -25,10 +25,14 @@ type cgKey struct {
 	group, member string
 }
 
+func isMemberKey(version int16) bool {
+	return version == keyCGMemberMetadata || version == keyCGTargetMember || version == keyCGCurrentAssignment
+}
+
 func encodeCGKey(version int16, group, member string) []byte {
 	b := binary.BigEndian.AppendUint16(nil, uint16(version))
 	b = appendString(b, group)
-	if version == keyCGMemberMetadata || version == keyCGTargetMember || version == keyCGCurrentAssignment {
+	if isMemberKey(version) {
 		b = appendString(b, member)
 	}
 	return b
@@ -41,7 +45,7 @@ func decodeCGKey(b []byte) (cgKey, bool, error) {
 		return cgKey{}, false, r.err
 	}
 	k := cgKey{version: v, group: r.string()}
-	if v == keyCGMemberMetadata || v == keyCGTargetMember || v == keyCGCurrentAssignment {
+	if isMemberKey(v) {
 		k.member = r.string()
 	}
 	return k, true, r.err

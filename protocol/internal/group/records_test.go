@@ -196,6 +196,9 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add(EncodeOffsetKey(OffsetKey{"g", "t", 1}), EncodeOffsetValue(OffsetValue{Offset: 1, ExpireTimestamp: -1}))
 	f.Add(EncodeGroupKey("g"), EncodeGroupValue(GroupValue{ProtocolType: "consumer", Members: []GroupValueMember{{MemberID: "m"}}}))
 	f.Add([]byte{0, 2, 0, 1, 'g'}, []byte{0, 4, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add(encodeCGKey(keyCGCurrentAssignment, "g", "m"), encodeCGAssignment(cgAssignmentValue{assigned: map[tpid]bool{{}: true}, revoking: map[tpid]bool{}}))
+	f.Add(encodeCGKey(keyCGMemberMetadata, "g", "m"), encodeCGMember(cgMemberValue{topics: []string{"t"}}))
+	f.Add(encodeCGKey(keyCGPartitionMetadata, "g", ""), encodeCGPartitionMetadata([]TopicInfo{{Name: "t", Partitions: 1}}))
 	f.Fuzz(func(t *testing.T, key, value []byte) {
 		_, _, _ = DecodeKey(key)
 		_, _ = DecodeOffsetValue(value)
