@@ -10,7 +10,8 @@
 //	| size int32 (big-endian, 1..MaxFrameBytes) | size bytes of frame |
 //
 // A size <= 0 or > Config.MaxFrameBytes closes the connection as soon as the
-// four bytes arrive, before the body is waited for or buffered. Responses are
+// four bytes arrive, before the body is waited for or buffered (responses to
+// earlier frames not yet written are dropped; their Done still runs). Responses are
 // written as given: the bytes of Response.Chunks concatenated (the protocol
 // layer writes its own size prefix).
 //
@@ -67,6 +68,15 @@
 //     Done; Done runs exactly once.
 //   - At most one pump task is queued per connection (mu.pumpQueued), and at
 //     most one side-poller arm is outstanding (armed).
+//
+// # Backpressure
+//
+// A connection with Config.MaxInflight requests served but not yet written
+// stops cutting frames; the rest wait in gnet's inbound buffer, and the
+// first completed response wakes the connection (gnet Conn.Wake runs
+// OnTraffic again). gnet keeps reading the socket meanwhile: there is no way
+// to pause a gnet v2.9.7 connection's reads, so this bounds the work handed
+// to the protocol layer, not the inbound memory.
 //
 // # Shutdown
 //
