@@ -243,6 +243,13 @@ func (n *Node) openPartition(topic string, id [16]byte, mp metastore.Partition, 
 		n.logger.Error("partition offline on this node", "topic", topic, "partition", mp.Partition, "err", p.err)
 	}
 	p.info = partitionInfo(mp, p.err, n.cfg.NodeID)
+	// A new leader raises the high watermark to the smallest log end of the
+	// ISR (Kafka's maybeIncrementLeaderHW): with itself the only in-sync
+	// replica that is its log end. After an unclean stop the checkpointed
+	// high watermark lags behind acknowledged records.
+	if p.log != nil && len(p.info.ISR) == 1 && p.info.ISR[0] == n.cfg.NodeID && p.log.HighWatermark() < p.log.LogEndOffset() {
+		p.log.SetHighWatermark(p.log.LogEndOffset())
+	}
 	return p
 }
 
