@@ -17,7 +17,8 @@ import (
 //     below the high watermark whose records are all older than
 //     min.compaction.lag.ms; the dirty part starts at the cleaner offset
 //     (cleaner-offset-checkpoint). Skip unless dirty/(clean+dirty) reaches
-//     min.cleanable.dirty.ratio. The segments are referenced.
+//     min.cleanable.dirty.ratio or a dirty segment's newest record is older
+//     than max.compaction.lag.ms. The segments are referenced.
 //  2. map (no lock): key -> last offset over the dirty part.
 //  3. copy (no lock): every cleanable segment is rewritten to
 //     <base>.log.cleaned keeping a record only if it is its key's latest
@@ -127,6 +128,7 @@ func (l *Log) planClean(cfg *TopicConfig, nowMs int64, force bool) (cleanPlan, b
 	hw := l.hw.Load()
 	var p cleanPlan
 	var cleanBytes, dirtyBytes int64
+	overdue := false // max.compaction.lag.ms passed for some dirty record
 	p.firstDirty = max(l.cleanerOffset.Load(), l.logStart.Load())
 	for _, s := range l.mu.segs[:len(l.mu.segs)-1] {
 		ts, _ := s.MaxTimestamp()
@@ -139,12 +141,16 @@ func (l *Log) planClean(cfg *TopicConfig, nowMs int64, force bool) (cleanPlan, b
 			cleanBytes += s.Size()
 		} else {
 			dirtyBytes += s.Size()
+			if ts < 0 {
+				ts = s.Created().UnixMilli()
+			}
+			overdue = overdue || nowMs-ts > cfg.MaxCompactionLagMs
 		}
 	}
 	if dirtyBytes == 0 {
 		return cleanPlan{}, false
 	}
-	if !force && float64(dirtyBytes)/float64(cleanBytes+dirtyBytes) < cfg.MinCleanableDirtyRatio {
+	if !force && !overdue && float64(dirtyBytes)/float64(cleanBytes+dirtyBytes) < cfg.MinCleanableDirtyRatio {
 		return cleanPlan{}, false
 	}
 	for _, s := range p.segs {

@@ -174,6 +174,21 @@ func TestCompactionRespectsDirtyRatioAndLag(t *testing.T) {
 	if l.Size() >= size {
 		t.Fatal("not cleaned after the lag")
 	}
+	// max.compaction.lag.ms forces cleaning below the dirty ratio.
+	cfg, _ := l.Config().With(map[string]string{"min.cleanable.dirty.ratio": "0.99", "max.compaction.lag.ms": "600000"})
+	l.SetConfig(cfg)
+	for i := 0; i < 20; i++ {
+		appendKV(t, env, l, record.None, [2]string{"k", fmt.Sprint(i)})
+	}
+	env.clock.Advance(2 * time.Minute)
+	size = l.Size()
+	if did, _ := l.compact(env.clock.Now().UnixMilli(), false); did {
+		t.Fatal("cleaned below the dirty ratio before max.compaction.lag.ms")
+	}
+	env.clock.Advance(20 * time.Minute)
+	if did, _ := l.compact(env.clock.Now().UnixMilli(), false); !did || l.Size() >= size {
+		t.Fatal("max.compaction.lag.ms did not force cleaning")
+	}
 	// Nothing new is dirty: a second pass does nothing (ratio 0 < 0.5).
 	size = l.Size()
 	if did, _ := l.compact(env.clock.Now().UnixMilli(), false); did {
