@@ -10,7 +10,8 @@ package handlers
 // batches to a Fetch below v10 answer UNSUPPORTED_COMPRESSION_TYPE; topics
 // by id from v13 (UNKNOWN_TOPIC_ID). Fewer than min_bytes parks the request
 // (no worker held) until a fetched partition's high watermark advances or
-// max_wait_ms passes; a partition error answers at once, as Kafka does.
+// max_wait_ms passes; a partition error or an empty request answers at
+// once, as Kafka does.
 // The response is written by hand (fetch_encode.go) so records go out with
 // sendfile(2).
 //
@@ -147,7 +148,7 @@ func (f *fetchOp) attempt(final bool) Reply {
 			minOne = false
 		}
 	}
-	if canPark && !anyErr && total < int64(req.MinBytes) {
+	if canPark && !anyErr && len(wake) > 0 && total < int64(req.MinBytes) {
 		a.release()
 		return Reply{Park: &Park{Wake: wake, Deadline: f.deadline, Resume: func(timedOut bool) Reply {
 			return f.attempt(timedOut)
