@@ -127,8 +127,14 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 	c.mu.Unlock()
 	for !s.draining.Load() {
 		if int(c.inflight.Load()) >= s.cfg.MaxInflight {
-			c.paused = true // finishHead wakes us when a slot completes
-			break
+			c.pump() // write what is answered already (inline responses)
+			if c.closing {
+				break
+			}
+			if int(c.inflight.Load()) >= s.cfg.MaxInflight {
+				c.paused = true // finishHead wakes us when a slot completes
+				break
+			}
 		}
 		hdr, err := gc.Peek(frameHeaderSize)
 		if err != nil {
