@@ -31,7 +31,8 @@ type Config struct {
 	// Serve but whose responses are not yet written. Further frames wait in
 	// the inbound buffer until one completes (pipelining stays in order).
 	MaxInflight int
-	// Logger receives connection-level events; nil means slog.Default().
+	// Logger receives connection-level events; nil means slog.Default()
+	// with component=network.
 	Logger *slog.Logger
 }
 
@@ -53,7 +54,7 @@ func (cfg Config) EnsureDefaults() Config {
 		cfg.MaxInflight = DefaultMaxInflight
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+		cfg.Logger = slog.Default().With("component", "network")
 	}
 	return cfg
 }

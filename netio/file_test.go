@@ -242,3 +242,50 @@ func TestPrefetchWarmsPageCache(t *testing.T) {
 		}
 	}
 }
+
+// Several slow readers stalled at once on the same loops: each connection's
+// side-poller arm resumes only its own sends.
+func TestManySlowReaders(t *testing.T) {
+	f, data := tempFile(t, 8<<20)
+	var dones atomic.Int64
+	s := startServer(t, Config{}, fileHandler(f, &dones))
+	const clients = 8
+	errs := make(chan string, clients)
+	for i := range clients {
+		c := dial(t, s)
+		_ = c.SetReadBuffer(32 << 10)
+		_ = c.SetDeadline(time.Now().Add(60 * time.Second))
+		off, n := int64(i*1000), int64(8<<20-i*1000)
+		go func() {
+			if err := writeFrame(c, rangeFrame(off, n)); err != nil {
+				errs <- err.Error()
+				return
+			}
+			got := make([]byte, 4+2+n+2)
+			for read := 0; read < len(got); {
+				m, err := c.Read(got[read:min(read+16<<10, len(got))])
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				read += m
+				time.Sleep(100 * time.Microsecond)
+			}
+			want := append(append([]byte("<<"), data[off:off+n]...), ">>"...)
+			if !bytes.Equal(got[4:], want) {
+				errs <- "bytes differ"
+				return
+			}
+			errs <- ""
+		}()
+	}
+	for range clients {
+		if e := <-errs; e != "" {
+			t.Fatalf("%s\n%s", e, dumpConns(s))
+		}
+	}
+	waitFor(t, 2*time.Second, "Done", func() bool { return dones.Load() == clients })
+	if st := s.Stats(); st.WriteStalls < clients {
+		t.Fatalf("only %d write stalls for %d slow readers", st.WriteStalls, clients)
+	}
+}

@@ -72,7 +72,7 @@ func NewServer(cfg Config, h Handler) (*Server, error) {
 	s := &Server{
 		cfg:     cfg,
 		h:       h,
-		log:     cfg.Logger.With("component", "network"),
+		log:     cfg.Logger,
 		booted:  make(chan struct{}),
 		runDone: make(chan struct{}),
 	}
