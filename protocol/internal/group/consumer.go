@@ -30,6 +30,10 @@ import (
 // the session timeout, or do not revoke within their rebalance timeout, are
 // removed.
 
+// leaveStaticEpoch is the member epoch of a static member that left
+// temporarily (ConsumerGroupHeartbeat MemberEpoch -2).
+const leaveStaticEpoch = -2
+
 type cgState int8
 
 const (
@@ -54,13 +58,15 @@ type consumerGroup struct {
 	epoch, targetEpoch int32
 	target             map[string]map[tpid]bool
 	members            map[string]*cgMember
-	owner              map[tpid]string // partition -> member holding it
+	owner              map[tpid]string   // partition -> member holding it
+	static             map[string]string // group.instance.id -> member id
 	assignor           string
 	written            []TopicInfo // subscribed topics' metadata as last written (key 4)
 }
 
 func newConsumerGroup() *consumerGroup {
-	return &consumerGroup{target: map[string]map[tpid]bool{}, members: map[string]*cgMember{}, owner: map[tpid]string{}}
+	return &consumerGroup{target: map[string]map[tpid]bool{}, members: map[string]*cgMember{},
+		owner: map[tpid]string{}, static: map[string]string{}}
 }
 
 // stateName is the group state as ListGroups and ConsumerGroupDescribe show it.
@@ -72,7 +78,7 @@ func (cg *consumerGroup) stateName() string {
 		return "Assigning"
 	}
 	for _, m := range cg.members {
-		if m.epoch != cg.targetEpoch || m.state != cgStable {
+		if m.epoch != leaveStaticEpoch && (m.epoch != cg.targetEpoch || m.state != cgStable) {
 			return "Reconciling"
 		}
 	}
@@ -92,12 +98,17 @@ func (cg *consumerGroup) subscribedTopics() map[string]bool {
 func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatRequest) {
 	resp := kmsg.NewPtrConsumerGroupHeartbeatResponse()
 	resp.SetVersion(q.Version)
+	var g *classicGroup
 	fail := func(code int16, msg string) {
 		resp.ErrorCode = code
 		if msg != "" {
 			resp.ErrorMessage = &msg
 		}
-		c.respond(r.ID, resp)
+		if g != nil {
+			c.cgFlush(g, r.ID, resp) // records of a conversion already done
+		} else {
+			c.respond(r.ID, resp)
+		}
 	}
 	if code, msg := c.cgValidate(q); code != 0 {
 		fail(code, msg)
@@ -107,14 +118,16 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 		fail(code, "")
 		return
 	}
-	g := c.group(q.Group)
+	g = c.group(q.Group)
 	if q.MemberEpoch == 0 {
 		if g == nil {
 			g = c.getOrCreate(q.Group)
 		}
 		if g.consumer == nil {
 			if len(g.members) > 0 || len(g.pending) > 0 || g.state != Empty {
-				fail(kerr.GroupIDNotFound.Code, "Group "+q.Group+" is not a consumer group.")
+				msg := "Group " + q.Group + " is not a consumer group."
+				g = nil
+				fail(kerr.GroupIDNotFound.Code, msg)
 				return
 			}
 			if g.generation > 0 || g.protocolType != "" {
@@ -125,8 +138,9 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 			g.protocolType = "consumer"
 		}
 	} else if g == nil || g.consumer == nil {
-		// Kafka answers GROUP_ID_NOT_FOUND; consumer groups are not persisted
-		// here, so after a restart the member is told to rejoin instead.
+		// Kafka answers GROUP_ID_NOT_FOUND; telling the member to rejoin
+		// is kinder to a member of a group that was never durable.
+		g = nil
 		fail(kerr.UnknownMemberID.Code, "")
 		return
 	}
@@ -138,7 +152,13 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 			fail(kerr.UnknownMemberID.Code, "")
 			return
 		}
-		c.cgRemove(g, m)
+		if q.MemberEpoch == leaveStaticEpoch && m.instanceID != "" {
+			// A static member leaving for a while keeps its assignment
+			// until its session times out or it rejoins (KIP-345/848).
+			c.cgSetEpoch(g, m, leaveStaticEpoch)
+		} else {
+			c.cgRemove(g, m)
+		}
 		resp.MemberID, resp.MemberEpoch = &memberID, q.MemberEpoch
 		c.cgFlush(g, r.ID, resp)
 		return
@@ -152,14 +172,25 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 		if m != nil {
 			c.cgRemove(g, m) // rejoin from scratch
 		}
+		if q.InstanceID != nil && *q.InstanceID != "" {
+			if old := cg.members[cg.static[*q.InstanceID]]; old != nil {
+				if old.epoch != leaveStaticEpoch {
+					fail(kerr.UnreleasedInstanceID.Code, "Static member "+*q.InstanceID+" is still in use by member "+old.id+".")
+					return
+				}
+				m = c.cgReplaceStatic(g, old, memberID)
+			}
+		}
 		if len(cg.members) >= c.opts.MaxSize {
 			resp.ErrorCode = kerr.GroupMaxSizeReached.Code
 			c.cgFlush(g, r.ID, resp)
 			return
 		}
-		m = &cgMember{id: memberID, assigned: map[tpid]bool{}, revoking: map[tpid]bool{}, assignor: cg.assignor}
-		cg.members[memberID] = m
-		bump = true
+		if m == nil {
+			m = &cgMember{id: memberID, assigned: map[tpid]bool{}, revoking: map[tpid]bool{}, assignor: cg.assignor}
+			cg.members[memberID] = m
+			bump = true
+		}
 	} else {
 		if m == nil {
 			fail(kerr.UnknownMemberID.Code, "")
@@ -175,8 +206,14 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 	}
 	before := encodeCGMember(m.value())
 	m.clientID, m.clientHost = r.ClientID, r.ClientHost
-	if q.InstanceID != nil {
+	if q.InstanceID != nil && *q.InstanceID != m.instanceID {
+		if m.instanceID != "" && cg.static[m.instanceID] == m.id {
+			delete(cg.static, m.instanceID)
+		}
 		m.instanceID = *q.InstanceID
+		if m.instanceID != "" {
+			cg.static[m.instanceID] = m.id
+		}
 	}
 	if q.RackID != nil {
 		m.rackID = *q.RackID

@@ -2,6 +2,7 @@ package group
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -375,4 +376,56 @@ func TestAssignors(t *testing.T) {
 	if len(uh["a"])+len(uh["b"]) != 9 {
 		t.Fatalf("heterogeneous %v", uh)
 	}
+}
+
+func TestConsumerGroupStaticMember(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.handle(TopicsChanged{Topics: []TopicInfo{topicT1}})
+	join := func(id, instance string) *kmsg.ConsumerGroupHeartbeatResponse {
+		r := kmsg.NewPtrConsumerGroupHeartbeatRequest()
+		r.Version, r.Group, r.MemberID, r.InstanceID = 1, "cg", id, &instance
+		r.RebalanceTimeoutMillis, r.SubscribedTopicNames = 60000, []string{"t1"}
+		r.Topics = []kmsg.ConsumerGroupHeartbeatRequestTopic{}
+		return h.resp(h.send(id, r)).(*kmsg.ConsumerGroupHeartbeatResponse)
+	}
+	a := &cgClient{id: "A1", owned: map[tpid]bool{}}
+	a.apply(join("A1", "ia"))
+	b := h.cgJoin("cg", "B", "t1")
+	h.cgBeat("cg", a, false)
+	h.cgBeat("cg", a, true)
+	h.cgBeat("cg", b, true)
+	if len(a.owned) != 3 || len(b.owned) != 3 {
+		t.Fatalf("A %d B %d", len(a.owned), len(b.owned))
+	}
+	epoch := h.cgDescribe("cg").Epoch
+	// The same instance cannot join twice.
+	wantCode(t, "unreleased", join("A2", "ia").ErrorCode, kerr.UnreleasedInstanceID)
+	// A leaves temporarily (-2): it keeps its partitions, B does not get them.
+	r := kmsg.NewPtrConsumerGroupHeartbeatRequest()
+	r.Version, r.Group, r.MemberID, r.MemberEpoch = 1, "cg", "A1", -2
+	if lr := h.resp(h.send("A1", r)).(*kmsg.ConsumerGroupHeartbeatResponse); lr.ErrorCode != 0 || lr.MemberEpoch != -2 {
+		t.Fatalf("static leave %+v", lr)
+	}
+	h.cgBeat("cg", b, true)
+	if len(b.owned) != 3 {
+		t.Fatalf("B took a departed static member's partitions: %d", len(b.owned))
+	}
+	// A's new incarnation takes its place: same partitions, no new epoch.
+	owned := a.owned
+	a2 := &cgClient{id: "A2", owned: map[tpid]bool{}}
+	a2.apply(join("A2", "ia"))
+	if !maps.Equal(a2.owned, owned) {
+		t.Fatalf("new incarnation got %v, had %v", a2.owned, owned)
+	}
+	if d := h.cgDescribe("cg"); d.Epoch != epoch || len(d.Members) != 2 || d.State != "Stable" {
+		t.Fatalf("after static rejoin: %+v", d)
+	}
+	wantCode(t, "old incarnation", h.cgBeat("cg", a, false).ErrorCode, kerr.UnknownMemberID)
+	// Survives a reload too.
+	h.reload()
+	h.handle(TopicsChanged{Topics: []TopicInfo{topicT1}})
+	if d := h.cgDescribe("cg"); d.Epoch != epoch || len(d.Members) != 2 {
+		t.Fatalf("reloaded: %+v", d)
+	}
+	wantCode(t, "unreleased after reload", join("A3", "ia").ErrorCode, kerr.UnreleasedInstanceID)
 }

@@ -252,6 +252,9 @@ func (c *Coordinator) finishConsumerLoad(g *classicGroup) {
 			cg.owner[p] = m.id
 		}
 		votes[m.assignor]++
+		if m.instanceID != "" {
+			cg.static[m.instanceID] = m.id
+		}
 		c.timers.set(timerKey{timerCgSession, g.id, m.id}, c.now.Add(c.opts.ConsumerSessionTimeout))
 		if m.state == cgUnrevoked {
 			c.timers.set(timerKey{timerCgRevoke, g.id, m.id}, c.now.Add(m.rebalanceTimeout))

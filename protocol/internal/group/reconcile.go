@@ -140,6 +140,9 @@ func (c *Coordinator) cgRemove(g *classicGroup, m *cgMember) {
 		}
 	}
 	delete(cg.members, m.id)
+	if m.instanceID != "" && cg.static[m.instanceID] == m.id {
+		delete(cg.static, m.instanceID)
+	}
 	c.cgRecs = append(c.cgRecs,
 		Record{Key: encodeCGKey(keyCGCurrentAssignment, g.id, m.id)},
 		Record{Key: encodeCGKey(keyCGTargetMember, g.id, m.id)},
@@ -186,4 +189,49 @@ func (c *Coordinator) topicsChanged(ts []TopicInfo) {
 			c.cgFlushQuiet(g)
 		}
 	}
+}
+
+// cgSetEpoch records a member epoch change outside reconciliation.
+func (c *Coordinator) cgSetEpoch(g *classicGroup, m *cgMember, epoch int32) {
+	m.epoch = epoch
+	c.cgRecs = append(c.cgRecs, Record{Key: encodeCGKey(keyCGCurrentAssignment, g.id, m.id), Value: encodeCGAssignment(m.assignmentValue())})
+}
+
+// cgReplaceStatic hands a departed static member's place (assignment,
+// target) to its new incarnation newID, without a new group epoch: the old
+// member's records are tombstoned, the new one's written. The new member
+// starts at epoch 0 and reconciles to the target epoch on this heartbeat;
+// partitions the old one was revoking are released.
+func (c *Coordinator) cgReplaceStatic(g *classicGroup, old *cgMember, newID string) *cgMember {
+	cg := g.consumer
+	m := *old
+	m.id = newID
+	m.epoch, m.prevEpoch, m.state = 0, 0, cgStable
+	m.assigned = maps.Clone(old.assigned)
+	m.revoking = map[tpid]bool{}
+	for p, o := range cg.owner {
+		switch {
+		case o != old.id:
+		case old.revoking[p]:
+			delete(cg.owner, p)
+		default:
+			cg.owner[p] = newID
+		}
+	}
+	cg.target[newID] = cg.target[old.id]
+	delete(cg.target, old.id)
+	delete(cg.members, old.id)
+	cg.members[newID] = &m
+	cg.static[m.instanceID] = newID
+	c.timers.cancel(timerKey{timerCgSession, g.id, old.id})
+	c.timers.cancel(timerKey{timerCgRevoke, g.id, old.id})
+	c.cgRecs = append(c.cgRecs,
+		Record{Key: encodeCGKey(keyCGCurrentAssignment, g.id, old.id)},
+		Record{Key: encodeCGKey(keyCGTargetMember, g.id, old.id)},
+		Record{Key: encodeCGKey(keyCGMemberMetadata, g.id, old.id)},
+		Record{Key: encodeCGKey(keyCGMemberMetadata, g.id, newID), Value: encodeCGMember(m.value())},
+		Record{Key: encodeCGKey(keyCGTargetMember, g.id, newID), Value: encodeCGTarget(cg.target[newID])},
+		Record{Key: encodeCGKey(keyCGCurrentAssignment, g.id, newID), Value: encodeCGAssignment(m.assignmentValue())})
+	m.changed = true
+	return &m
 }
