@@ -80,7 +80,14 @@
 //
 // # Shutdown
 //
-// Shutdown refuses new connections and new frames, waits until every served
+// Shutdown refuses new connections (gnet cannot pause its listener: they are
+// accepted and closed at once) and new frames, waits until every served
 // request has been answered and written (bounded by its ctx), then stops the
 // engine; OnClose runs for every connection.
+//
+// # Locks
+//
+// Server.mu (connection registry), Conn.mu (slot FIFO) and the side
+// poller's mutex are never held together, and no netio lock is held while
+// Handler methods or Done run.
 package netio
