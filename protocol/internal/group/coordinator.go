@@ -78,7 +78,7 @@ func (c *Coordinator) Handle(now time.Time, ev Event) []Action {
 	if now.After(c.now) {
 		c.now = now
 	}
-	c.out = nil
+	c.out, c.cgRecs = nil, nil
 	switch e := ev.(type) {
 	case Request:
 		c.request(e)

@@ -4,8 +4,8 @@
 // ConsumerGroupDescribe v0-1, server-side "uniform" and "range" assignors),
 // committed offsets (OffsetCommit v0-9, OffsetFetch v0-9, OffsetDelete v0)
 // and the admin APIs (ListGroups v0-5, DescribeGroups v0-5, DeleteGroups
-// v0-2), with classic groups and offsets stored in __consumer_offsets records
-// in Kafka's own format.
+// v0-2), with groups and offsets stored in __consumer_offsets records in
+// Kafka 3.9's own format.
 //
 // # A pure state machine
 //
@@ -29,7 +29,8 @@
 // not lead get NOT_COORDINATOR; while the partition loads,
 // COORDINATOR_LOAD_IN_PROGRESS. Responses that depend on a write (SyncGroup
 // of the leader, OffsetCommit, OffsetDelete, DeleteGroups, a static member's
-// rejoin) are sent after the AppendDone of that write. Committed offsets
+// rejoin, a ConsumerGroupHeartbeat that changed the group) are sent after
+// the AppendDone of that write. Committed offsets
 // become visible only then (OffsetFetch with require_stable answers
 // UNSTABLE_OFFSET_COMMIT meanwhile).
 //
@@ -106,7 +107,8 @@
 // key wins. A group record with members loads as Stable (members must
 // heartbeat within their session timeout), without members as Empty.
 //
-// Key versions 3 and up (KIP-848 consumer groups, share groups) are skipped.
+// Key versions 3-8 are KIP-848 consumer groups (below); others (share
+// groups, streams groups) are skipped.
 //
 // # KIP-848 consumer groups
 //
@@ -127,11 +129,16 @@
 //	                                                        | assignedPartitions [...] | partitionsPendingRevocation [...] |
 //
 // A member leaving writes tombstones for keys 8, 7, 5; a deleted group for
-// keys 6, 4, 3. Differences from Kafka: a heartbeat with an epoch > 0 for
+// keys 6, 4, 3. A static member (instance id) leaving with epoch -2 keeps
+// its assignment until its session times out; its next incarnation (a new
+// member id, same instance id) takes it over without a new group epoch;
+// while it is still active, UNRELEASED_INSTANCE_ID. Differences from Kafka: a heartbeat with an epoch > 0 for
 // a group this coordinator does not know gets UNKNOWN_MEMBER_ID (the member
 // rejoins) rather than GROUP_ID_NOT_FOUND; when an append fails the
 // in-memory state is not rolled back (the member retries, and the next
 // leader of the partition reloads from the log); subscribed topic regexes
-// are refused (INVALID_REQUEST), as in Kafka 3.9. The adapter sends
+// are refused (INVALID_REQUEST), as in Kafka 3.9; classic members cannot
+// join a non-empty consumer group (INCONSISTENT_GROUP_PROTOCOL: no online
+// migration between protocols). The adapter sends
 // TopicsChanged before the first LoadBegin and after every topic change.
 package group
