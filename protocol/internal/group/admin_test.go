@@ -111,3 +111,17 @@ func TestDeleteGroupWithCommitInFlight(t *testing.T) {
 		t.Fatalf("offset %d resurrected after DeleteGroups", off)
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.handle(TopicsChanged{Topics: []TopicInfo{topicT1}})
+	h.stableMember("g", "a")
+	h.commit("solo", "", -1, "t", 0, 1)
+	h.commit("solo", "", -1, "t", 1, 1)
+	h.cgJoin("cg", "A", "t1")
+	m := h.c.Metrics()
+	if m.Groups != 3 || m.ConsumerGroups != 1 || m.Members != 2 || m.Offsets != 2 || m.Partitions != 4 || m.Loading != 0 ||
+		m.GroupsByState["Stable"] != 2 || m.GroupsByState["Empty"] != 1 || m.Rebalances != 1 {
+		t.Fatalf("metrics %+v", m)
+	}
+}
