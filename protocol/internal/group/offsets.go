@@ -63,7 +63,11 @@ func (c *Coordinator) offsetCommit(r Request, q *kmsg.OffsetCommitRequest) {
 			if q.Version >= 6 {
 				epoch = p.LeaderEpoch
 			}
-			v := OffsetValue{Offset: p.Offset, LeaderEpoch: epoch, Metadata: md, CommitTimestamp: nowMs, ExpireTimestamp: expire}
+			ts := nowMs
+			if q.Version == 1 && p.Timestamp != -1 {
+				ts = p.Timestamp // v1's explicit commit timestamp, as Kafka keeps it
+			}
+			v := OffsetValue{Offset: p.Offset, LeaderEpoch: epoch, Metadata: md, CommitTimestamp: ts, ExpireTimestamp: expire}
 			k := OffsetKey{Group: g.id, Topic: t.Topic, Partition: p.Partition}
 			commits = append(commits, commit{tp{t.Topic, p.Partition}, v})
 			recs = append(recs, Record{Key: EncodeOffsetKey(k), Value: EncodeOffsetValue(v)})
