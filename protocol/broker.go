@@ -31,11 +31,12 @@ type BrokerOptions struct {
 // handler and network server, started and stopped in that order (and its
 // reverse).
 type Broker struct {
-	log  *slog.Logger
-	eng  *engine.Engine
-	node *cluster.Node
-	h    *Handler
-	srv  *netio.Server
+	log    *slog.Logger
+	eng    *engine.Engine
+	node   *cluster.Node
+	h      *Handler
+	srv    *netio.Server
+	groups *handlers.Groups
 
 	closeOnce sync.Once
 	closeErr  error
@@ -73,8 +74,12 @@ func StartBroker(o BrokerOptions) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, eng.Close())
 	}
-	b := &Broker{log: logger.With("component", "server"), eng: eng, node: node}
-	b.h = NewHandler(&handlers.Env{Deps: handlers.Deps{Engine: eng, Node: node}, Now: o.Now},
+	groups, err := handlers.StartGroups(node, logger)
+	if err != nil {
+		return nil, errors.Join(err, node.Close(), eng.Close())
+	}
+	b := &Broker{log: logger.With("component", "server"), eng: eng, node: node, groups: groups}
+	b.h = NewHandler(&handlers.Env{Deps: handlers.Deps{Engine: eng, Node: node, Groups: groups}, Now: o.Now},
 		HandlerOptions{IOThreads: cfg.NumIOThreads, Logger: logger})
 	b.srv, err = netio.NewServer(netio.Config{
 		Addr: addr, Loops: cfg.NumNetworkThreads, MaxFrameBytes: cfg.SocketRequestMaxBytes,
@@ -85,6 +90,7 @@ func StartBroker(o BrokerOptions) (*Broker, error) {
 	}
 	if err != nil {
 		b.h.Close()
+		groups.Close()
 		return nil, errors.Join(err, node.Close(), eng.Close())
 	}
 	host, port := cfg.Advertised()
@@ -114,13 +120,14 @@ func (b *Broker) Stats() netio.Stats { return b.srv.Stats() }
 
 // Close shuts down gracefully: parked long polls answer, the network layer
 // stops accepting and finishes in-flight responses (bounded by ctx), the
-// workers stop, then the node and the engine close (flush, checkpoints,
+// workers and the group coordinator stop, then the node and the engine close (flush, checkpoints,
 // clean-shutdown marker). Later calls return the first call's result.
 func (b *Broker) Close(ctx context.Context) error {
 	b.closeOnce.Do(func() {
 		b.h.BeginShutdown()
 		errNet := b.srv.Shutdown(ctx)
 		b.h.Close()
+		b.groups.Close()
 		errNode := b.node.Close()
 		errEng := b.eng.Close()
 		b.log.Info("broker stopped")

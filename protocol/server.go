@@ -42,7 +42,8 @@ type Handler struct {
 
 var _ netio.Handler = (*Handler)(nil)
 
-// NewHandler serves env.APIs (handlers.Table() when empty).
+// NewHandler serves env.APIs (when empty: handlers.Table(), without the
+// group APIs if env.Groups is nil).
 func NewHandler(env *handlers.Env, o HandlerOptions) *Handler {
 	if o.IOThreads <= 0 {
 		o.IOThreads = 8
@@ -57,7 +58,11 @@ func NewHandler(env *handlers.Env, o HandlerOptions) *Handler {
 		env.Now = time.Now
 	}
 	if len(env.APIs) == 0 {
-		env.APIs = handlers.Table()
+		for _, a := range handlers.Table() {
+			if !a.Group || env.Groups != nil {
+				env.APIs = append(env.APIs, a)
+			}
+		}
 	}
 	h := &Handler{env: env, pool: newWorkerPool(o.IOThreads), log: o.Logger.With("component", "request"),
 		suspects: make(chan struct{}, maxSuspectDecodes)}
@@ -100,7 +105,8 @@ type pending struct {
 	api      *handlers.API
 	nreq     *netio.Request
 	flexible bool
-	buf      *[]byte // pooled frame copy the request aliases; nil for inline
+	buf      *[]byte // frame copy the request aliases; nil for inline
+	ownBuf   bool    // buf is not pooled (the request's memory outlives it)
 	// decoded is closed when a suspect body's off-loop decode ended, with
 	// decodeErr set (nil for bodies decoded in Serve).
 	decoded   chan struct{}
@@ -160,8 +166,14 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 		return
 	}
 	cs.mu.Unlock()
-	p.buf = getBuf(len(body))
-	copy(*p.buf, body)
+	if api.Group { // the coordinator keeps the request's byte fields: no pooling
+		own := append([]byte(nil), body...)
+		p.buf = &own
+		p.ownBuf = true
+	} else {
+		p.buf = getBuf(len(body))
+		copy(*p.buf, body)
+	}
 	if suspect {
 		if !h.decodeSuspect(p) {
 			putBuf(p.buf)
@@ -295,7 +307,9 @@ func (h *Handler) safe(p *pending, fn func() handlers.Reply) (r handlers.Reply) 
 // respond encodes r and hands it to netio.
 func (h *Handler) respond(p *pending, r handlers.Reply) {
 	if p.buf != nil {
-		putBuf(p.buf)
+		if !p.ownBuf {
+			putBuf(p.buf)
+		}
 		p.buf = nil
 	}
 	switch {

@@ -30,6 +30,8 @@ type API struct {
 	// Inline APIs are cheap (no disk, no lock held long, no waiting): the
 	// server may run them on the event loop when the connection is idle.
 	Inline bool
+	// Group APIs need the group coordinator (Env.Groups).
+	Group  bool
 	Handle func(env *Env, c *Call) Reply
 }
 

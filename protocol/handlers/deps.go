@@ -9,4 +9,6 @@ import (
 type Deps struct {
 	Engine *engine.Engine
 	Node   *cluster.Node
+	// Groups is the group coordinator adapter; nil serves no group APIs.
+	Groups *Groups
 }

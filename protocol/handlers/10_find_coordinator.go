@@ -1,0 +1,42 @@
+package handlers
+
+// FindCoordinator v0-5 (key 10). Group keys: this broker (single node),
+// after creating __consumer_offsets if needed (offsets.topic.* settings)
+// and loading it. Differences from Kafka: transaction keys answer
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED (no transaction coordinator, see
+// 22_init_producer_id.go); v6 (share groups, Kafka 4) is not served.
+
+import (
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func handleFindCoordinator(env *Env, c *Call) Reply {
+	req := c.Req.(*kmsg.FindCoordinatorRequest)
+	resp := c.NewResponse().(*kmsg.FindCoordinatorResponse)
+	one := func(key string) kmsg.FindCoordinatorResponseCoordinator {
+		co := kmsg.NewFindCoordinatorResponseCoordinator()
+		co.Key, co.NodeID = key, -1
+		b, ke, err := env.Groups.coordinatorFor(req.CoordinatorType)
+		if err != nil {
+			env.Logger.Warn("creating __consumer_offsets", "err", err)
+		}
+		if ke != nil {
+			co.ErrorCode = ke.Code
+			msg := ke.Message
+			co.ErrorMessage = &msg
+			return co
+		}
+		co.NodeID, co.Host, co.Port = b.NodeID, b.Host, b.Port
+		return co
+	}
+	if c.Version >= 4 {
+		for _, k := range req.CoordinatorKeys {
+			resp.Coordinators = append(resp.Coordinators, one(k))
+		}
+		return Reply{Resp: resp}
+	}
+	co := one(req.CoordinatorKey)
+	resp.ErrorCode, resp.ErrorMessage = co.ErrorCode, co.ErrorMessage
+	resp.NodeID, resp.Host, resp.Port = co.NodeID, co.Host, co.Port
+	return Reply{Resp: resp}
+}

@@ -1,0 +1,311 @@
+package handlers
+
+// Groups is the adapter between the protocol layer and the group
+// coordinator (protocol/internal/group), which is a pure state machine run
+// by a group.Runner on its own goroutine. The adapter:
+//
+//   - routes the group APIs to it: the handler submits the request and
+//     parks (no worker held) until the coordinator's Respond for that
+//     request id arrives;
+//   - carries out Append actions: each becomes one batch appended to its
+//     __consumer_offsets partition (acks=all semantics) by one appender
+//     goroutine, in action order, then AppendDone is submitted;
+//   - loads __consumer_offsets: once the topic exists (FindCoordinator
+//     creates it), every partition is read from its log start to its high
+//     watermark and fed as LoadBegin / LoadRecords / LoadComplete.
+//
+// Not done yet: TopicsDeleted / TopicsChanged events (offsets of deleted
+// topics stay until they expire; the KIP-848 APIs are not served), and the
+// topic-existence check Kafka makes on OffsetCommit.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"sluice/cluster"
+	"sluice/engine"
+	"sluice/engine/record"
+	"sluice/protocol/internal/group"
+	"sluice/protocol/kerr"
+)
+
+// offsetsTopic is Kafka's group metadata topic.
+const offsetsTopic = "__consumer_offsets"
+
+// groupWaitLimit bounds how long a group request may stay parked (a
+// JoinGroup waits up to the rebalance timeout, by default 5 minutes).
+const groupWaitLimit = 30 * time.Minute
+
+// Groups adapts the group coordinator; StartGroups creates it.
+type Groups struct {
+	node   *cluster.Node
+	log    *slog.Logger
+	runner *group.Runner
+	nextID atomic.Uint64
+
+	mu struct {
+		sync.Mutex
+		waiting map[uint64]*groupWait
+		closed  bool
+		appends []group.Append // queued for the appender, in action order
+	}
+	appendCond *sync.Cond
+	appenderWG sync.WaitGroup
+
+	// loadMu serialises loading; loaded is set once every partition was fed.
+	loadMu sync.Mutex
+	loaded bool
+}
+
+type groupWait struct {
+	done chan struct{}
+	resp kmsg.Response
+}
+
+// StartGroups starts the coordinator's runner and the appender. If
+// __consumer_offsets exists its partitions are loaded now.
+func StartGroups(node *cluster.Node, logger *slog.Logger) (*Groups, error) {
+	cfg := node.Config()
+	c, err := group.New(group.Options{
+		NumPartitions:                 cfg.OffsetsTopicNumPartitions,
+		MinSessionTimeout:             cfg.GroupMinSessionTimeout,
+		MaxSessionTimeout:             cfg.GroupMaxSessionTimeout,
+		InitialRebalanceDelay:         initialDelay(cfg.GroupInitialRebalanceDelay),
+		MaxSize:                       int(cfg.GroupMaxSize),
+		OffsetsRetention:              cfg.OffsetsRetention,
+		OffsetsRetentionCheckInterval: cfg.OffsetsRetentionCheckInterval,
+	})
+	if err != nil {
+		return nil, err
+	}
+	g := &Groups{node: node, log: logger.With("component", "group-coordinator")}
+	g.mu.waiting = map[uint64]*groupWait{}
+	g.appendCond = sync.NewCond(&g.mu.Mutex)
+	g.runner = group.StartRunner(c, group.RunnerConfig{Respond: g.respond, Append: g.enqueueAppend})
+	g.appenderWG.Add(1)
+	go g.appender()
+	if _, ok := node.Topic(offsetsTopic); ok {
+		g.ensureLoaded()
+	}
+	return g, nil
+}
+
+// initialDelay maps group.initial.rebalance.delay.ms to the coordinator's
+// convention (0 there means the default; Kafka's 0 is "no delay").
+func initialDelay(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
+// Close stops the runner (answering nothing more) and the appender.
+func (g *Groups) Close() {
+	g.runner.Close()
+	g.mu.Lock()
+	g.mu.closed = true
+	g.mu.Unlock()
+	g.appendCond.Broadcast()
+	g.appenderWG.Wait()
+}
+
+// route hands a group request to the coordinator and parks until answered.
+func (g *Groups) route(c *Call) Reply {
+	id := g.nextID.Add(1)
+	w := &groupWait{done: make(chan struct{})}
+	g.mu.Lock()
+	g.mu.waiting[id] = w
+	g.mu.Unlock()
+	host := ""
+	if ta, ok := c.Remote.(*net.TCPAddr); ok {
+		host = "/" + ta.IP.String()
+	}
+	if !g.runner.Submit(group.Request{ID: id, ClientID: c.ClientID, ClientHost: host, Msg: c.Req}) {
+		g.forget(id)
+		return Reply{Close: true}
+	}
+	return Reply{Park: &Park{
+		Wake:     []<-chan struct{}{w.done},
+		Deadline: time.Now().Add(groupWaitLimit),
+		Resume: func(bool) Reply {
+			select {
+			case <-w.done:
+				return Reply{Resp: w.resp}
+			default: // connection closed, shutdown or no answer in time
+				g.forget(id)
+				return Reply{Close: true}
+			}
+		},
+	}}
+}
+
+func (g *Groups) forget(id uint64) {
+	g.mu.Lock()
+	delete(g.mu.waiting, id)
+	g.mu.Unlock()
+}
+
+// respond is the runner's Respond callback.
+func (g *Groups) respond(id uint64, msg kmsg.Response) {
+	g.mu.Lock()
+	w := g.mu.waiting[id]
+	delete(g.mu.waiting, id)
+	g.mu.Unlock()
+	if w != nil {
+		w.resp = msg
+		close(w.done)
+	}
+}
+
+// enqueueAppend is the runner's Append callback (must not block).
+func (g *Groups) enqueueAppend(partition int32, token uint64, recs []group.Record) {
+	g.mu.Lock()
+	g.mu.appends = append(g.mu.appends, group.Append{Partition: partition, Token: token, Records: recs})
+	g.mu.Unlock()
+	g.appendCond.Signal()
+}
+
+// appender writes the coordinator's batches in order.
+func (g *Groups) appender() {
+	defer g.appenderWG.Done()
+	for {
+		g.mu.Lock()
+		for len(g.mu.appends) == 0 && !g.mu.closed {
+			g.appendCond.Wait()
+		}
+		if len(g.mu.appends) == 0 {
+			g.mu.Unlock()
+			return
+		}
+		a := g.mu.appends[0]
+		g.mu.appends = g.mu.appends[1:]
+		g.mu.Unlock()
+		code := g.appendOne(a)
+		g.runner.Submit(group.AppendDone{Partition: a.Partition, Token: a.Token, ErrorCode: code})
+	}
+}
+
+func (g *Groups) appendOne(a group.Append) int16 {
+	bl := record.NewBuilder(record.BuilderOptions{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1})
+	now := time.Now().UnixMilli()
+	for _, r := range a.Records {
+		bl.Add(r.Key, r.Value, now)
+	}
+	_, err := g.node.AppendCoordinator(context.Background(), engine.TopicPartition{Topic: offsetsTopic, Partition: a.Partition}, bl.Build())
+	if err != nil {
+		g.log.Warn("appending to __consumer_offsets", "partition", a.Partition, "err", err)
+		if code := kerr.Code(err); code != kerr.UnknownServerError.Code {
+			return code
+		}
+		return kerr.NotCoordinator.Code
+	}
+	return 0
+}
+
+// ensureLoaded loads every __consumer_offsets partition once.
+func (g *Groups) ensureLoaded() {
+	g.loadMu.Lock()
+	defer g.loadMu.Unlock()
+	if g.loaded {
+		return
+	}
+	t, ok := g.node.Topic(offsetsTopic)
+	if !ok {
+		return
+	}
+	g.loaded = true
+	for _, p := range t.Partitions {
+		g.runner.Submit(group.LoadBegin{Partition: p.Partition})
+		recs, err := g.readPartition(p.Partition)
+		if err != nil {
+			g.log.Error("loading __consumer_offsets partition", "partition", p.Partition, "err", err)
+			continue // requests for its groups keep answering COORDINATOR_LOAD_IN_PROGRESS
+		}
+		if len(recs) > 0 {
+			g.runner.Submit(group.LoadRecords{Partition: p.Partition, Records: recs})
+		}
+		g.runner.Submit(group.LoadComplete{Partition: p.Partition})
+	}
+}
+
+// readPartition returns the partition's records up to its high watermark.
+func (g *Groups) readPartition(partition int32) ([]group.Record, error) {
+	l, _, err := g.node.Log(engine.TopicPartition{Topic: offsetsTopic, Partition: partition})
+	if err != nil {
+		return nil, err
+	}
+	var (
+		recs []group.Record
+		v    record.Validator
+		buf  []byte
+	)
+	hw := l.HighWatermark()
+	for off := l.LogStartOffset(); off < hw; {
+		rr, err := l.Read(off, 1<<20, engine.ReadOptions{MaxOffset: hw, MinOneBatch: true})
+		if err != nil {
+			return nil, err
+		}
+		buf, err = rr.AppendTo(buf[:0])
+		rr.Release()
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == 0 {
+			break
+		}
+		for rest := buf; len(rest) > 0; {
+			var batch []byte
+			if batch, rest, err = record.NextBatch(rest); err != nil {
+				return nil, fmt.Errorf("offset %d: %w", off, err)
+			}
+			h, err := record.ParseHeader(batch)
+			if err != nil {
+				return nil, err
+			}
+			off = h.LastOffset() + 1
+			if h.IsControl() {
+				continue
+			}
+			err = v.ForEachRecord(batch, func(r *record.Record) error {
+				rec := group.Record{Key: append([]byte(nil), r.Key...)}
+				if r.Value != nil {
+					rec.Value = append([]byte{}, r.Value...)
+				}
+				recs = append(recs, rec)
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return recs, nil
+}
+
+// coordinatorFor answers FindCoordinator for one key: this broker, once
+// __consumer_offsets exists and is loaded.
+func (g *Groups) coordinatorFor(keyType int8) (cluster.BrokerInfo, *kerr.Error, error) {
+	switch keyType {
+	case 0:
+	case 1: // transactions are not supported (see 22_init_producer_id.go)
+		return cluster.BrokerInfo{}, kerr.TransactionalIDAuthFailed, nil
+	default:
+		return cluster.BrokerInfo{}, kerr.InvalidRequest, nil
+	}
+	if _, err := g.node.EnsureInternalTopic(offsetsTopic); err != nil {
+		if errors.Is(err, cluster.ErrClosed) {
+			return cluster.BrokerInfo{}, kerr.CoordinatorNotAvailable, nil
+		}
+		return cluster.BrokerInfo{}, kerr.CoordinatorNotAvailable, err
+	}
+	g.ensureLoaded()
+	return g.node.Brokers()[0], nil, nil
+}
