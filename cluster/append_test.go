@@ -55,6 +55,9 @@ func TestAppendRules(t *testing.T) {
 	if _, err := b.node.AppendCoordinator(ctx, otp, batch("x")); err != nil {
 		t.Errorf("coordinator append: %v", err)
 	}
+	if err := b.node.CreatePartitions(ConsumerOffsetsTopic, 60, nil, false); !errors.Is(err, ErrInvalidPartitions) {
+		t.Errorf("grow __consumer_offsets: %v", err)
+	}
 	if err := b.node.DeleteTopic(ConsumerOffsetsTopic); !errors.Is(err, ErrInternalTopicDeletion) {
 		t.Errorf("delete internal topic: %v", err)
 	}

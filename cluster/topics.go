@@ -235,6 +235,11 @@ func (n *Node) CreatePartitions(name string, total int32, assignment [][]int32, 
 	if !ok {
 		return errorf(ErrUnknownTopicOrPartition, "The topic '%s' does not exist.", name)
 	}
+	if name == ConsumerOffsetsTopic {
+		// Kafka checks this only in its kafka-topics tool; a broker that
+		// let it through would move every group to another partition.
+		return errorf(ErrInvalidPartitions, "The number of partitions for the offsets topic cannot be changed.")
+	}
 	old := int32(len(t.parts))
 	switch {
 	case total < old:
