@@ -65,6 +65,29 @@ func (r *Runner) Submit(ev Event) bool {
 	return true
 }
 
+// inspect runs fn on the Runner's goroutine.
+type inspect struct {
+	fn   func(*Coordinator)
+	done chan struct{}
+}
+
+func (inspect) isEvent() {}
+
+// Metrics returns the coordinator's Metrics, read on the Runner's
+// goroutine; the zero Metrics once closed.
+func (r *Runner) Metrics() Metrics {
+	var m Metrics
+	ev := inspect{fn: func(c *Coordinator) { m = c.Metrics() }, done: make(chan struct{})}
+	if !r.Submit(ev) {
+		return m
+	}
+	select {
+	case <-ev.done:
+	case <-r.done:
+	}
+	return m
+}
+
 // Close stops the goroutine after the events already queued, and waits.
 func (r *Runner) Close() {
 	r.mu.Lock()
@@ -89,6 +112,11 @@ func (r *Runner) run() {
 			r.mu.queue = nil
 			r.mu.Unlock()
 			for _, ev := range evs {
+				if in, ok := ev.(inspect); ok {
+					in.fn(r.c)
+					close(in.done)
+					continue
+				}
 				r.apply(timer, r.c.Handle(r.cfg.Now(), ev))
 			}
 			if !ok {
