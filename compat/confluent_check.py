@@ -26,7 +26,7 @@ if left or errors:
     print("produce: %d undelivered, errors %s" % (left, errors[:3]))
     sys.exit(1)
 
-c = Consumer({"bootstrap.servers": bootstrap, "group.id": "compat-unused",
+c = Consumer({"bootstrap.servers": bootstrap, "group.id": "compat-" + topic,
               "enable.auto.commit": False, "enable.partition.eof": False})
 c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
 got = []
@@ -40,6 +40,12 @@ while len(got) < n and deadline > 0:
         print("consume: %s" % msg.error())
         sys.exit(1)
     got.append(msg)
+if len(got) == n:
+    c.commit(offsets=[TopicPartition(topic, 0, n)], asynchronous=False)
+    committed = c.committed([TopicPartition(topic, 0)], timeout=10)[0].offset
+    if committed != n:
+        print("committed offset reads back as %r, want %d" % (committed, n))
+        sys.exit(1)
 c.close()
 if len(got) != n:
     print("consumed %d of %d records" % (len(got), n))
@@ -51,3 +57,4 @@ for i, msg in enumerate(got):
     if msg.headers() != [("h", b"%d" % i)]:
         print("record %d: headers %r" % (i, msg.headers()))
         sys.exit(1)
+print("round trip, headers, group commit read back")

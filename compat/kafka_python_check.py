@@ -21,7 +21,7 @@ producer.close()
 
 tp = TopicPartition(topic, 0)
 consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                         consumer_timeout_ms=15000)
+                         group_id="compat-" + topic, consumer_timeout_ms=15000)
 consumer.assign([tp])
 consumer.seek_to_beginning(tp)
 if codec == "zstd":
@@ -39,6 +39,14 @@ for msg in consumer:
     got.append(msg)
     if len(got) == n:
         break
+if len(got) == n:
+    # Commit through the group coordinator and read it back.
+    from kafka.structs import OffsetAndMetadata
+    consumer.commit({tp: OffsetAndMetadata(n, None)})
+    committed = consumer.committed(tp)
+    if committed != n:
+        print("committed offset reads back as %r, want %d" % (committed, n))
+        sys.exit(1)
 consumer.close()
 if len(got) != n:
     print("consumed %d of %d records" % (len(got), n))
@@ -51,3 +59,4 @@ for i, msg in enumerate(got):
     if list(msg.headers) != [("h", b"%d" % i)]:
         print("record %d: headers %r" % (i, msg.headers))
         sys.exit(1)
+print("round trip, headers, group commit read back")

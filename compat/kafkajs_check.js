@@ -41,13 +41,20 @@ async function main () {
       }
     }).catch(reject)
   })
+  await consumer.commitOffsets([{ topic, partition: 0, offset: `${n}` }])
   await consumer.disconnect()
+  const admin2 = kafka.admin()
+  await admin2.connect()
+  const committed = await admin2.fetchOffsets({ groupId: `compat-${topic}`, topics: [topic] })
+  await admin2.disconnect()
+  const c0 = committed[0].partitions.find((p) => p.partition === 0)
+  if (!c0 || c0.offset !== `${n}`) throw new Error(`committed offsets read back as ${JSON.stringify(committed)}`)
   got.forEach((m, i) => {
     if (m.value.toString() !== `kafkajs-${codec}-${i}` || m.offset !== `${i}` || m.headers.h.toString() !== `${i}`) {
       throw new Error(`record ${i}: offset ${m.offset} value ${m.value}`)
     }
   })
-  return ''
+  return 'group commit read back'
 }
 
 main().then((note) => { if (note) console.log(note); process.exit(0) }, (err) => { console.log(err.message || String(err)); process.exit(1) })
