@@ -45,6 +45,8 @@ type Conn struct {
 	noSendfile bool       // sendfile refused once on this connection: copy from now on
 	leftover   int        // inbound bytes already counted in Stats.BytesIn
 	paused     bool       // framing stopped at MaxInflight; resume on completion
+	asm        []byte     // body of a large frame being assembled (assemble.go)
+	asmLen     int        // its size; 0 when none is in progress
 
 	pumpTask     gnet.RunnableFunc
 	writableTask gnet.RunnableFunc

@@ -15,6 +15,13 @@
 // written as given: the bytes of Response.Chunks concatenated (the protocol
 // layer writes its own size prefix).
 //
+// Frames that fit in what was read are handed to Serve straight from gnet's
+// read buffer. A frame of 32 KiB or more whose body is still arriving is
+// assembled in a pooled buffer of the connection's own (one copy per byte,
+// grown with the bytes that actually arrived) instead of gnet's ring buffer
+// (two copies and a fresh allocation per frame); this halves the loop's CPU
+// per inbound byte for produce-sized frames.
+//
 // # Response slots
 //
 // Each frame gets a slot (a *Request) appended to the connection's FIFO on

@@ -1,7 +1,6 @@
 package netio
 
 import (
-	"encoding/binary"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -57,6 +56,7 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	}
 	gc.SetContext(nil)
 	c.closed, c.closing = true, true
+	c.releaseAssembly()
 	if c.dupfd >= 0 {
 		s.wpoll.Remove(c.dupfd)
 		_ = unix.Close(c.dupfd)
@@ -136,12 +136,8 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 				break
 			}
 		}
-		hdr, err := gc.Peek(frameHeaderSize)
-		if err != nil {
-			break
-		}
-		size := int32(binary.BigEndian.Uint32(hdr))
-		if size <= 0 || size > s.cfg.MaxFrameBytes {
+		frame, assembled, bad, size := c.nextFrame(gc, s.cfg.MaxFrameBytes)
+		if bad {
 			s.stats.badFrames.Add(1)
 			s.log.Warn("closing connection: invalid frame size", "conn", c.id, "remote", c.remote,
 				"size", size, "max", s.cfg.MaxFrameBytes, "err", ErrFrameSize)
@@ -149,13 +145,8 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 			action = gnet.Close
 			break
 		}
-		if gc.InboundBuffered() < frameHeaderSize+int(size) {
+		if frame == nil {
 			break
-		}
-		_, _ = gc.Discard(frameHeaderSize)
-		frame, err := gc.Next(int(size))
-		if err != nil {
-			break // cannot happen: the bytes are buffered
 		}
 		r := &Request{c: c}
 		c.mu.Lock()
@@ -165,6 +156,9 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 		s.inflight.Add(1)
 		s.stats.frames.Add(1)
 		s.h.Serve(c, frame, r)
+		if assembled {
+			c.releaseAssembly()
+		}
 		if c.closing {
 			break
 		}

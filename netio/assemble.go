@@ -1,0 +1,124 @@
+package netio
+
+import (
+	"math/bits"
+	"sync"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// Frames whose body has not fully arrived and that are at least assembleMin
+// bytes are assembled in a buffer of the connection's own instead of being
+// left in gnet's inbound ring: gnet would copy every byte into its ring, then
+// again into a fresh buffer in Next. Assembling copies each byte once, from
+// gnet's read buffer, and the buffer is pooled. It grows with the bytes that
+// actually arrived (never to the announced size at once), so a client cannot
+// reserve memory by announcing large frames.
+const (
+	assembleMin     = 32 << 10
+	minPoolClass    = 16 // 64 KiB
+	maxPoolClass    = 26 // 64 MiB
+	assembleInitial = 1 << minPoolClass
+)
+
+// assemblyPools[k] holds buffers with capacity >= 1<<(k+minPoolClass).
+var assemblyPools [maxPoolClass - minPoolClass + 1]sync.Pool
+
+// getAssembly returns an empty buffer with capacity >= n.
+func getAssembly(n int) []byte {
+	k := max(bits.Len(uint(n-1)), minPoolClass) // ceil(log2(n))
+	if k <= maxPoolClass {
+		if b, ok := assemblyPools[k-minPoolClass].Get().(*[]byte); ok {
+			return (*b)[:0]
+		}
+		return make([]byte, 0, 1<<k)
+	}
+	return make([]byte, 0, n)
+}
+
+// putAssembly recycles b into the class its capacity guarantees.
+func putAssembly(b []byte) {
+	k := bits.Len(uint(cap(b))) - 1 // floor(log2(cap))
+	if k < minPoolClass {
+		return
+	}
+	k = min(k, maxPoolClass)
+	b = b[:0]
+	assemblyPools[k-minPoolClass].Put(&b)
+}
+
+// appendAssembly appends p to the frame being assembled, growing the buffer
+// geometrically but never beyond the frame's size.
+// Event loop only.
+func (c *Conn) appendAssembly(p []byte) {
+	need := len(c.asm) + len(p)
+	if need > cap(c.asm) {
+		target := min(max(2*cap(c.asm), need, assembleInitial), c.asmLen)
+		nb := append(getAssembly(target), c.asm...)
+		if c.asm != nil {
+			putAssembly(c.asm)
+		}
+		c.asm = nb
+	}
+	c.asm = append(c.asm, p...)
+}
+
+// releaseAssembly returns the assembly buffer after its frame was served
+// (or the connection closed).
+func (c *Conn) releaseAssembly() {
+	if c.asm != nil {
+		putAssembly(c.asm)
+	}
+	c.asm, c.asmLen = nil, 0
+}
+
+// nextFrame cuts the next complete frame. It returns the frame (valid until
+// the next call; assembled reports that it lives in c.asm and must be
+// released after Serve), or nil when more bytes are needed, or bad with the
+// offending size when the length prefix is out of range.
+// Event loop only.
+func (c *Conn) nextFrame(gc gnet.Conn, maxSize int32) (frame []byte, assembled, bad bool, size int32) {
+	if c.asmLen > 0 {
+		if take := min(c.asmLen-len(c.asm), gc.InboundBuffered()); take > 0 {
+			b, err := gc.Next(take)
+			if err != nil {
+				return nil, false, false, 0
+			}
+			c.appendAssembly(b)
+		}
+		if len(c.asm) < c.asmLen {
+			return nil, false, false, 0
+		}
+		return c.asm, true, false, int32(c.asmLen)
+	}
+	hdr, err := gc.Peek(frameHeaderSize)
+	if err != nil {
+		return nil, false, false, 0
+	}
+	size = int32(uint32(hdr[0])<<24 | uint32(hdr[1])<<16 | uint32(hdr[2])<<8 | uint32(hdr[3]))
+	if size <= 0 || size > maxSize {
+		return nil, false, true, size
+	}
+	avail := gc.InboundBuffered() - frameHeaderSize
+	switch {
+	case avail >= int(size):
+		_, _ = gc.Discard(frameHeaderSize)
+		frame, err = gc.Next(int(size))
+		if err != nil {
+			return nil, false, false, 0
+		}
+		return frame, false, false, size
+	case size < assembleMin:
+		return nil, false, false, 0 // small: let gnet keep the partial frame
+	}
+	_, _ = gc.Discard(frameHeaderSize)
+	c.asmLen = int(size)
+	if avail > 0 {
+		b, err := gc.Next(avail)
+		if err != nil {
+			return nil, false, false, 0
+		}
+		c.appendAssembly(b)
+	}
+	return nil, false, false, 0
+}
