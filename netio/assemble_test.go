@@ -56,7 +56,7 @@ func TestStalledLargeFrames(t *testing.T) {
 	for range 50 {
 		c := dial(t, s)
 		half := binary.BigEndian.AppendUint32(nil, 50<<20) // announces 50 MiB
-		half = append(half, make([]byte, 40<<10)...)      // sends 40 KiB
+		half = append(half, make([]byte, 40<<10)...)       // sends 40 KiB
 		if _, err := c.Write(half); err != nil {
 			t.Fatal(err)
 		}
