@@ -130,7 +130,17 @@ func TestConsumerGroupIncrementalRevocation(t *testing.T) {
 	wantCode(t, "fenced", h.cgBeat("cg", old, false).ErrorCode, kerr.FencedMemberEpoch)
 	// Commits carry the member epoch.
 	wantCode(t, "commit", h.commit("cg", "A", 2, "t1", 0, 1), nil)
-	wantCode(t, "stale commit", h.commit("cg", "A", 1, "t1", 0, 1), kerr.StaleMemberEpoch)
+	// At its previous epoch, A may still commit what it holds, not more.
+	mine, theirs := int32(-1), int32(-1)
+	for p := range a.owned {
+		mine = p.partition
+	}
+	for p := range b.owned {
+		theirs = p.partition
+	}
+	wantCode(t, "previous epoch, own partition", h.commit("cg", "A", 1, "t1", mine, 1), nil)
+	wantCode(t, "previous epoch, lost partition", h.commit("cg", "A", 1, "t1", theirs, 1), kerr.StaleMemberEpoch)
+	wantCode(t, "stale commit", h.commit("cg", "A", 0, "t1", mine, 1), kerr.StaleMemberEpoch)
 	wantCode(t, "unknown commit", h.commit("cg", "Z", 2, "t1", 0, 1), kerr.UnknownMemberID)
 	// B leaves; A takes everything back.
 	r := kmsg.NewPtrConsumerGroupHeartbeatRequest()

@@ -139,6 +139,8 @@
 // leader of the partition reloads from the log); subscribed topic regexes
 // are refused (INVALID_REQUEST), as in Kafka 3.9; classic members cannot
 // join a non-empty consumer group (INCONSISTENT_GROUP_PROTOCOL: no online
-// migration between protocols). The adapter sends
+// migration between protocols); an OffsetCommit at the member's previous
+// epoch is accepted for partitions it still holds (as KIP-1251 later
+// allows; Kafka 3.9 answers STALE_MEMBER_EPOCH). The adapter sends
 // TopicsChanged before the first LoadBegin and after every topic change.
 package group

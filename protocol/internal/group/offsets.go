@@ -140,7 +140,7 @@ func (c *Coordinator) commitCode(q *kmsg.OffsetCommitRequest) int16 {
 		switch {
 		case m == nil:
 			return kerr.UnknownMemberID.Code
-		case gen != m.epoch:
+		case gen != m.epoch && !(gen == m.prevEpoch && c.ownsAll(m, q.Topics)):
 			return kerr.StaleMemberEpoch.Code
 		}
 		return 0
@@ -375,4 +375,23 @@ func (c *Coordinator) offsetDelete(r Request, q *kmsg.OffsetDeleteRequest) {
 		}
 		c.respond(r.ID, resp)
 	})
+}
+
+// ownsAll: the member still holds every partition of the commit. A commit
+// at the member's previous epoch (a heartbeat bumped it meanwhile) is then
+// accepted, in the spirit of KIP-1251, instead of STALE_MEMBER_EPOCH.
+func (c *Coordinator) ownsAll(m *cgMember, ts []kmsg.OffsetCommitRequestTopic) bool {
+	for _, t := range ts {
+		ti, ok := c.topics[t.Topic]
+		if !ok {
+			return false
+		}
+		for _, p := range t.Partitions {
+			k := tpid{ti.ID, p.Partition}
+			if !m.assigned[k] && !m.revoking[k] {
+				return false
+			}
+		}
+	}
+	return true
 }
