@@ -1,7 +1,9 @@
 package netio
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"io"
 	"runtime"
 	"sync"
@@ -83,7 +85,12 @@ func (c *Conn) pump() {
 			c.arm()
 			return
 		default:
-			c.s.log.Info("closing connection after write error", "conn", c.id, "remote", c.remote, "err", err)
+			level := slog.LevelInfo
+			if errors.Is(err, unix.EPIPE) || errors.Is(err, unix.ECONNRESET) {
+				level = slog.LevelDebug // the client went away
+			}
+			c.s.log.Log(context.Background(), level, "closing connection after write error",
+				"conn", c.id, "remote", c.remote, "err", err)
 			c.closeSoon()
 			return
 		}
