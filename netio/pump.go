@@ -3,8 +3,8 @@ package netio
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"io"
+	"log/slog"
 	"runtime"
 	"sync"
 
