@@ -3,17 +3,23 @@ package engine
 import "time"
 
 // startBackground starts the engine's goroutines: retention (every
-// log.retention.check.interval.ms), flush.ms checks, checkpoints, file
-// removals and the log cleaner. Close stops them.
+// log.retention.check.interval.ms), flushes (segments sealed by a roll,
+// flush.ms), checkpoints, file removals and the log cleaner. Close stops
+// them.
 func (e *Engine) startBackground() {
 	e.loop(e.opts.RetentionCheckInterval, e.RunRetention)
 	e.loop(e.opts.FlushCheckInterval, func() {
 		nowMs := e.opts.Now().UnixMilli()
 		for _, l := range e.Logs() {
-			if l.cfg.Load().FlushMs < 1<<62 {
-				if err := l.maybeFlushByTime(nowMs); err != nil {
-					e.opts.Logger.Error("flush failed", "component", "engine", "partition", l.name, "err", err)
-				}
+			var err error
+			switch {
+			case l.rolled.Swap(false):
+				err = l.Flush()
+			case l.cfg.Load().FlushMs < 1<<62:
+				err = l.maybeFlushByTime(nowMs)
+			}
+			if err != nil {
+				e.opts.Logger.Error("flush failed", "component", "engine", "partition", l.name, "err", err)
 			}
 		}
 		e.processDeletes(false)

@@ -50,6 +50,10 @@ type Log struct {
 	flushMu     sync.Mutex
 	flushed     atomic.Int64 // offset up to which data is fsynced
 	lastFlushMs atomic.Int64
+	// rolled is set by a roll; the engine's flusher then fsyncs the sealed
+	// segment off the append path (Kafka's flush on roll), advancing the
+	// recovery point.
+	rolled atomic.Bool
 }
 
 // TopicPartition is the partition this log holds.

@@ -26,6 +26,7 @@ func (l *Log) rollLocked(cfg *TopicConfig, nowMs int64) error {
 		return l.storageErr("roll", err)
 	}
 	l.mu.segs = append(l.mu.segs, s)
+	l.rolled.Store(true)
 	l.mu.rollJitter = 0
 	if cfg.SegmentJitterMs > 0 {
 		l.mu.rollJitter = rand.Int64N(min(cfg.SegmentJitterMs, cfg.SegmentMs))
