@@ -1,11 +1,8 @@
 package engine
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,7 +11,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sluice/engine/internal/checkpoint"
 	"sluice/engine/vfs"
 )
 
@@ -151,70 +147,6 @@ func (e *Engine) loadDir(d *logDir) {
 	}
 }
 
-// readDirCheckpoints reads the four offset checkpoint files of a dir.
-func (e *Engine) readDirCheckpoints(d *logDir) map[TopicPartition]dirState {
-	out := map[TopicPartition]dirState{}
-	for _, f := range []struct {
-		name string
-		set  func(*dirState, int64)
-	}{
-		{recoveryPointFile, func(s *dirState, o int64) { s.recoveryPoint, s.haveRP = o, true }},
-		{logStartOffsetFile, func(s *dirState, o int64) { s.logStart, s.haveLS = o, true }},
-		{replicationOffsetFile, func(s *dirState, o int64) { s.hw, s.haveHW = o, true }},
-		{cleanerOffsetFile, func(s *dirState, o int64) { s.cleanerOffset, s.haveCO = o, true }},
-	} {
-		data, err := checkpoint.Read(e.fs, filepath.Join(d.path, f.name))
-		if err != nil {
-			continue
-		}
-		entries, err := checkpoint.ParseOffsets(data)
-		if err != nil {
-			e.opts.Logger.Warn("ignoring corrupt checkpoint", "component", "engine", "file", f.name, "dir", d.path, "err", err)
-			continue
-		}
-		for _, en := range entries {
-			tp := TopicPartition{Topic: en.Topic, Partition: en.Partition}
-			st := out[tp]
-			f.set(&st, en.Offset)
-			out[tp] = st
-		}
-	}
-	return out
-}
-
-// checkpointDir writes the dir's recovery-point, log-start, replication
-// (high watermark) and cleaner offset checkpoints.
-func (e *Engine) checkpointDir(d *logDir) error {
-	if !d.online.Load() {
-		return nil
-	}
-	d.ckMu.Lock()
-	defer d.ckMu.Unlock()
-	var rp, ls, hw, co []checkpoint.Offset
-	for _, l := range e.Logs() {
-		if l.ldir != d {
-			continue
-		}
-		tp := l.tp
-		rp = append(rp, checkpoint.Offset{Topic: tp.Topic, Partition: tp.Partition, Offset: l.recoveryPoint.Load()})
-		ls = append(ls, checkpoint.Offset{Topic: tp.Topic, Partition: tp.Partition, Offset: l.logStart.Load()})
-		hw = append(hw, checkpoint.Offset{Topic: tp.Topic, Partition: tp.Partition, Offset: l.hw.Load()})
-		if l.cfg.Load().CleanupPolicy.Compact() {
-			co = append(co, checkpoint.Offset{Topic: tp.Topic, Partition: tp.Partition, Offset: l.cleanerOffset.Load()})
-		}
-	}
-	for _, f := range []struct {
-		name    string
-		entries []checkpoint.Offset
-	}{{recoveryPointFile, rp}, {logStartOffsetFile, ls}, {replicationOffsetFile, hw}, {cleanerOffsetFile, co}} {
-		if err := checkpoint.Write(e.fs, filepath.Join(d.path, f.name), checkpoint.FormatOffsets(f.entries)); err != nil {
-			d.markOffline(err)
-			return fmt.Errorf("%w: checkpoint %s: %v", ErrStorage, f.name, err)
-		}
-	}
-	return nil
-}
-
 // CreateLog creates the log of a new partition in the online log dir
 // holding the fewest partitions, with its partition.metadata.
 func (e *Engine) CreateLog(tp TopicPartition, topicID [16]byte, cfg TopicConfig) (*Log, error) {
@@ -288,38 +220,6 @@ func (e *Engine) Logs() []*Log {
 	return out
 }
 
-// DeleteLog removes a partition's log as Kafka does: its dir is renamed to
-// <topic>-<partition>.<uuid>-delete at once and removed after
-// file.delete.delay.ms. Readers holding ranges keep their bytes.
-func (e *Engine) DeleteLog(tp TopicPartition) error {
-	e.mu.Lock()
-	l, ok := e.mu.logs[tp]
-	if ok {
-		delete(e.mu.logs, tp)
-	}
-	e.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("%w: %s", ErrUnknownLog, partitionDirName(tp))
-	}
-	l.mu.Lock()
-	l.mu.deleted = true
-	l.releaseAll()
-	if l.mu.hwWait != nil {
-		close(l.mu.hwWait)
-		l.mu.hwWait = nil
-	}
-	l.mu.Unlock()
-	var id [16]byte
-	_, _ = rand.Read(id[:])
-	dst := filepath.Join(l.ldir.path, l.name+"."+hex.EncodeToString(id[:])+deleteDirSuffix)
-	if err := e.fs.Rename(l.path, dst); err != nil {
-		return l.storageErr("delete", err)
-	}
-	_ = e.fs.SyncDir(l.ldir.path)
-	e.scheduleDelete([]string{dst}, time.Duration(l.cfg.Load().FileDeleteDelayMs)*time.Millisecond)
-	return e.checkpointDir(l.ldir)
-}
-
 // Dirs describes the log dirs.
 func (e *Engine) Dirs() []DirInfo {
 	out := make([]DirInfo, 0, len(e.dirs))
@@ -344,41 +244,6 @@ func (e *Engine) RecoveryErrors() map[TopicPartition]error {
 		out[tp] = err
 	}
 	return out
-}
-
-// scheduleDelete removes paths after delay (file.delete.delay.ms).
-func (e *Engine) scheduleDelete(paths []string, delay time.Duration) {
-	due := e.opts.Now().Add(delay)
-	e.mu.Lock()
-	for _, p := range paths {
-		e.mu.pending = append(e.mu.pending, pendingDelete{path: p, due: due})
-	}
-	e.mu.Unlock()
-	if delay <= 0 {
-		e.processDeletes(false)
-	}
-}
-
-// processDeletes removes the files whose delay has passed (all if force).
-func (e *Engine) processDeletes(force bool) {
-	now := e.opts.Now()
-	e.mu.Lock()
-	var due []string
-	keep := e.mu.pending[:0]
-	for _, p := range e.mu.pending {
-		if force || !now.Before(p.due) {
-			due = append(due, p.path)
-		} else {
-			keep = append(keep, p)
-		}
-	}
-	e.mu.pending = keep
-	e.mu.Unlock()
-	for _, p := range due {
-		if err := e.fs.RemoveAll(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			e.opts.Logger.Warn("cannot remove deleted file", "component", "engine", "path", p, "err", err)
-		}
-	}
 }
 
 // RunRetention applies retention to every log once and removes files whose
