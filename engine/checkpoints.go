@@ -70,4 +70,3 @@ func (e *Engine) checkpointDir(d *logDir) error {
 	}
 	return nil
 }
-

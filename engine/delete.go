@@ -76,4 +76,3 @@ func (e *Engine) processDeletes(force bool) {
 		}
 	}
 }
-
