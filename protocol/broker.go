@@ -55,18 +55,12 @@ func StartBroker(o BrokerOptions) (*Broker, error) {
 	if addr == "" {
 		return nil, fmt.Errorf("%w: no usable listener in %q", ErrBadListener, cfg.Listeners)
 	}
-	eng, err := engine.Open(engine.Options{
-		Dirs:                   cfg.LogDirs,
-		FS:                     o.FS,
-		Now:                    o.Now,
-		Logger:                 logger.With("component", "engine"),
-		Defaults:               cfg.TopicDefaults,
-		RetentionCheckInterval: cfg.RetentionCheckInterval,
-		FlushCheckInterval:     cfg.FlushSchedulerInterval,
-		CleanerEnable:          cfg.CleanerEnable,
-		CleanerBackoff:         cfg.CleanerBackoff,
-		NodeID:                 cfg.NodeID,
-	})
+	eo, err := cluster.EngineOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	eo.FS, eo.Now, eo.Logger = o.FS, o.Now, logger.With("component", "engine")
+	eng, err := engine.Open(eo)
 	if err != nil {
 		return nil, err
 	}

@@ -14,9 +14,8 @@ package handlers
 //     creates it), every partition is read from its log start to its high
 //     watermark and fed as LoadBegin / LoadRecords / LoadComplete.
 //
-// Not done yet: TopicsDeleted / TopicsChanged events (offsets of deleted
-// topics stay until they expire; the KIP-848 APIs are not served), and the
-// topic-existence check Kafka makes on OffsetCommit.
+// Not done yet: TopicsChanged events (the KIP-848 APIs are not served) and
+// the topic-existence check Kafka makes on OffsetCommit.
 
 import (
 	"context"
@@ -308,4 +307,10 @@ func (g *Groups) coordinatorFor(keyType int8) (cluster.BrokerInfo, *kerr.Error, 
 	}
 	g.ensureLoaded()
 	return g.node.Brokers()[0], nil, nil
+}
+
+// TopicsDeleted tells the coordinator that topics were deleted (their
+// committed offsets are removed).
+func (g *Groups) TopicsDeleted(topics []string) {
+	g.runner.Submit(group.TopicsDeleted{Topics: topics})
 }

@@ -19,9 +19,18 @@ func Table() []API {
 		{Key: 15, Name: "DescribeGroups", MinVersion: 0, MaxVersion: 5, Handle: handleDescribeGroups, Group: true},
 		{Key: 16, Name: "ListGroups", MinVersion: 0, MaxVersion: 5, Handle: handleListGroups, Group: true},
 		{Key: 18, Name: "ApiVersions", MinVersion: 0, MaxVersion: 4, Inline: true, Handle: handleApiVersions},
+		{Key: 19, Name: "CreateTopics", MinVersion: 0, MaxVersion: 7, Handle: handleCreateTopics},
+		{Key: 20, Name: "DeleteTopics", MinVersion: 0, MaxVersion: 6, Handle: handleDeleteTopics},
+		{Key: 21, Name: "DeleteRecords", MinVersion: 0, MaxVersion: 2, Handle: handleDeleteRecords},
 		{Key: 22, Name: "InitProducerId", MinVersion: 0, MaxVersion: 4, Handle: handleInitProducerID},
 		{Key: 23, Name: "OffsetForLeaderEpoch", MinVersion: 2, MaxVersion: 4, Handle: handleOffsetForLeaderEpoch},
+		{Key: 32, Name: "DescribeConfigs", MinVersion: 0, MaxVersion: 4, Handle: handleDescribeConfigs},
+		{Key: 33, Name: "AlterConfigs", MinVersion: 0, MaxVersion: 2, Handle: handleAlterConfigs},
+		{Key: 35, Name: "DescribeLogDirs", MinVersion: 0, MaxVersion: 4, Handle: handleDescribeLogDirs},
+		{Key: 37, Name: "CreatePartitions", MinVersion: 0, MaxVersion: 3, Handle: handleCreatePartitions},
 		{Key: 42, Name: "DeleteGroups", MinVersion: 0, MaxVersion: 2, Handle: handleDeleteGroups, Group: true},
+		{Key: 44, Name: "IncrementalAlterConfigs", MinVersion: 0, MaxVersion: 1, Handle: handleIncrementalAlterConfigs},
 		{Key: 47, Name: "OffsetDelete", MinVersion: 0, MaxVersion: 0, Handle: handleOffsetDelete, Group: true},
+		{Key: 60, Name: "DescribeCluster", MinVersion: 0, MaxVersion: 1, Handle: handleDescribeCluster},
 	}
 }

@@ -1,0 +1,56 @@
+package handlers
+
+// DescribeLogDirs v0-4 (key 35): each log dir with the size of every
+// partition in it (all topics when the request's topic list is null),
+// offset lag 0 (no future replicas), and v4's total/usable bytes. An
+// offline dir answers KAFKA_STORAGE_ERROR.
+
+import (
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"sluice/engine"
+	"sluice/protocol/kerr"
+)
+
+func handleDescribeLogDirs(env *Env, c *Call) Reply {
+	req := c.Req.(*kmsg.DescribeLogDirsRequest)
+	resp := c.NewResponse().(*kmsg.DescribeLogDirsResponse)
+	var want map[engine.TopicPartition]bool
+	if req.Topics != nil {
+		want = map[engine.TopicPartition]bool{}
+		for _, t := range req.Topics {
+			for _, p := range t.Partitions {
+				want[engine.TopicPartition{Topic: t.Topic, Partition: p}] = true
+			}
+		}
+	}
+	byDir := map[string]map[string][]kmsg.DescribeLogDirsResponseDirTopicPartition{}
+	for _, l := range env.Engine.Logs() {
+		tp := l.TopicPartition()
+		if want != nil && !want[tp] {
+			continue
+		}
+		topics := byDir[l.Dir()]
+		if topics == nil {
+			topics = map[string][]kmsg.DescribeLogDirsResponseDirTopicPartition{}
+			byDir[l.Dir()] = topics
+		}
+		p := kmsg.NewDescribeLogDirsResponseDirTopicPartition()
+		p.Partition, p.Size = tp.Partition, l.Size()
+		topics[tp.Topic] = append(topics[tp.Topic], p)
+	}
+	for _, d := range env.Engine.Dirs() {
+		rd := kmsg.NewDescribeLogDirsResponseDir()
+		rd.Dir, rd.TotalBytes, rd.UsableBytes = d.Path, d.TotalBytes, d.UsableBytes
+		if d.Offline {
+			rd.ErrorCode = kerr.KafkaStorageError.Code
+		}
+		for topic, parts := range byDir[d.Path] {
+			rt := kmsg.NewDescribeLogDirsResponseDirTopic()
+			rt.Topic, rt.Partitions = topic, parts
+			rd.Topics = append(rd.Topics, rt)
+		}
+		resp.Dirs = append(resp.Dirs, rd)
+	}
+	return Reply{Resp: resp}
+}
