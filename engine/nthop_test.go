@@ -53,7 +53,8 @@ func workload(env *testEnv) (durable int64) {
 	return durable
 }
 
-// Fail the Nth file-system operation (any kind) of the workload, crash,
+// Fail the Nth file-system operation (any kind; some writes torn) of the
+// workload, crash,
 // and reopen: no panic, the log opens, holds only valid batches in offset
 // order, and nothing acknowledged-and-flushed is lost.
 func TestErrorAtNthOperation(t *testing.T) {
@@ -71,10 +72,13 @@ func TestErrorAtNthOperation(t *testing.T) {
 		efs := errorfs.New(vfs.Default)
 		env.fs = efs
 		efs.SetInjector(func(op errorfs.Op, path string, count int64) error {
-			if count == n {
-				return syscall.EIO
+			switch {
+			case count != n:
+				return nil
+			case op == errorfs.OpWrite && n%3 == 0:
+				return &errorfs.TornWrite{N: 7, Err: syscall.ENOSPC} // partial write, then ENOSPC
 			}
-			return nil
+			return syscall.EIO
 		})
 		durable := workload(env)
 		efs.Crash(nil, nil)
