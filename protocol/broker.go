@@ -25,6 +25,9 @@ type BrokerOptions struct {
 	FS vfs.FS
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Recorder receives metrics events (nil: none). cmd/sluice passes its
+	// Prometheus registry.
+	Recorder handlers.Recorder
 }
 
 // Broker is one running Sluice broker: engine, cluster node, protocol
@@ -73,7 +76,7 @@ func StartBroker(o BrokerOptions) (*Broker, error) {
 		return nil, errors.Join(err, node.Close(), eng.Close())
 	}
 	b := &Broker{log: logger.With("component", "server"), eng: eng, node: node, groups: groups}
-	b.h = NewHandler(&handlers.Env{Deps: handlers.Deps{Engine: eng, Node: node, Groups: groups}, Now: o.Now},
+	b.h = NewHandler(&handlers.Env{Deps: handlers.Deps{Engine: eng, Node: node, Groups: groups}, Now: o.Now, Rec: o.Recorder},
 		HandlerOptions{IOThreads: cfg.NumIOThreads, Logger: logger})
 	b.srv, err = netio.NewServer(netio.Config{
 		Addr: addr, Loops: cfg.NumNetworkThreads, MaxFrameBytes: cfg.SocketRequestMaxBytes,

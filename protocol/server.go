@@ -57,6 +57,9 @@ func NewHandler(env *handlers.Env, o HandlerOptions) *Handler {
 	if env.Now == nil {
 		env.Now = time.Now
 	}
+	if env.Rec == nil {
+		env.Rec = handlers.NopRecorder
+	}
 	if len(env.APIs) == 0 {
 		for _, a := range handlers.Table() {
 			if !a.Group || env.Groups != nil {
@@ -105,8 +108,10 @@ type pending struct {
 	api      *handlers.API
 	nreq     *netio.Request
 	flexible bool
-	buf      *[]byte // frame copy the request aliases; nil for inline
-	ownBuf   bool    // buf is not pooled (the request's memory outlives it)
+	start    time.Time // arrival, for the request latency metric
+	size     int       // frame size
+	buf      *[]byte   // frame copy the request aliases; nil for inline
+	ownBuf   bool      // buf is not pooled (the request's memory outlives it)
 	// decoded is closed when a suspect body's off-loop decode ended, with
 	// decodeErr set (nil for bodies decoded in Serve).
 	decoded   chan struct{}
@@ -117,12 +122,14 @@ func (h *Handler) OnOpen(c *netio.Conn) {
 	cs := &connState{nc: c}
 	cs.ctx, cs.cancel = context.WithCancel(h.ctx)
 	c.SetUserData(cs)
+	h.env.Rec.ConnOpened()
 }
 
 func (h *Handler) OnClose(c *netio.Conn) {
 	if cs, ok := c.UserData().(*connState); ok {
 		cs.cancel()
 	}
+	h.env.Rec.ConnClosed()
 }
 
 // Serve runs on the event loop for every frame.
@@ -143,7 +150,7 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 		return
 	}
 	p := &pending{
-		api: api, nreq: nreq, flexible: hdr.Flexible,
+		api: api, nreq: nreq, flexible: hdr.Flexible, start: time.Now(), size: len(frame),
 		call: handlers.Call{
 			Key: hdr.Key, Version: hdr.Version, CorrelationID: hdr.CorrelationID,
 			ClientID: string(hdr.ClientID), ConnID: c.ID(), Remote: c.RemoteAddr(), Ctx: cs.ctx,
@@ -311,6 +318,9 @@ func (h *Handler) respond(p *pending, r handlers.Reply) {
 			putBuf(p.buf)
 		}
 		p.buf = nil
+	}
+	if p.api != nil {
+		h.env.Rec.ObserveRequest(p.call.Key, p.call.Version, p.size, time.Since(p.start), 0)
 	}
 	switch {
 	case r.Close:

@@ -51,6 +51,10 @@ func handleProduce(env *Env, c *Call) Reply {
 				var res engine.AppendResult
 				res, err = produceOne(env, c, req, rt.Topic, rp)
 				if err == nil {
+					if !res.Duplicate {
+						env.Rec.BytesIn(rt.Topic, len(rp.Records))
+						env.Rec.MessagesIn(rt.Topic, int(res.RecordCount))
+					}
 					sp.BaseOffset = res.BaseOffset
 					sp.LogAppendTime = res.LogAppendTime
 					sp.LogStartOffset = res.LogStartOffset

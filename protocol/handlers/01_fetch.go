@@ -42,6 +42,7 @@ type fetchOp struct {
 	c        *Call
 	req      *kmsg.FetchRequest
 	deadline time.Time
+	parked   time.Time // when it first parked (zero: never)
 }
 
 func handleFetch(env *Env, c *Call) Reply {
@@ -150,9 +151,22 @@ func (f *fetchOp) attempt(final bool) Reply {
 	}
 	if canPark && !anyErr && len(wake) > 0 && total < int64(req.MinBytes) {
 		a.release()
+		if f.parked.IsZero() {
+			f.parked = time.Now()
+		}
 		return Reply{Park: &Park{Wake: wake, Deadline: f.deadline, Resume: func(timedOut bool) Reply {
 			return f.attempt(timedOut)
 		}}}
+	}
+	if !f.parked.IsZero() {
+		f.env.Rec.FetchWait(time.Since(f.parked), total >= int64(req.MinBytes))
+	}
+	for i := range a.topics {
+		for j := range a.topics[i].parts {
+			if rr := a.topics[i].parts[j].rr; rr != nil {
+				f.env.Rec.BytesOut(a.topics[i].name, int(rangesLen(rr)))
+			}
+		}
 	}
 	chunks, size := a.encode()
 	netio.Prefetch(chunks)

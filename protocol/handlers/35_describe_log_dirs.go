@@ -3,7 +3,9 @@ package handlers
 // DescribeLogDirs v0-4 (key 35): each log dir with the size of every
 // partition in it (all topics when the request's topic list is null),
 // offset lag 0 (no future replicas), and v4's total/usable bytes. An
-// offline dir answers KAFKA_STORAGE_ERROR.
+// offline dir answers KAFKA_STORAGE_ERROR. Difference from Kafka: a topic
+// listed with no partitions means all of its partitions (Kafka describes
+// none of them), which is what kadm's TopicsSet{topic: nil} sends.
 
 import (
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -16,9 +18,13 @@ func handleDescribeLogDirs(env *Env, c *Call) Reply {
 	req := c.Req.(*kmsg.DescribeLogDirsRequest)
 	resp := c.NewResponse().(*kmsg.DescribeLogDirsResponse)
 	var want map[engine.TopicPartition]bool
+	var wantAll map[string]bool // topics listed without partitions
 	if req.Topics != nil {
-		want = map[engine.TopicPartition]bool{}
+		want, wantAll = map[engine.TopicPartition]bool{}, map[string]bool{}
 		for _, t := range req.Topics {
+			if len(t.Partitions) == 0 {
+				wantAll[t.Topic] = true
+			}
 			for _, p := range t.Partitions {
 				want[engine.TopicPartition{Topic: t.Topic, Partition: p}] = true
 			}
@@ -27,7 +33,7 @@ func handleDescribeLogDirs(env *Env, c *Call) Reply {
 	byDir := map[string]map[string][]kmsg.DescribeLogDirsResponseDirTopicPartition{}
 	for _, l := range env.Engine.Logs() {
 		tp := l.TopicPartition()
-		if want != nil && !want[tp] {
+		if want != nil && !want[tp] && !wantAll[tp.Topic] {
 			continue
 		}
 		topics := byDir[l.Dir()]

@@ -92,4 +92,6 @@ type Env struct {
 	Now    func() time.Time
 	// APIs is the served table (ApiVersions lists it).
 	APIs []API
+	// Rec receives metrics events (never nil once the server built Env).
+	Rec Recorder
 }
