@@ -3,6 +3,7 @@ package protocol
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -48,4 +49,31 @@ func BenchmarkConsume1KiB(b *testing.B) {
 		fs := cons.PollFetches(context.Background())
 		n += fs.NumRecords()
 	}
+}
+
+// BenchmarkLongPollWake measures how long a consumer parked at the end of
+// the log (max wait 10 s) takes to see a record produced while it waits:
+// the append wakes the parked fetch through Log.Wait.
+func BenchmarkLongPollWake(b *testing.B) {
+	br := startTestBroker(b, "", nil)
+	createTopic(b, br, "wake", 1, nil)
+	prod := newKgo(b, br, kgo.DefaultProduceTopic("wake"), kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+	cons := newKgo(b, br, kgo.ConsumeTopics("wake"), kgo.FetchMaxWait(10*time.Second))
+	ctx := context.Background()
+	b.ResetTimer()
+	var total time.Duration
+	for range b.N {
+		got := make(chan time.Time, 1)
+		go func() {
+			cons.PollFetches(ctx)
+			got <- time.Now()
+		}()
+		time.Sleep(5 * time.Millisecond) // let the fetch park
+		start := time.Now()
+		if err := prod.ProduceSync(ctx, &kgo.Record{Value: []byte("x")}).FirstErr(); err != nil {
+			b.Fatal(err)
+		}
+		total += (<-got).Sub(start)
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs/wake")
 }
