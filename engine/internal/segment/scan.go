@@ -32,7 +32,7 @@ func (s *Segment) Scan(checkCRC bool, minOffset int64, interval int32, fn ScanFu
 	fileSize := st.Size()
 	s.resetState()
 	var (
-		buf  = make([]byte, 0, scanChunk)
+		buf  = make([]byte, 0, min(scanChunk, max(fileSize, record.LogOverhead)))
 		pos  int64 // file position of buf[0]
 		prev = minOffset - 1
 	)
@@ -45,7 +45,7 @@ func (s *Segment) Scan(checkCRC bool, minOffset int64, interval int32, fn ScanFu
 			// Refill: keep the unread tail, read more.
 			rest := copy(buf[:cap(buf)], buf[at:])
 			pos = s.size
-			need := scanChunk
+			need := int(min(scanChunk, fileSize-pos))
 			if rest >= record.LogOverhead {
 				if l := batchLen(buf[:rest]); l > need && int64(l) <= fileSize-pos {
 					need = l
