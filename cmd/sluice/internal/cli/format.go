@@ -124,7 +124,7 @@ type JSONRecord struct {
 	ValueBase64 string       `json:"value_base64,omitempty"`
 	Headers     []JSONHeader `json:"headers"`
 	LeaderEpoch int32        `json:"leader_epoch"`
-	ProducerID  int64        `json:"producer_id,omitempty"`
+	ProducerID  int64        `json:"producer_id"`
 }
 
 // JSONHeader is one record header in JSONRecord.
