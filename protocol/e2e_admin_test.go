@@ -67,7 +67,7 @@ func TestAdminAPIs(t *testing.T) {
 			t.Fatalf("after alter retention.ms = %s", c.MaybeValue())
 		}
 	}
-	legacy, err := adm.AlterTopicConfigsState(ctx, []kadm.AlterConfig{{Name: "cleanup.policy", Value: kmsg.StringPtr("compact")}}, "adm1")
+	legacy, err := adm.AlterTopicConfigsState(ctx, []kadm.AlterConfig{{Name: "cleanup.policy", Value: kmsg.StringPtr("compact,delete")}}, "adm1") // DeleteRecords below needs "delete"
 	if err != nil || legacy[0].Err != nil {
 		t.Fatalf("legacy alter: %+v %v", legacy, err)
 	}

@@ -1,8 +1,15 @@
 package handlers
 
 // DeleteRecords v0-2 (key 21): moves a partition's log start offset
-// forward (offset -1 means the high watermark); beyond the high watermark
-// answers OFFSET_OUT_OF_RANGE. The answer carries the new low watermark.
+// forward to the requested offset (-1 means the high watermark) and
+// deletes the segments wholly below it (engine.Log.DeleteRecordsBefore).
+// As Kafka's Partition.deleteRecordsOnLeader: a topic whose cleanup.policy
+// lacks "delete" answers POLICY_VIOLATION, an offset below 0 (other than
+// -1) or beyond the high watermark OFFSET_OUT_OF_RANGE, an offline log dir
+// KAFKA_STORAGE_ERROR; an offset below the current log start changes
+// nothing. The answer carries the low watermark (the log start offset, a
+// single replica's) or -1 on error. There is no follower to wait for, so
+// the timeout is not used.
 
 import (
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -14,31 +21,42 @@ import (
 func handleDeleteRecords(env *Env, c *Call) Reply {
 	req := c.Req.(*kmsg.DeleteRecordsRequest)
 	resp := c.NewResponse().(*kmsg.DeleteRecordsResponse)
+	resp.Topics = make([]kmsg.DeleteRecordsResponseTopic, 0, len(req.Topics))
 	for _, t := range req.Topics {
 		rt := kmsg.NewDeleteRecordsResponseTopic()
 		rt.Topic = t.Topic
+		rt.Partitions = make([]kmsg.DeleteRecordsResponseTopicPartition, 0, len(t.Partitions))
 		for _, p := range t.Partitions {
 			rp := kmsg.NewDeleteRecordsResponseTopicPartition()
-			rp.Partition, rp.LowWatermark = p.Partition, -1
-			l, _, err := env.Node.Log(engine.TopicPartition{Topic: t.Topic, Partition: p.Partition})
-			if err == nil {
-				off := p.Offset
-				if off == -1 {
-					off = l.HighWatermark()
-				}
-				switch {
-				case off < 0 || off > l.HighWatermark():
-					err = kerr.OffsetOutOfRange
-				default:
-					rp.LowWatermark, err = l.DeleteRecordsBefore(off)
-				}
-			}
+			rp.Partition = p.Partition
+			low, err := deleteRecords(env, engine.TopicPartition{Topic: t.Topic, Partition: p.Partition}, p.Offset)
 			if err != nil {
 				rp.ErrorCode, rp.LowWatermark = kerr.Code(err), -1
+			} else {
+				rp.LowWatermark = low
 			}
 			rt.Partitions = append(rt.Partitions, rp)
 		}
 		resp.Topics = append(resp.Topics, rt)
 	}
 	return Reply{Resp: resp}
+}
+
+// deleteRecords deletes the records of tp before offset and returns the
+// new low watermark.
+func deleteRecords(env *Env, tp engine.TopicPartition, offset int64) (int64, error) {
+	l, _, err := env.Node.Log(tp)
+	if err != nil {
+		return -1, err
+	}
+	if l.Offline() {
+		return -1, kerr.KafkaStorageError
+	}
+	if !l.Config().CleanupPolicy.Delete() {
+		return -1, kerr.PolicyViolation
+	}
+	if offset < 0 && offset != -1 {
+		return -1, kerr.OffsetOutOfRange
+	}
+	return l.DeleteRecordsBefore(offset)
 }
