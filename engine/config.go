@@ -191,7 +191,7 @@ func longField(name, def, server, doc string, min, max int64, p func(*TopicConfi
 	check := func(s string) error {
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return fmt.Errorf("Expected value to be a 64-bit integer (long), but it was a %s", kindOf(s))
+			return cfgErr("Expected value to be a 64-bit integer (long), but it was a %s", kindOf(s))
 		}
 		return checkRange(v, min, max)
 	}
@@ -213,7 +213,7 @@ func intField(name, def, server, doc string, min, max int64, p func(*TopicConfig
 	check := func(s string) error {
 		v, err := strconv.ParseInt(s, 10, 32)
 		if err != nil {
-			return fmt.Errorf("Expected value to be a 32-bit integer, but it was a %s", kindOf(s))
+			return cfgErr("Expected value to be a 32-bit integer, but it was a %s", kindOf(s))
 		}
 		return checkRange(v, min, max)
 	}
@@ -234,7 +234,7 @@ func intField(name, def, server, doc string, min, max int64, p func(*TopicConfig
 func boolField(name, def, server, doc string, p func(*TopicConfig) *bool) topicField {
 	check := func(s string) error {
 		if !strings.EqualFold(s, "true") && !strings.EqualFold(s, "false") {
-			return fmt.Errorf("Expected value to be either true or false")
+			return cfgErr("Expected value to be either true or false")
 		}
 		return nil
 	}
@@ -262,7 +262,7 @@ func stringField(name, def, server, doc string, choices []string, p func(*TopicC
 					return nil
 				}
 			}
-			return fmt.Errorf("String must be one of: %s", strings.Join(choices, ", "))
+			return cfgErr("String must be one of: %s", strings.Join(choices, ", "))
 		}
 	}
 	return topicField{
@@ -295,13 +295,23 @@ func rangeString(min, max, lo, hi int64) string {
 
 func checkRange(v, min, max int64) error {
 	if v < min {
-		return fmt.Errorf("Value must be at least %d", min)
+		return cfgErr("Value must be at least %d", min)
 	}
 	if v > max {
-		return fmt.Errorf("Value must be no more than %d", max)
+		return cfgErr("Value must be no more than %d", max)
 	}
 	return nil
 }
+
+// cfgErr formats a Kafka-worded validation message ("Value must be at
+// least 14"); it is always wrapped in an ErrInvalidConfig error by With.
+func cfgErr(format string, args ...any) error {
+	return configMsg(fmt.Sprintf(format, args...))
+}
+
+type configMsg string
+
+func (m configMsg) Error() string { return string(m) }
 
 func kindOf(s string) string {
 	if s == "" {

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -33,7 +32,7 @@ var topicFields = []topicField{
 		func(c *TopicConfig) *int32 { return &c.CompressionGzipLevel }).withValid("[1,...,9] or -1", func(s string) error {
 		v, _ := strconv.Atoi(s)
 		if v == 0 {
-			return fmt.Errorf("Value must be between 1 and 9, or -1")
+			return cfgErr("Value must be between 1 and 9, or -1")
 		}
 		return nil
 	}),
@@ -218,7 +217,7 @@ func parseCleanupPolicy(s string) (CleanupPolicy, error) {
 		case "compact":
 			p |= CleanupCompact
 		default:
-			return 0, fmt.Errorf("Invalid value %s for configuration cleanup.policy: String must be one of: compact, delete", strings.TrimSpace(part))
+			return 0, cfgErr("Invalid value %s for configuration cleanup.policy: String must be one of: compact, delete", strings.TrimSpace(part))
 		}
 	}
 	return p, nil
@@ -227,10 +226,10 @@ func parseCleanupPolicy(s string) (CleanupPolicy, error) {
 func validRatio(s string) error {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return fmt.Errorf("Expected value to be a double, but it was a %s", kindOf(s))
+		return cfgErr("Expected value to be a double, but it was a %s", kindOf(s))
 	}
 	if v < 0 || v > 1 || v != v {
-		return fmt.Errorf("Value must be between 0 and 1")
+		return cfgErr("Value must be between 0 and 1")
 	}
 	return nil
 }
@@ -243,13 +242,13 @@ func validThrottledReplicas(s string) error {
 	for _, part := range strings.Split(s, ",") {
 		a, b, ok := strings.Cut(strings.TrimSpace(part), ":")
 		if !ok {
-			return fmt.Errorf("must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...")
+			return cfgErr("must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...")
 		}
 		if _, err := strconv.ParseInt(a, 10, 32); err != nil {
-			return fmt.Errorf("must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...")
+			return cfgErr("must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...")
 		}
 		if _, err := strconv.ParseInt(b, 10, 32); err != nil {
-			return fmt.Errorf("must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...")
+			return cfgErr("must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...")
 		}
 	}
 	return nil
@@ -259,11 +258,11 @@ func validThrottledReplicas(s string) error {
 func validFormatVersion(s string) error {
 	parts := strings.SplitN(strings.SplitN(s, "-", 2)[0], ".", 3)
 	if len(parts) < 2 {
-		return fmt.Errorf("Version %s is not a valid version", s)
+		return cfgErr("Version %s is not a valid version", s)
 	}
 	for _, p := range parts {
 		if _, err := strconv.Atoi(p); err != nil {
-			return fmt.Errorf("Version %s is not a valid version", s)
+			return cfgErr("Version %s is not a valid version", s)
 		}
 	}
 	return nil

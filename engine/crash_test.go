@@ -2,13 +2,11 @@ package engine
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"sluice/engine/vfs"
@@ -289,7 +287,3 @@ func itoa(v int64) string {
 	}
 	return string(b)
 }
-
-var errInjected = errors.New("injected")
-
-var _ = syscall.ENOSPC

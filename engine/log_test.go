@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"testing"
 
 	"sluice/engine/record"
@@ -21,7 +22,28 @@ func TestAppendReadRoundTripEveryCodec(t *testing.T) {
 				}
 				sent = append(sent, b)
 			}
+			var want []byte
+			for _, b := range sent {
+				want = append(want, b...)
+			}
 			check := func(l *Log) {
+				// Byte for byte what was appended (offsets assigned in place).
+				var all []byte
+				for off := int64(0); off < l.LogEndOffset(); {
+					r, err := l.Read(off, 1<<20, ReadOptions{MaxOffset: -1})
+					if err != nil {
+						t.Fatal(err)
+					}
+					n := len(all)
+					all, _ = r.AppendTo(all)
+					r.Release()
+					for rest := all[n:]; len(rest) > 0; rest = rest[parseHdr(t, rest).Size():] {
+						off = parseHdr(t, rest).LastOffset() + 1
+					}
+				}
+				if !bytes.Equal(all, want) {
+					t.Fatal("read bytes differ from the appended batches")
+				}
 				got := readAll(t, l, 0)
 				if len(got) != 20 {
 					t.Fatalf("read %d batches", len(got))
