@@ -12,7 +12,7 @@
 //	  replication-offset-checkpoint           high watermark per partition
 //	  cleaner-offset-checkpoint               first uncleaned offset (compacted topics)
 //	  <topic>-<partition>/
-//	    partition.metadata                    "version: 0\ntopic_id: <base64url uuid>\n"
+//	    partition.metadata                    "version: 0\ntopic_id: <base64url uuid>"
 //	    leader-epoch-checkpoint               epoch -> start offset
 //	    00000000000000000000.log              record batches
 //	    00000000000000000000.index            sparse offset index

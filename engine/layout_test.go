@@ -28,7 +28,7 @@ func TestKafkaLayout(t *testing.T) {
 		}
 	}
 	meta, _ := os.ReadFile(filepath.Join(d, "orders-0/partition.metadata"))
-	if string(meta) != "version: 0\ntopic_id: AQIDAAAAAAAAAAAAAAAAAA\n" {
+	if string(meta) != "version: 0\ntopic_id: AQIDAAAAAAAAAAAAAAAAAA" {
 		t.Errorf("partition.metadata = %q", meta)
 	}
 	hw, _ := os.ReadFile(filepath.Join(d, "replication-offset-checkpoint"))

@@ -117,11 +117,11 @@ func parseProperties(data []byte) map[string]string {
 	return props
 }
 
-// partition.metadata: "version: 0\ntopic_id: <base64url uuid>\n" as Kafka's
-// PartitionMetadataFile writes it.
-
+// formatPartitionMetadata writes partition.metadata exactly as Kafka's
+// PartitionMetadataFile does: "version: 0\ntopic_id: <base64url uuid>"
+// (no final newline; parsing accepts one).
 func formatPartitionMetadata(id [16]byte) []byte {
-	return []byte("version: 0\ntopic_id: " + base64.RawURLEncoding.EncodeToString(id[:]) + "\n")
+	return []byte("version: 0\ntopic_id: " + base64.RawURLEncoding.EncodeToString(id[:]))
 }
 
 func parsePartitionMetadata(data []byte) ([16]byte, error) {
