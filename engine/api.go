@@ -37,7 +37,9 @@ type Options struct {
 	// often flush.ms is checked (Kafka's default is Long.MAX_VALUE, we check
 	// once a second when any log has a finite flush.ms).
 	FlushCheckInterval time.Duration
-	// CleanerEnable is log.cleaner.enable (true).
+	// CleanerEnable is log.cleaner.enable. Kafka's default is true, but a
+	// bool's zero value cannot say so: false here runs no background
+	// cleaner (RunCleaner still works); the broker sets it from its config.
 	CleanerEnable bool
 	// CleanerBackoff is log.cleaner.backoff.ms (15 s).
 	CleanerBackoff time.Duration
