@@ -45,7 +45,7 @@ func newConsumeCmd() *cobra.Command {
 	addClientFlags(cmd, f, true)
 	fl := cmd.Flags()
 	fl.StringVarP(&cf.offset, "offset", "o", "latest", "where to start: earliest, latest, an offset N, or @TIMESTAMP (Unix ms or RFC 3339)")
-	fl.Int32SliceVarP(&cf.partitions, "partition", "p", nil, "consume only these partitions (default: all)")
+	fl.Int32SliceVarP(&cf.partitions, "partition", "p", nil, "consume only these partitions, comma-separated (empty: all)")
 	fl.StringVarP(&cf.group, "group", "g", "", "consume as a member of this consumer group (commits offsets)")
 	fl.IntVarP(&cf.count, "num", "n", 0, "stop after this many records (0: no limit)")
 	fl.StringVarP(&cf.format, "format", "f", cli.DefaultFormat, "output template")
