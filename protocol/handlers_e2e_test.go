@@ -90,7 +90,7 @@ func TestProduceRules(t *testing.T) {
 	if got := code(9, produceReq("rules", 7, 1, buildBatch(t, -1, -1, -1, 1))); got != 3 {
 		t.Errorf("unknown partition: %d, want 3", got)
 	}
-	if got := code(9, produceReq("__consumer_offsets", 0, 1, buildBatch(t, -1, -1, -1, 1))); got != 17 && got != 3 {
+	if got := code(9, produceReq("__consumer_offsets", 0, 1, buildBatch(t, -1, -1, -1, 1))); got != 17 {
 		t.Errorf("internal topic: %d, want INVALID_TOPIC_EXCEPTION", got)
 	}
 	if got := code(9, produceReq("rules", 0, 2, buildBatch(t, -1, -1, -1, 1))); got != 21 {
