@@ -223,26 +223,13 @@ func BenchmarkReadBack(b *testing.B) {
 		if buf, err = r.AppendTo(buf[:0]); err != nil {
 			b.Fatal(err)
 		}
+		off = r.NextOffset
 		r.Release()
-		off = nextOffset(buf, off)
 		if off >= l.LogEndOffset() {
 			off = l.LogStartOffset()
 		}
 	}
 	x.report()
-}
-
-// nextOffset returns the offset after the last batch in data.
-func nextOffset(data []byte, cur int64) int64 {
-	for len(data) > 0 {
-		h, err := record.ParseHeader(data)
-		if err != nil {
-			return cur
-		}
-		cur = h.LastOffset() + 1
-		data = data[h.Size():]
-	}
-	return cur
 }
 
 // sink is a loopback TCP connection whose far end discards everything.
@@ -346,7 +333,6 @@ func BenchmarkSendfile(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	off := l.LogStartOffset()
-	hdr := make([]byte, record.HeaderSize)
 	for i := 0; i < b.N; i++ {
 		x.maybe(i, rawSend)
 		r, err := l.Read(off, fetch, engine.ReadOptions{MaxOffset: -1})
@@ -356,35 +342,11 @@ func BenchmarkSendfile(b *testing.B) {
 		for _, fr := range r.Ranges {
 			s.sendfile(b, int(fr.File.Fd()), fr.Offset, fr.Length)
 		}
-		// The next fetch offset: the last batch's header (the ranges end
-		// on batch boundaries; a consumer learns it from the data).
-		if len(r.Ranges) > 0 {
-			fr := r.Ranges[len(r.Ranges)-1]
-			off = lastBatchEnd(b, fr, hdr)
-		}
+		off = r.NextOffset
 		r.Release()
 		if off >= l.LogEndOffset() {
 			off = l.LogStartOffset()
 		}
 	}
 	x.report()
-}
-
-// lastBatchEnd walks the batch headers of a range (a few preads) to find
-// the offset after it.
-func lastBatchEnd(b *testing.B, fr engine.FileRange, hdr []byte) int64 {
-	pos, end := fr.Offset, fr.Offset+fr.Length
-	next := int64(0)
-	for pos < end {
-		if _, err := fr.File.ReadAt(hdr, pos); err != nil {
-			b.Fatal(err)
-		}
-		h, err := record.ParseHeader(hdr)
-		if err != nil {
-			b.Fatal(err)
-		}
-		next = h.LastOffset() + 1
-		pos += int64(h.Size())
-	}
-	return next
 }

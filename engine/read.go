@@ -17,6 +17,9 @@ import (
 type ReadResult struct {
 	Ranges []FileRange
 	Size   int64
+	// NextOffset is where the next read continues: the base offset of the
+	// first batch not returned (the requested offset when nothing was).
+	NextOffset int64
 
 	segs     []*segment.Segment
 	released atomic.Bool
@@ -67,7 +70,7 @@ func (l *Log) Read(offset int64, maxBytes int32, o ReadOptions) (*ReadResult, er
 	if maxOff < 0 || maxOff > leo {
 		maxOff = leo
 	}
-	res := &ReadResult{}
+	res := &ReadResult{NextOffset: offset}
 	if offset >= maxOff {
 		return res, nil
 	}
@@ -78,7 +81,7 @@ func (l *Log) Read(offset int64, maxBytes int32, o ReadOptions) (*ReadResult, er
 		if s.Next() <= offset {
 			continue
 		}
-		pos, n, err := s.ReadRange(offset, int64(maxBytes), maxOff, o.MinOneBatch)
+		pos, n, next, err := s.ReadRange(offset, int64(maxBytes), maxOff, o.MinOneBatch)
 		if err != nil {
 			return nil, fmt.Errorf("%w: read %s at %d: %v", ErrStorage, l.name, offset, err)
 		}
@@ -87,6 +90,7 @@ func (l *Log) Read(offset int64, maxBytes int32, o ReadOptions) (*ReadResult, er
 			res.segs = []*segment.Segment{s}
 			res.Ranges = []FileRange{{File: s.File(), Offset: pos, Length: n}}
 			res.Size = n
+			res.NextOffset = next
 		}
 		break
 	}

@@ -41,7 +41,10 @@ func TestReadEveryOffsetAndIndexBoundaries(t *testing.T) {
 			if r.Size > int64(mb) {
 				t.Fatalf("maxBytes %d: got %d bytes", mb, r.Size)
 			}
-			readHeaders(t, r)
+			next := r.NextOffset
+			if hs := readHeaders(t, r); len(hs) > 0 && next != hs[len(hs)-1].LastOffset()+1 || len(hs) == 0 && next != 0 {
+				t.Fatalf("maxBytes %d: NextOffset %d after %d batches", mb, next, len(hs))
+			}
 		}
 		// MaxOffset excludes the batch holding it.
 		r, _ := l.Read(0, 1<<20, ReadOptions{MaxOffset: spans[2].base + 1})

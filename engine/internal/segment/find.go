@@ -41,17 +41,19 @@ func (s *Segment) floorBoundary(limit int64) (int64, error) {
 // ReadRange returns the byte range of whole batches starting with the batch
 // holding target, at most maxBytes long (or the first batch alone when
 // minOne and it is larger), holding only batches entirely below maxOffset.
-// length is 0 when there is nothing to read.
-func (s *Segment) ReadRange(target, maxBytes, maxOffset int64, minOne bool) (pos, length int64, err error) {
+// length is 0 when there is nothing to read. next is the offset to read
+// after the range: the base offset of the first batch not included (the
+// segment's Next when the range reaches its end).
+func (s *Segment) ReadRange(target, maxBytes, maxOffset int64, minOne bool) (pos, length, next int64, err error) {
 	start, h, ok, err := s.Find(target)
 	if err != nil || !ok || h.LastOffset() >= maxOffset {
-		return start, 0, err
+		return start, 0, target, err
 	}
 	limit := s.size
 	if maxOffset < s.next {
 		lp, _, found, err := s.Find(maxOffset)
 		if err != nil {
-			return start, 0, err
+			return start, 0, target, err
 		}
 		if found {
 			limit = lp
@@ -60,16 +62,24 @@ func (s *Segment) ReadRange(target, maxBytes, maxOffset int64, minOne bool) (pos
 	end := limit
 	if maxBytes < limit-start {
 		if end, err = s.floorBoundary(start + maxBytes); err != nil {
-			return start, 0, err
+			return start, 0, target, err
 		}
 	}
 	if end <= start {
 		if !minOne {
-			return start, 0, nil
+			return start, 0, target, nil
 		}
 		end = start + int64(h.Size())
 	}
-	return start, end - start, nil
+	next = s.next
+	if end < s.size {
+		nh, err := s.headerAt(end)
+		if err != nil {
+			return start, 0, target, err
+		}
+		next = nh.BaseOffset
+	}
+	return start, end - start, next, nil
 }
 
 // TimestampScanStart returns the position from which to scan for the first

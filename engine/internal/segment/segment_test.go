@@ -61,7 +61,7 @@ func TestFindReadRangeAndReload(t *testing.T) {
 		}
 		// A range never ends inside a batch.
 		for mb := int64(1); mb < s.Size(); mb += 37 {
-			p, n, err := s.ReadRange(100, mb, 1<<62, false)
+			p, n, _, err := s.ReadRange(100, mb, 1<<62, false)
 			if err != nil || p != 0 {
 				t.Fatal(err)
 			}
