@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/engine"
 	"sluice/engine/record"
 )
 
@@ -16,4 +17,8 @@ func buildBatch(t testing.TB, pid int64, epoch int16, seq int32, n int) []byte {
 		bl.Add(nil, fmt.Appendf(nil, "r%d", i), time.Now().UnixMilli())
 	}
 	return bl.Build()
+}
+
+func engineTP(topic string, p int32) engine.TopicPartition {
+	return engine.TopicPartition{Topic: topic, Partition: p}
 }

@@ -1,0 +1,76 @@
+package protocol
+
+import (
+	"maps"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"sluice/cluster"
+	"sluice/engine/vfs"
+	"sluice/engine/vfs/errorfs"
+)
+
+// TestStorageErrorOfflinesOneDir: writes to one of two log dirs start
+// failing (EIO). Its partition answers KAFKA_STORAGE_ERROR to produce and
+// fetch; the partition in the other dir keeps working.
+func TestStorageErrorOfflinesOneDir(t *testing.T) {
+	dirA, dirB := t.TempDir(), t.TempDir()
+	props := map[string]string{"listeners": "PLAINTEXT://127.0.0.1:0", "log.dirs": dirA + "," + dirB}
+	cfg, _, err := cluster.ParseBrokerConfig(maps.Clone(props))
+	if err != nil {
+		t.Fatal(err)
+	}
+	efs := errorfs.New(vfs.Default)
+	b, err := StartBroker(BrokerOptions{Config: cfg, FS: efs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeBroker(t, b) })
+	createTopic(t, b, "st", 2, nil)
+	inA := map[int32]bool{}
+	for _, p := range []int32{0, 1} {
+		l, _, err := b.Node().Log(engineTP("st", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inA[p] = l.Dir() == dirA
+	}
+	if inA[0] == inA[1] {
+		t.Skipf("both partitions in one dir (%v): cannot isolate", inA)
+	}
+	bad, good := int32(0), int32(1)
+	if inA[1] {
+		bad, good = 1, 0
+	}
+	efs.SetInjector(func(op errorfs.Op, path string, _ int64) error {
+		if op == errorfs.OpWrite && strings.HasPrefix(path, dirA) {
+			return syscall.EIO
+		}
+		return nil
+	})
+	c := dial(t, b)
+	produce := func(p int32) int16 {
+		return roundTrip(t, c, produceReq("st", p, 1, buildBatch(t, -1, -1, -1, 3)), 9).(*kmsg.ProduceResponse).Topics[0].Partitions[0].ErrorCode
+	}
+	if code := produce(bad); code != 56 {
+		t.Fatalf("produce to the failing dir: %d, want 56 KAFKA_STORAGE_ERROR", code)
+	}
+	if code := produce(good); code != 0 {
+		t.Fatalf("produce to the healthy dir: %d", code)
+	}
+	if code := produce(bad); code != 56 {
+		t.Fatalf("second produce to the offline dir: %d, want 56", code)
+	}
+	fetch := func(p int32) int16 {
+		return roundTrip(t, c, fetchReq("st", [16]byte{}, p, 0, 1<<20, 1<<20), 12).(*kmsg.FetchResponse).Topics[0].Partitions[0].ErrorCode
+	}
+	if code := fetch(bad); code != 56 {
+		t.Errorf("fetch from the offline dir: %d, want 56", code)
+	}
+	if code := fetch(good); code != 0 {
+		t.Errorf("fetch from the healthy dir: %d", code)
+	}
+}
