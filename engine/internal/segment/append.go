@@ -22,32 +22,9 @@ type Batch struct {
 // segment (relative offsets are int32).
 func (s *Segment) FitsOffsets(last int64) bool { return last-s.base <= math.MaxInt32 }
 
-// Append writes one or more whole batches (data) with one pwrite at the
-// segment's end and indexes them. On a write error the partial bytes are
+// AppendOne writes one whole batch (data) with one pwrite at the
+// segment's end and indexes it. On a write error the partial bytes are
 // trimmed and the segment is unchanged; the trim error, if any, is joined.
-// batches describes the batches of data in order.
-func (s *Segment) Append(data []byte, batches []Batch, sizes []int32, interval int32) error {
-	pos := s.size
-	n, err := s.log.WriteAt(data, pos)
-	if err == nil && n != len(data) {
-		err = io.ErrShortWrite
-	}
-	if err != nil {
-		if n > 0 {
-			if terr := s.log.Truncate(pos); terr != nil {
-				return fmt.Errorf("%w (trimming the partial write also failed: %v)", err, terr)
-			}
-		}
-		return err
-	}
-	for i := range batches {
-		s.indexBatch(pos, int64(sizes[i]), &batches[i], interval)
-		pos += int64(sizes[i])
-	}
-	return nil
-}
-
-// AppendOne is Append for a single batch without slices (no allocation).
 func (s *Segment) AppendOne(data []byte, b Batch, interval int32) error {
 	pos := s.size
 	n, err := s.log.WriteAt(data, pos)

@@ -209,8 +209,8 @@ func (s *Segment) headerAt(pos int64) (record.Header, error) {
 	if err != nil {
 		return h, fmt.Errorf("%w: at %d: %v", ErrCorrupt, pos, err)
 	}
-	if h.Length < record.HeaderSize-record.LogOverhead {
-		return h, fmt.Errorf("%w: bad length at %d", ErrCorrupt, pos)
+	if h.Length < record.HeaderSize-record.LogOverhead || pos+int64(h.Size()) > s.size {
+		return h, fmt.Errorf("%w: bad length %d at %d", ErrCorrupt, h.Length, pos)
 	}
 	return h, nil
 }
