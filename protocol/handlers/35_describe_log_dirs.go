@@ -2,12 +2,20 @@ package handlers
 
 // DescribeLogDirs v0-4 (key 35): each log dir with the size of every
 // partition in it (all topics when the request's topic list is null),
-// offset lag 0 (no future replicas), and v4's total/usable bytes. An
-// offline dir answers KAFKA_STORAGE_ERROR. Difference from Kafka: a topic
-// listed with no partitions means all of its partitions (Kafka describes
-// none of them), which is what kadm's TopicsSet{topic: nil} sends.
+// offset lag 0 (no future replicas), and v4's total/usable bytes; dirs by
+// absolute path, topics and partitions sorted. An offline dir answers
+// KAFKA_STORAGE_ERROR with no partitions and sizes -1, as Kafka.
+//
+// Difference from Kafka: a topic listed with no partitions means all of
+// its partitions (Kafka describes none of them), which is what kadm's
+// TopicsSet{topic: nil} sends.
 
 import (
+	"cmp"
+	"maps"
+	"path/filepath"
+	"slices"
+
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"sluice/engine"
@@ -47,11 +55,25 @@ func handleDescribeLogDirs(env *Env, c *Call) Reply {
 	}
 	for _, d := range env.Engine.Dirs() {
 		rd := kmsg.NewDescribeLogDirsResponseDir()
-		rd.Dir, rd.TotalBytes, rd.UsableBytes = d.Path, d.TotalBytes, d.UsableBytes
-		if d.Offline {
-			rd.ErrorCode = kerr.KafkaStorageError.Code
+		rd.Dir = d.Path
+		if abs, err := filepath.Abs(d.Path); err == nil {
+			rd.Dir = abs
 		}
-		for topic, parts := range byDir[d.Path] {
+		if d.Offline {
+			// As Kafka: no sizes and no partitions for an offline dir.
+			rd.ErrorCode = kerr.KafkaStorageError.Code
+			resp.Dirs = append(resp.Dirs, rd)
+			continue
+		}
+		rd.TotalBytes, rd.UsableBytes = d.TotalBytes, d.UsableBytes
+		topics := byDir[d.Path]
+		names := slices.Sorted(maps.Keys(topics))
+		rd.Topics = make([]kmsg.DescribeLogDirsResponseDirTopic, 0, len(names))
+		for _, topic := range names {
+			parts := topics[topic]
+			slices.SortFunc(parts, func(a, b kmsg.DescribeLogDirsResponseDirTopicPartition) int {
+				return cmp.Compare(a.Partition, b.Partition)
+			})
 			rt := kmsg.NewDescribeLogDirsResponseDirTopic()
 			rt.Topic, rt.Partitions = topic, parts
 			rd.Topics = append(rd.Topics, rt)
