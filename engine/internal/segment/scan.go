@@ -196,9 +196,12 @@ func (s *Segment) readFile(suffix string) ([]byte, error) {
 	return b, err
 }
 
-// headerAt reads the batch header at pos.
+// headerAt reads the batch header at pos. It may run concurrently (the
+// cleaner reads sealed segments without the owner's lock), so the buffer
+// is its own.
 func (s *Segment) headerAt(pos int64) (record.Header, error) {
-	b := s.scratch[:]
+	var buf [hdrBuf]byte
+	b := buf[:]
 	if pos+record.HeaderSize > s.size {
 		return record.Header{}, fmt.Errorf("%w: short batch header at %d", ErrCorrupt, pos)
 	}

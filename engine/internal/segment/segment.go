@@ -67,7 +67,6 @@ type Segment struct {
 	firstTs    int64
 	sinceIndex int64
 	suffix     string // "" or DeletedSuffix / CleanedSuffix / SwapSuffix
-	scratch    [hdrBuf]byte
 
 	refs   atomic.Int32
 	closed atomic.Bool
