@@ -62,7 +62,16 @@ func TestConcurrentAppendReadCleanRetention(t *testing.T) {
 			data = rest
 		}
 	})
-	run(func(int) { e.RunCleaner(); e.RunRetention(); time.Sleep(time.Millisecond) })
+	run(func(i int) {
+		e.RunCleaner()
+		e.RunRetention()
+		if i%5 == 4 {
+			if err := l.TruncateTo(l.LogEndOffset() - 1); err != nil {
+				t.Error(err)
+			}
+		}
+		time.Sleep(time.Millisecond)
+	})
 	run(func(int) { _ = l.Flush(); l.OffsetForTimestamp(0); l.MaxTimestamp(); time.Sleep(time.Millisecond) })
 	time.Sleep(400 * time.Millisecond)
 	close(stop)
