@@ -6,8 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"errors"
+
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -41,6 +44,25 @@ func TestKgoConsumerGroupCommitAndResume(t *testing.T) {
 	if total != 100 {
 		t.Fatalf("committed offsets sum to %d, want 100: %+v", total, offs)
 	}
+	bogus := kadm.Offsets{}
+	bogus.Add(kadm.Offset{Topic: "grp", Partition: 0, At: 50})
+	bogus.Add(kadm.Offset{Topic: "nosuchtopic", Partition: 0, At: 1})
+	bogus.Add(kadm.Offset{Topic: "grp", Partition: 9, At: 1})
+	cr, err := adm.CommitOffsets(context.Background(), "g2", bogus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := cr.Lookup("grp", 0); r.Err != nil {
+		t.Fatalf("commit to an existing partition: %v", r.Err)
+	}
+	for _, tp := range []struct {
+		topic string
+		p     int32
+	}{{"nosuchtopic", 0}, {"grp", 9}} {
+		if r, _ := cr.Lookup(tp.topic, tp.p); !errors.Is(r.Err, kerr.UnknownTopicOrPartition) {
+			t.Fatalf("commit to %s/%d: %v, want UNKNOWN_TOPIC_OR_PARTITION", tp.topic, tp.p, r.Err)
+		}
+	}
 	described, err := adm.DescribeGroups(context.Background(), "g1")
 	if err != nil || described["g1"].State != "Stable" || len(described["g1"].Members) != 1 {
 		t.Fatalf("describe: %+v %v", described, err)
@@ -65,7 +87,7 @@ func TestKgoConsumerGroupCommitAndResume(t *testing.T) {
 		}
 	}
 	groups, err := kadm.NewClient(prod2).ListGroups(context.Background())
-	if err != nil || len(groups.Groups()) != 1 {
+	if err != nil || len(groups.Groups()) != 2 { // g1, and g2 that only committed offsets
 		t.Fatalf("list groups: %+v %v", groups, err)
 	}
 }
