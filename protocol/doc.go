@@ -30,4 +30,17 @@
 //
 // Error codes live in protocol/kerr (one typed table) with the mapping
 // from engine, record and cluster sentinel errors.
+//
+// Before kmsg decodes a flexible (tagged-field) body it is screened
+// (internal/wire.CheckBody): kmsg loops once per announced tag even past
+// the end of its input, so Produce and Fetch bodies are walked against
+// their exact schemas and other bodies that could hide a huge tag count
+// are decoded off the loop and off the workers, a few at a time.
+//
+// Group APIs go to the group coordinator (protocol/internal/group, a pure
+// state machine) through handlers.Groups, which parks each request until
+// the coordinator answers and appends its records to __consumer_offsets.
+//
+// StartBroker assembles engine, cluster node, group coordinator, handler
+// and netio server; BrokerOptions.Recorder receives metrics events.
 package protocol

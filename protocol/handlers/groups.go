@@ -14,8 +14,9 @@ package handlers
 //     creates it), every partition is read from its log start to its high
 //     watermark and fed as LoadBegin / LoadRecords / LoadComplete.
 //
-// Not done yet: TopicsChanged events (the KIP-848 APIs are not served) and
-// the topic-existence check Kafka makes on OffsetCommit.
+// Not done yet: TopicsChanged events, as the KIP-848 APIs
+// (ConsumerGroupHeartbeat, ConsumerGroupDescribe) are not served; Kafka 3.9
+// does not enable them by default either.
 
 import (
 	"context"
