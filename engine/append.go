@@ -121,7 +121,7 @@ func (l *Log) appendLeaderLocked(batch []byte, o AppendOptions, cfg *TopicConfig
 		record.SetLogAppendTime(batch, nowMs)
 		appendTime, maxTs = nowMs, nowMs
 	}
-	if err := l.maybeRollLocked(int64(len(batch)), last, cfg, nowMs); err != nil {
+	if err := l.maybeRollLocked(int64(len(batch)), last, maxTs, cfg, nowMs); err != nil {
 		return AppendResult{}, false, err
 	}
 	if err := l.active().AppendOne(batch, segment.Batch{BaseOffset: base, LastOffset: last, MaxTimestamp: maxTs}, cfg.IndexIntervalBytes); err != nil {
@@ -182,7 +182,7 @@ func (l *Log) appendReplicaLocked(records []byte, cfg *TopicConfig, nowMs int64)
 	for len(rest) > 0 {
 		b, r, _ := record.NextBatch(rest)
 		h, _ := record.ParseHeader(b)
-		if err := l.maybeRollLocked(int64(len(b)), h.LastOffset(), cfg, nowMs); err != nil {
+		if err := l.maybeRollLocked(int64(len(b)), h.LastOffset(), h.MaxTimestamp, cfg, nowMs); err != nil {
 			return AppendResult{}, false, err
 		}
 		if err := l.active().AppendOne(b, segment.Batch{BaseOffset: h.BaseOffset, LastOffset: h.LastOffset(), MaxTimestamp: h.MaxTimestamp}, cfg.IndexIntervalBytes); err != nil {
@@ -211,18 +211,22 @@ func (l *Log) appendReplicaLocked(records []byte, cfg *TopicConfig, nowMs int64)
 // bytes, last offset last) would overflow segment.bytes, the index, or the
 // segment's int32 relative offsets, or when segment.ms has passed.
 // REQUIRES: l.mu held.
-func (l *Log) maybeRollLocked(size, last int64, cfg *TopicConfig, nowMs int64) error {
+func (l *Log) maybeRollLocked(size, last, maxTs int64, cfg *TopicConfig, nowMs int64) error {
 	s := l.active()
 	if s.Empty() {
 		return nil
 	}
-	rollTs := s.FirstTimestamp()
-	if rollTs < 0 {
-		rollTs = s.Created().UnixMilli()
+	// As Kafka's LogSegment.timeWaitedForRoll: the incoming batch's max
+	// timestamp against the segment's first batch timestamp, or the
+	// wall clock against the segment's creation when it has none. Batches
+	// with old timestamps therefore do not roll a segment each.
+	waited := nowMs - s.Created().UnixMilli()
+	if first := s.FirstTimestamp(); first >= 0 {
+		waited = maxTs - first
 	}
 	due := cfg.SegmentMs - l.mu.rollJitter
 	if s.Size()+size > int64(cfg.SegmentBytes) || s.IndexFull() || !s.FitsOffsets(last) ||
-		(due < math.MaxInt64 && nowMs-rollTs > due) {
+		(due < math.MaxInt64 && waited > due) {
 		return l.rollLocked(cfg, nowMs)
 	}
 	return nil

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 // Batches of varying size with a small index interval: every offset must
@@ -81,6 +82,34 @@ func readHeaders(t *testing.T, r *ReadResult) []hdr {
 		data = data[h.Size():]
 	}
 	return out
+}
+
+// TestNoRollForOldTimestamps: segment.ms compares the incoming batch's
+// timestamp with the segment's first one (Kafka's timeWaitedForRoll), so a
+// producer replaying old data does not roll a segment per batch.
+func TestNoRollForOldTimestamps(t *testing.T) {
+	env := newEnv(t, 1)
+	e := env.open()
+	defer e.Close()
+	l := mustCreate(t, e, tp0, map[string]string{"segment.ms": "60000"})
+	old := env.clock.Now().Add(-365 * 24 * time.Hour).UnixMilli()
+	for i := 0; i < 10; i++ {
+		mustAppend(t, l, env.batch(batchSpec{n: 1, valSize: 10, ts: old + int64(i)}))
+	}
+	l.mu.Lock()
+	n := len(l.mu.segs)
+	l.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("10 batches a year old in one minute made %d segments, want 1", n)
+	}
+	// A batch whose timestamp is past segment.ms after the first rolls.
+	mustAppend(t, l, env.batch(batchSpec{n: 1, valSize: 10, ts: old + 61_000}))
+	l.mu.Lock()
+	n = len(l.mu.segs)
+	l.mu.Unlock()
+	if n != 2 {
+		t.Fatalf("segment.ms by record time: %d segments, want 2", n)
+	}
 }
 
 func TestRollOnSegmentBytesMsAndIndex(t *testing.T) {
