@@ -350,3 +350,37 @@ func TestPipelinedRequestsAnswerInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestProducerStateSurvivesRestart: after a graceful restart and after
+// kill-style reopen, an idempotent producer continues its sequence and a
+// resent batch is still recognised as a duplicate.
+func TestProducerStateSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	b := startTestBroker(t, dir, nil)
+	createTopic(t, b, "ps", 1, nil)
+	c := dial(t, b)
+	ip := roundTrip(t, c, kmsg.NewPtrInitProducerIDRequest(), 4).(*kmsg.InitProducerIDResponse)
+	first := buildBatch(t, ip.ProducerID, ip.ProducerEpoch, 0, 3)
+	if p := roundTrip(t, c, produceReq("ps", 0, -1, first), 9).(*kmsg.ProduceResponse).Topics[0].Partitions[0]; p.ErrorCode != 0 || p.BaseOffset != 0 {
+		t.Fatalf("first batch: %+v", p)
+	}
+	c.Close()
+	closeBroker(t, b)
+
+	b2 := startTestBroker(t, dir, nil)
+	c2 := dial(t, b2)
+	if p := roundTrip(t, c2, produceReq("ps", 0, -1, first), 9).(*kmsg.ProduceResponse).Topics[0].Partitions[0]; p.ErrorCode != 0 || p.BaseOffset != 0 {
+		t.Fatalf("resent first batch after restart: %+v, want a duplicate at offset 0", p)
+	}
+	next := buildBatch(t, ip.ProducerID, ip.ProducerEpoch, 3, 2)
+	if p := roundTrip(t, c2, produceReq("ps", 0, -1, next), 9).(*kmsg.ProduceResponse).Topics[0].Partitions[0]; p.ErrorCode != 0 || p.BaseOffset != 3 {
+		t.Fatalf("next batch after restart: %+v", p)
+	}
+	ip2 := roundTrip(t, c2, kmsg.NewPtrInitProducerIDRequest(), 4).(*kmsg.InitProducerIDResponse)
+	if ip2.ProducerID <= ip.ProducerID {
+		t.Fatalf("producer id reused after restart: %d then %d", ip.ProducerID, ip2.ProducerID)
+	}
+	if l, _ := b2.Engine().Log(engineTP("ps", 0)); l.LogEndOffset() != 5 {
+		t.Fatalf("log end %d, want 5", l.LogEndOffset())
+	}
+}
