@@ -13,7 +13,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"sluice/engine"
-	"sluice/engine/record"
 )
 
 // healthy checks that a well-behaved client still produces and reads.
@@ -128,7 +127,6 @@ func TestBadInputOverRawSockets(t *testing.T) {
 		if leo := l.LogEndOffset(); leo != 0 {
 			t.Fatalf("broken batches appended: log end %d", leo)
 		}
-		_ = record.HeaderSize
 		healthy(t, cl, "after broken batches")
 	})
 	t.Run("hundreds of stalled half frames", func(t *testing.T) {

@@ -59,7 +59,7 @@ func TestAdminAPIs(t *testing.T) {
 		t.Fatalf("incremental alter: %+v %v", alter, err)
 	}
 	rc, _ = adm.DescribeTopicConfigs(ctx, "adm1")
-	if v, _ := rc[0].Configs[0].Value, 0; v == nil {
+	if len(rc) == 0 || len(rc[0].Configs) == 0 {
 		t.Fatal("no configs")
 	}
 	for _, c := range rc[0].Configs {
