@@ -5,10 +5,15 @@ package protocol
 // where the schema has it, KIP-defined defaults, Kafka's refusals).
 
 import (
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"sluice/cluster"
+	"sluice/engine/vfs"
+	"sluice/engine/vfs/errorfs"
 	"sluice/protocol/kerr"
 )
 
@@ -460,5 +465,81 @@ func TestAdminWireClusterAndLogDirsAllVersions(t *testing.T) {
 		if len(d.Topics) != 1 || d.Topics[0].Topic != "ld" || len(d.Topics[0].Partitions) != 2 || d.Topics[0].Partitions[1].Partition != 1 {
 			t.Errorf("DescribeLogDirs v%d topics %+v", v, d.Topics)
 		}
+	}
+}
+
+// TestAdminOfflineLogDir: once writes to one of two log dirs fail, that
+// dir is described with KAFKA_STORAGE_ERROR (no partitions, no sizes) and
+// DeleteRecords on its partition answers KAFKA_STORAGE_ERROR; the other
+// dir is unaffected.
+func TestAdminOfflineLogDir(t *testing.T) {
+	dirA, dirB := t.TempDir(), t.TempDir()
+	cfg, _, err := cluster.ParseBrokerConfig(map[string]string{"listeners": "PLAINTEXT://127.0.0.1:0", "log.dirs": dirA + "," + dirB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	efs := errorfs.New(vfs.Default)
+	b, err := StartBroker(BrokerOptions{Config: cfg, FS: efs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeBroker(t, b) })
+	createTopic(t, b, "off", 2, nil)
+	bad, good := int32(-1), int32(-1)
+	for _, p := range []int32{0, 1} {
+		l, _, err := b.Node().Log(adminTP("off", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Dir() == dirA {
+			bad = p
+		} else {
+			good = p
+		}
+	}
+	if bad < 0 || good < 0 {
+		t.Skip("both partitions in one dir: cannot isolate")
+	}
+	efs.SetInjector(func(op errorfs.Op, path string, _ int64) error {
+		if op == errorfs.OpWrite && strings.HasPrefix(path, dirA) {
+			return syscall.EIO
+		}
+		return nil
+	})
+	c := dial(t, b)
+	for _, p := range []int32{bad, good} {
+		roundTrip(t, c, produceReq("off", p, 1, buildBatch(t, -1, -1, -1, 3)), 9)
+	}
+	dirs := roundTrip(t, c, kmsg.NewPtrDescribeLogDirsRequest(), 4).(*kmsg.DescribeLogDirsResponse).Dirs
+	if len(dirs) != 2 {
+		t.Fatalf("dirs: %+v", dirs)
+	}
+	for _, d := range dirs {
+		switch d.Dir {
+		case dirA:
+			if d.ErrorCode != kerr.KafkaStorageError.Code || len(d.Topics) != 0 || d.TotalBytes != -1 {
+				t.Errorf("offline dir: %+v", d)
+			}
+		case dirB:
+			if d.ErrorCode != 0 || len(d.Topics) != 1 || d.Topics[0].Partitions[0].Partition != good || d.Topics[0].Partitions[0].Size == 0 || d.TotalBytes <= 0 {
+				t.Errorf("healthy dir: %+v", d)
+			}
+		default:
+			t.Errorf("unexpected dir %q", d.Dir)
+		}
+	}
+	dr := kmsg.NewPtrDeleteRecordsRequest()
+	dr.TimeoutMillis = 5000
+	dt := kmsg.NewDeleteRecordsRequestTopic()
+	dt.Topic = "off"
+	for _, p := range []int32{bad, good} {
+		dp := kmsg.NewDeleteRecordsRequestTopicPartition()
+		dp.Partition, dp.Offset = p, -1
+		dt.Partitions = append(dt.Partitions, dp)
+	}
+	dr.Topics = append(dr.Topics, dt)
+	parts := roundTrip(t, c, dr, 2).(*kmsg.DeleteRecordsResponse).Topics[0].Partitions
+	if parts[0].ErrorCode != kerr.KafkaStorageError.Code || parts[1].ErrorCode != 0 || parts[1].LowWatermark != 3 {
+		t.Errorf("delete records: %+v", parts)
 	}
 }
