@@ -15,11 +15,9 @@ import (
 // served version. Suspect bodies are decoded off-loop with bounded
 // concurrency by the server and are not decoded here.
 func FuzzDecodeRequest(f *testing.F) {
-	for _, req := range []kmsg.Request{
-		kmsg.NewPtrApiVersionsRequest(), kmsg.NewPtrMetadataRequest(), kmsg.NewPtrProduceRequest(),
-		kmsg.NewPtrFetchRequest(), kmsg.NewPtrListOffsetsRequest(), kmsg.NewPtrInitProducerIDRequest(),
-	} {
-		for _, v := range []int16{0, 3, 4, 9, 12} {
+	for _, a := range handlers.Table() { // every served API at every served version
+		for v := a.MinVersion; v <= a.MaxVersion; v++ {
+			req := kmsg.RequestForKey(a.Key)
 			req.SetVersion(v)
 			f.Add(rawRequest(req, 7)[4:])
 		}
@@ -27,7 +25,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0, 18, 0, 3, 0, 0, 0, 1, 0xff, 0xff, 5, 1, 2})
 	f.Add([]byte("\x00\x16\x00\x04\x00\x00\x00\a\x00\x04test\x00\x00\x00\x00\x00\x00\xff\xb7\xb7\xb7\xb7\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00"))
-	h := NewHandler(&handlers.Env{}, HandlerOptions{IOThreads: 1})
+	h := NewHandler(&handlers.Env{APIs: handlers.Table()}, HandlerOptions{IOThreads: 1})
 	defer h.Close()
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		hdr, body, api, err := h.parse(frame)
