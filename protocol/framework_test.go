@@ -125,3 +125,39 @@ func TestUnknownKeyClosesConnection(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestSuspectBodiesStillServed: a flexible request whose body holds high
+// bytes (decoded off the loop by the suspect pool) is answered normally,
+// many at once on many connections.
+func TestSuspectBodiesStillServed(t *testing.T) {
+	s := startBare(t)
+	const conns = 50
+	errs := make(chan error, conns)
+	for i := range conns {
+		go func() {
+			c, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			req := kmsg.NewPtrApiVersionsRequest()
+			req.SetVersion(3)
+			req.ClientSoftwareName, req.ClientSoftwareVersion = "\xc3\xa9\xc3\xa9", "1.0-\xe2\x82\xac"
+			if _, err := c.Write(rawRequest(req, int32(i))); err != nil {
+				errs <- err
+				return
+			}
+			b, err := readFrame(t, c)
+			if err == nil && int32(binary.BigEndian.Uint32(b)) != int32(i) {
+				err = io.ErrUnexpectedEOF
+			}
+			errs <- err
+		}()
+	}
+	for range conns {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

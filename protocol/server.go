@@ -33,8 +33,8 @@ type Handler struct {
 	apis [128]*handlers.API
 	pool *workerPool
 	log  *slog.Logger
-	// suspects bounds the concurrent off-loop decodes of suspect bodies.
-	suspects chan struct{}
+	// suspects decodes suspect bodies off the loop (suspect.go).
+	suspects *suspectPool
 	ctx      context.Context // cancelled by BeginShutdown: parked polls answer
 	cancel   context.CancelFunc
 	parked   sync.WaitGroup
@@ -67,8 +67,8 @@ func NewHandler(env *handlers.Env, o HandlerOptions) *Handler {
 			}
 		}
 	}
-	h := &Handler{env: env, pool: newWorkerPool(o.IOThreads), log: o.Logger.With("component", "request"),
-		suspects: make(chan struct{}, maxSuspectDecodes)}
+	h := &Handler{env: env, pool: newWorkerPool(o.IOThreads), log: o.Logger.With("component", "request")}
+	h.suspects = newSuspectPool(h)
 	for i := range env.APIs {
 		a := &env.APIs[i]
 		if a.Key >= 0 && int(a.Key) < len(h.apis) {
@@ -88,6 +88,7 @@ func (h *Handler) Close() {
 	h.cancel()
 	h.parked.Wait()
 	h.pool.Stop()
+	h.suspects.stop()
 }
 
 // connState is the protocol's per-connection state (netio user data).

@@ -2,35 +2,75 @@ package protocol
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"sluice/protocol/handlers"
 )
 
-// maxSuspectDecodes bounds the goroutines decoding suspect bodies (see
-// wire.CheckBody): a malicious one can keep its goroutine busy for up to
-// ~25 s inside kmsg, so they run neither on the event loop nor on the
-// workers, and a connection that sends one while all slots are taken is
-// closed.
-const maxSuspectDecodes = 4
+// Suspect bodies (see wire.CheckBody) are decoded neither on the event loop
+// nor on the workers: a malicious one can keep kmsg busy for up to ~25 s. A
+// few dedicated goroutines decode them from a bounded queue; a connection
+// that sends one while the queue is full is closed. Legitimate suspect
+// bodies (e.g. JoinGroup metadata with high bytes) decode in microseconds,
+// so the queue only fills under attack.
+const (
+	suspectDecoders = 4
+	suspectQueue    = 512
+)
 
-// decodeSuspect starts decoding p.buf on its own goroutine; false when no
-// slot is free. The goroutine cannot be interrupted but always ends (the
-// cost is bounded by the uint32 tag count); it is not waited for on Close.
+type suspectPool struct {
+	work chan *pending
+	wg   sync.WaitGroup
+	mu   struct {
+		sync.RWMutex
+		stopped bool // work is closed
+	}
+}
+
+func newSuspectPool(h *Handler) *suspectPool {
+	sp := &suspectPool{work: make(chan *pending, suspectQueue)}
+	sp.wg.Add(suspectDecoders)
+	for range suspectDecoders {
+		go func() {
+			defer sp.wg.Done()
+			for p := range sp.work {
+				p.decodeErr = h.decode(p, *p.buf)
+				close(p.decoded)
+			}
+		}()
+	}
+	return sp
+}
+
+// stop ends the decoders after the queued bodies; a decoder stuck in a
+// malicious body delays it by at most that body's cost.
+func (sp *suspectPool) stop() {
+	sp.mu.Lock()
+	if !sp.mu.stopped {
+		sp.mu.stopped = true
+		close(sp.work)
+	}
+	sp.mu.Unlock()
+	sp.wg.Wait()
+}
+
+// decodeSuspect queues p.buf for decoding; false when the queue is full.
 func (h *Handler) decodeSuspect(p *pending) bool {
-	select {
-	case h.suspects <- struct{}{}:
-	default:
+	sp := h.suspects
+	sp.mu.RLock()
+	defer sp.mu.RUnlock()
+	if sp.mu.stopped {
 		return false
 	}
 	p.decoded = make(chan struct{})
-	body := *p.buf
-	go func() {
-		defer func() { <-h.suspects }()
-		p.decodeErr = h.decode(p, body)
-		close(p.decoded)
-	}()
-	return true
+	select {
+	case sp.work <- p:
+		return true
+	default:
+		p.decoded = nil
+		return false
+	}
 }
 
 // awaitDecode parks p until its decode ended, then runs it.
