@@ -57,6 +57,12 @@ func TestE2EMetricsAfterTraffic(t *testing.T) {
 	if got := metricValue(after, `kafka_server_brokertopicmetrics_bytesin_total{topic="`+topic+`"}`); got != float64(seg.Size()) {
 		t.Errorf("bytesin for %s = %v, want the segment's %d bytes", topic, got, seg.Size())
 	}
+	if got := metricValue(after, `kafka_log_log_size{partition="0",topic="`+topic+`"}`); got != float64(seg.Size()) {
+		t.Errorf("log size gauge for %s-0 = %v, want %d", topic, got, seg.Size())
+	}
+	if got := metricValue(after, "kafka_server_replicamanager_partitioncount"); got < 1 {
+		t.Errorf("partition count = %v", got)
+	}
 	if d := sumPrefix(after, produceSeries) - producesBefore; d < 1 {
 		t.Errorf("Produce requests counter moved by %v", d)
 	}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"slices"
+
+	"sluice/cmd/sluice/internal/obs"
+	"sluice/protocol"
+)
+
+// brokerState returns the function the metrics read the broker's state
+// from at each scrape (obs.Metrics.SetStateFunc): partition, leader,
+// under-replicated and offline counts from the cluster metadata, and each
+// local log's size. Consumer-group counts and lag are not exposed by the
+// protocol layer yet and stay zero.
+//
+// Wire it in runBroker after StartBroker:
+//
+//	metrics.SetStateFunc(brokerState(b))
+func brokerState(b *protocol.Broker) func(*obs.State) {
+	return func(s *obs.State) {
+		self := b.Node().NodeID()
+		for _, t := range b.Node().Topics() {
+			for _, p := range t.Partitions {
+				if !slices.Contains(p.Replicas, self) {
+					continue
+				}
+				s.Partitions++
+				if slices.Contains(p.Offline, self) {
+					s.OfflinePartitions++
+				}
+				if p.Leader == self {
+					s.LeaderPartitions++
+					if len(p.ISR) < len(p.Replicas) {
+						s.UnderReplicated++
+					}
+				}
+			}
+		}
+		for _, l := range b.Engine().Logs() {
+			tp := l.TopicPartition()
+			s.LogSizes = append(s.LogSizes, obs.PartitionSize{Topic: tp.Topic, Partition: tp.Partition, Bytes: l.Size()})
+		}
+	}
+}
