@@ -102,10 +102,11 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	defer msrv.Close()
 
 	start := time.Now()
-	b, err := protocol.StartBroker(protocol.BrokerOptions{Config: cfg, Logger: logger})
+	b, err := protocol.StartBroker(protocol.BrokerOptions{Config: cfg, Logger: logger, Recorder: metrics})
 	if err != nil {
 		return err
 	}
+	metrics.SetStateFunc(brokerState(b))
 	ready.Store(true)
 	server.Info("ready", "listen", b.Addr().String(), "metrics", addrString(msrv),
 		"start_ms", time.Since(start).Milliseconds(), "log_dirs", strings.Join(cfg.LogDirs, ","))
