@@ -5,9 +5,12 @@ package wire
 // keeps a goroutine busy for about 25 seconds. The server therefore only
 // hands kmsg flexible bodies that are known to be cheap to decode:
 //
-//   - Produce and Fetch (large, binary, hot) are walked first with the
-//     exact schemas below, which reject any tag count the remaining bytes
-//     cannot hold, in one pass without allocating.
+//   - Produce and Fetch (large, binary, hot) are walked first, at every
+//     served version, with the exact schemas below, which reject any tag
+//     count or array length the remaining bytes cannot hold, in one pass
+//     without allocating. (kmsg sizes arrays from the announced length,
+//     checked only against one byte per element: without the walk a large
+//     crafted frame could make it allocate many times the frame's size.)
 //   - Any other flexible body that holds two consecutive bytes >= 0x80 (a
 //     uvarint of at least 2^14 could start there) is "suspect" and decoded
 //     off the event loop and off the workers, a few at a time
@@ -31,11 +34,15 @@ const (
 	kI32
 	kI64
 	kUUID
-	kStr    // compact (nullable) string
-	kBytes  // compact (nullable) bytes
-	kArray  // compact (nullable) array of elem structs
-	kPArray // compact (nullable) array of a fixed-size primitive (size in n)
-	kTags   // tag section; known tags whose value has tag sections of its own in tagged
+	kStr      // compact (nullable) string
+	kBytes    // compact (nullable) bytes
+	kArray    // compact (nullable) array of elem structs
+	kPArray   // compact (nullable) array of a fixed-size primitive (size in n)
+	kTags     // tag section; known tags whose value has tag sections of its own in tagged
+	kStr16    // int16-length (nullable) string
+	kBytes32  // int32-length (nullable) bytes
+	kArray32  // int32-length (nullable) array of elem structs
+	kPArray32 // int32-length array of a fixed-size primitive (size in n)
 )
 
 type field struct {
@@ -95,6 +102,44 @@ func walk(b []byte, fields []field) ([]byte, error) {
 			if b, err = walkTags(b, f.tagged); err != nil {
 				return nil, err
 			}
+		case kStr16:
+			if len(b) < 2 {
+				return nil, ErrMalformed
+			}
+			l := int(int16(binary.BigEndian.Uint16(b)))
+			b = b[2:]
+			if l > len(b) {
+				return nil, ErrMalformed
+			}
+			if l > 0 {
+				b = b[l:]
+			}
+		case kBytes32, kArray32, kPArray32:
+			if len(b) < 4 {
+				return nil, ErrMalformed
+			}
+			l := int(int32(binary.BigEndian.Uint32(b)))
+			b = b[4:]
+			if l > len(b) {
+				return nil, ErrMalformed
+			}
+			switch {
+			case l <= 0:
+			case f.k == kBytes32:
+				b = b[l:]
+			case f.k == kPArray32:
+				if l*f.n > len(b) {
+					return nil, ErrMalformed
+				}
+				b = b[l*f.n:]
+			default:
+				for range l {
+					var err error
+					if b, err = walk(b, f.elem); err != nil {
+						return nil, err
+					}
+				}
+			}
 		}
 	}
 	return b, nil
@@ -141,6 +186,45 @@ var (
 func array(elem ...field) field { return field{k: kArray, elem: elem} }
 func i32s() field               { return field{k: kPArray, n: 4} }
 
+func array32(elem ...field) field { return field{k: kArray32, elem: elem} }
+
+var (
+	str16   = field{k: kStr16}
+	bytes32 = field{k: kBytes32}
+	i32s32  = field{k: kPArray32, n: 4}
+)
+
+// produceClassic is Produce v3-8.
+var produceClassic = []field{
+	str16, i16, i32, // transactional_id, acks, timeout_ms
+	array32(str16, array32(i32, bytes32)),
+}
+
+// fetchClassic returns Fetch v4-11's schema at version v.
+func fetchClassic(v int16) []field {
+	partition := []field{i32}
+	if v >= 9 {
+		partition = append(partition, i32) // current_leader_epoch
+	}
+	partition = append(partition, i64) // fetch_offset
+	if v >= 5 {
+		partition = append(partition, i64) // log_start_offset
+	}
+	partition = append(partition, i32)    // partition_max_bytes
+	fs := []field{i32, i32, i32, i32, i8} // replica_id, max_wait, min_bytes, max_bytes, isolation
+	if v >= 7 {
+		fs = append(fs, i32, i32) // session id, epoch
+	}
+	fs = append(fs, array32(str16, array32(partition...)))
+	if v >= 7 {
+		fs = append(fs, array32(str16, i32s32)) // forgotten topics
+	}
+	if v >= 11 {
+		fs = append(fs, str16) // rack
+	}
+	return fs
+}
+
 // produceFlexible is Produce v9-11.
 var produceFlexible = []field{
 	str, i16, i32, // transactional_id, acks, timeout_ms
@@ -168,6 +252,9 @@ func fetchFlexible(v int16) []field {
 }
 
 var fetchSchemas = func() (m [17][]field) {
+	for v := int16(4); v <= 11; v++ {
+		m[v] = fetchClassic(v)
+	}
 	for v := int16(12); v <= 16; v++ {
 		m[v] = fetchFlexible(v)
 	}
@@ -178,15 +265,16 @@ var fetchSchemas = func() (m [17][]field) {
 // ErrMalformed when an exact schema rejects it, and suspect=true when the
 // body should be decoded off the event loop (see the file comment).
 func CheckBody(key, version int16, flexible bool, body []byte) (suspect bool, err error) {
-	if !flexible {
-		return false, nil // no tag sections; kmsg bounds arrays by the bytes left
-	}
 	var schema []field
 	switch {
 	case key == 0 && version >= 9 && version <= 11:
 		schema = produceFlexible
-	case key == 1 && version >= 12 && version <= 16:
+	case key == 0 && version >= 3 && version <= 8:
+		schema = produceClassic
+	case key == 1 && version >= 4 && version <= 16:
 		schema = fetchSchemas[version]
+	case !flexible:
+		return false, nil // no tag sections; kmsg bounds array lengths by the bytes left
 	}
 	if schema != nil {
 		rest, err := walk(body, schema)
