@@ -57,11 +57,13 @@ func (r *Runner) Submit(ev Event) bool {
 		return false
 	}
 	r.mu.queue = append(r.mu.queue, ev)
-	r.mu.Unlock()
+	// Signal under the lock: Close closes wake under it too, so a Submit
+	// racing a Close never sends on a closed channel.
 	select {
 	case r.wake <- struct{}{}:
 	default:
 	}
+	r.mu.Unlock()
 	return true
 }
 
