@@ -8,6 +8,9 @@ need=()
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
 /usr/bin/python3 -c 'import kafka' 2>/dev/null || need+=(python3-kafka)
 /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || need+=(python3-confluent-kafka)
+for m in snappy:python3-snappy lz4:python3-lz4 zstandard:python3-zstandard; do
+	/usr/bin/python3 -c "import ${m%%:*}" 2>/dev/null || need+=("${m#*:}")
+done
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "install-test-deps: need root to install: ${need[*]}" >&2
