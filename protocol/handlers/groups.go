@@ -14,9 +14,9 @@ package handlers
 //     creates it), every partition is read from its log start to its high
 //     watermark and fed as LoadBegin / LoadRecords / LoadComplete.
 //
-// Not done yet: TopicsChanged events, as the KIP-848 APIs
-// (ConsumerGroupHeartbeat, ConsumerGroupDescribe) are not served; Kafka 3.9
-// does not enable them by default either.
+//   - gives the coordinator the topics (TopicsChanged) before loading and
+//     whenever they changed before a KIP-848 request (syncTopics in
+//     68_consumer_group_heartbeat.go).
 
 import (
 	"context"
@@ -60,6 +60,11 @@ type Groups struct {
 	appendCond *sync.Cond
 	appenderWG sync.WaitGroup
 
+	// topicsMu guards the topics last given to the coordinator.
+	topicsMu   sync.Mutex
+	lastTopics []group.TopicInfo
+	topicsSent bool
+
 	// loadMu serialises loading; loaded is set once every partition was fed.
 	loadMu sync.Mutex
 	loaded bool
@@ -92,6 +97,7 @@ func StartGroups(node *cluster.Node, logger *slog.Logger) (*Groups, error) {
 	g.runner = group.StartRunner(c, group.RunnerConfig{Respond: g.respond, Append: g.enqueueAppend})
 	g.appenderWG.Add(1)
 	go g.appender()
+	g.syncTopics() // before the first LoadBegin, as the coordinator asks
 	if _, ok := node.Topic(offsetsTopic); ok {
 		g.ensureLoaded()
 	}

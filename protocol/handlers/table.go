@@ -32,5 +32,7 @@ func Table() []API {
 		{Key: 44, Name: "IncrementalAlterConfigs", MinVersion: 0, MaxVersion: 1, Handle: handleIncrementalAlterConfigs},
 		{Key: 47, Name: "OffsetDelete", MinVersion: 0, MaxVersion: 0, Handle: handleOffsetDelete, Group: true},
 		{Key: 60, Name: "DescribeCluster", MinVersion: 0, MaxVersion: 1, Handle: handleDescribeCluster},
+		{Key: 68, Name: "ConsumerGroupHeartbeat", MinVersion: 0, MaxVersion: 1, Handle: handleConsumerGroupHeartbeat, Group: true},
+		{Key: 69, Name: "ConsumerGroupDescribe", MinVersion: 0, MaxVersion: 1, Handle: handleConsumerGroupDescribe, Group: true},
 	}
 }
