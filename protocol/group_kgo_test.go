@@ -1,0 +1,181 @@
+package protocol
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// kgoMember is a franz-go group consumer polling in the background; its
+// assignment goes to the shared ownership tracker.
+type kgoMember struct {
+	name   string
+	cl     *kgo.Client
+	dialer *cutDialer
+	stop   context.CancelFunc
+	done   chan struct{}
+
+	mu      sync.Mutex
+	records []*kgo.Record
+}
+
+func startKgoMember(t *testing.T, addr, group, topic, name string, own *ownership, opts ...kgo.Opt) *kgoMember {
+	t.Helper()
+	m := &kgoMember{name: name, dialer: &cutDialer{}, done: make(chan struct{})}
+	cb := func(assign bool) func(context.Context, *kgo.Client, map[string][]int32) {
+		return func(_ context.Context, _ *kgo.Client, ps map[string][]int32) {
+			if assign {
+				own.assign(name, ps[topic])
+			} else {
+				own.revoke(name, ps[topic])
+			}
+		}
+	}
+	opts = append([]kgo.Opt{
+		kgo.SeedBrokers(addr), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic), kgo.Dialer(m.dialer.dial),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableAutoCommit(),
+		kgo.HeartbeatInterval(250 * time.Millisecond), kgo.FetchMaxWait(200 * time.Millisecond),
+		kgo.RetryTimeout(10 * time.Second),
+		kgo.OnPartitionsAssigned(cb(true)), kgo.OnPartitionsRevoked(cb(false)), kgo.OnPartitionsLost(cb(false)),
+	}, opts...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.cl = cl
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stop = cancel
+	go func() {
+		defer close(m.done)
+		for ctx.Err() == nil {
+			fs := cl.PollFetches(ctx)
+			m.mu.Lock()
+			m.records = append(m.records, fs.Records()...)
+			m.mu.Unlock()
+		}
+	}()
+	t.Cleanup(m.close)
+	return m
+}
+
+// close stops polling and closes the client (a dynamic member leaves the
+// group). Safe to call twice.
+func (m *kgoMember) close() {
+	m.stop()
+	<-m.done
+	m.cl.Close()
+}
+
+// crash cuts the member's connections: no LeaveGroup, no more heartbeats;
+// the broker must notice through the session timeout.
+func (m *kgoMember) crash(own *ownership) {
+	own.kill(m.name)
+	m.dialer.cutAll()
+	m.stop()
+	<-m.done
+}
+
+func (m *kgoMember) consumed() []*kgo.Record {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*kgo.Record(nil), m.records...)
+}
+
+// generation is the member's group generation (classic) or member epoch.
+func (m *kgoMember) generation() int32 { _, g := m.cl.GroupMetadata(); return g }
+
+// waitSameGeneration waits until all members report one generation (a
+// finished classic rebalance) newer than after, and returns it.
+func waitSameGeneration(t *testing.T, after int32, ms ...*kgoMember) int32 {
+	t.Helper()
+	deadline := time.Now().Add(groupWait)
+	for {
+		g, same := ms[0].generation(), true
+		for _, m := range ms[1:] {
+			same = same && m.generation() == g
+		}
+		if same && g > after {
+			return g
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("members never agreed on a generation after %d", after)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var kgoGroupCases = []struct {
+	name    string
+	kip848  bool
+	balance []kgo.GroupOpt
+}{
+	{"range", false, []kgo.GroupOpt{kgo.Balancers(kgo.RangeBalancer())}},
+	{"roundrobin", false, []kgo.GroupOpt{kgo.Balancers(kgo.RoundRobinBalancer())}},
+	{"cooperative-sticky", false, []kgo.GroupOpt{kgo.Balancers(kgo.CooperativeStickyBalancer())}},
+	{"kip848-uniform", true, []kgo.GroupOpt{kgo.Balancers(kgo.StickyBalancer()), kgo.ServerSideBalancer()}},
+	{"kip848-range", true, []kgo.GroupOpt{kgo.Balancers(kgo.RangeBalancer()), kgo.ServerSideBalancer()}},
+}
+
+func groupOpts(gos []kgo.GroupOpt, more ...kgo.Opt) []kgo.Opt {
+	out := make([]kgo.Opt, 0, len(gos)+len(more))
+	for _, o := range gos {
+		out = append(out, o)
+	}
+	return append(out, more...)
+}
+
+// TestGroupKgoMembership: members join, leave and crash; every partition is
+// owned by exactly one member throughout, and each change rebalances
+// (classic: with a new generation every live member agrees on).
+func TestGroupKgoMembership(t *testing.T) {
+	for _, tc := range kgoGroupCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := startTestBroker(t, "", groupProps())
+			addr := b.Addr().String()
+			createTopic(t, b, "t", 6, nil)
+			own := newOwnership()
+			opts := groupOpts(tc.balance, kgo.SessionTimeout(3*time.Second))
+			a := startKgoMember(t, addr, "g", "t", "a", own, opts...)
+			own.waitCovered(t, "one member", 6, "a")
+			var gen int32
+			if !tc.kip848 {
+				gen = waitSameGeneration(t, 0, a)
+			}
+			m2 := startKgoMember(t, addr, "g", "t", "b", own, opts...)
+			m3 := startKgoMember(t, addr, "g", "t", "c", own, opts...)
+			own.waitCovered(t, "three members", 6, "a", "b", "c")
+			if !tc.kip848 {
+				gen = waitSameGeneration(t, gen, a, m2, m3)
+			} else {
+				d, err := kadm.NewClient(a.cl).DescribeConsumerGroups(context.Background(), "g")
+				if err != nil || d["g"].Err != nil || len(d["g"].Members) != 3 {
+					t.Fatalf("ConsumerGroupDescribe: %+v %v", d, err)
+				}
+			}
+			m3.close() // leaves the group
+			own.waitCovered(t, "after a member left", 6, "a", "b")
+			if !tc.kip848 {
+				gen = waitSameGeneration(t, gen, a, m2)
+			}
+			if tc.kip848 {
+				// KIP-848 session timeouts are the broker's
+				// group.consumer.session.timeout.ms (45s, not yet
+				// configurable in Sluice): too long for this test.
+				m2.close()
+				own.waitCovered(t, "after a second member left", 6, "a")
+				return
+			}
+			crashed := time.Now()
+			m2.crash(own) // no LeaveGroup: the session timeout (3s) must expire
+			own.waitCovered(t, "after a member crashed", 6, "a")
+			waitSameGeneration(t, gen, a)
+			t.Logf("crash noticed and rebalanced in %v", time.Since(crashed).Round(time.Millisecond))
+			own.check(t)
+		})
+	}
+}
