@@ -25,8 +25,9 @@ var warmBufPool = sync.Pool{New: func() any { b := make([]byte, warmChunk); retu
 //
 // Each range is probed with preadv2(RWF_NOWAIT) of one byte every
 // probeStride (and the last byte); from the first miss on, the rest of the
-// range is advised WILLNEED and read. Errors are ignored: a range that
-// cannot be read fails later on the write path, which closes the connection.
+// range is read (see warmRange). Errors
+// are ignored: a range that cannot be read fails later on the write path,
+// which closes the connection.
 func Prefetch(chunks []Chunk) {
 	for i := range chunks {
 		ch := &chunks[i]
@@ -73,26 +74,29 @@ func prefetchRange(ch *Chunk) {
 	runtime.KeepAlive(ch.File)
 }
 
-// warmRange reads [from, Off+Len) of the chunk's file to load it into the
-// page cache.
+// warmRange reads [from, Off+Len) of the chunk's file through a pooled
+// buffer to load it into the page cache; the kernel's own readahead,
+// triggered by these sequential reads, keeps the disk busy ahead of them.
+//
+// Measured on the development VM (BenchmarkWarmRange, 8 MiB evicted), this
+// plain read costs 1.4-1.7 ms of CPU, while any path that first advises the
+// range WILLNEED (fadvise or readahead(2), then waiting for the pages with
+// one-byte reads, or then reading) costs 2.8-4.4 ms and takes longer:
+// forcing the whole range's readahead at once is dearer than the 8 MiB copy
+// it avoids.
 func warmRange(ch *Chunk, from int64) {
 	if from < ch.Off {
 		from = ch.Off
 	}
 	end := ch.Off + ch.Len
-	if fd := ch.File.Fd(); fd != ^uintptr(0) {
-		_ = unix.Fadvise(int(fd), from, end-from, unix.FADV_WILLNEED)
-		runtime.KeepAlive(ch.File)
-	}
 	bp := warmBufPool.Get().(*[]byte)
 	defer warmBufPool.Put(bp)
 	buf := *bp
 	for off := from; off < end; {
-		n, err := ch.File.ReadAt(buf[:min(int64(len(buf)), end-off)], off)
+		n, _ := ch.File.ReadAt(buf[:min(int64(len(buf)), end-off)], off)
 		if n <= 0 {
 			return // EOF or error: the write path reports it
 		}
-		_ = err
 		off += int64(n)
 	}
 }
