@@ -33,7 +33,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newBrokerCmd(), newTopicCmd(), newClusterCmd(), newProduceCmd(), newConsumeCmd(), newDumpCmd(), newPerfCmd())
+	root.AddCommand(newBrokerCmd(), newTopicCmd(), newClusterCmd(), newProduceCmd(), newConsumeCmd(), newDumpCmd(), newPerfCmd(), newGroupCmd())
 	return root
 }
 
