@@ -2,12 +2,15 @@ package protocol
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // kgoMember is a franz-go group consumer polling in the background; its
@@ -151,6 +154,10 @@ func TestGroupKgoMembership(t *testing.T) {
 			own.waitCovered(t, "three members", 6, "a", "b", "c")
 			if !tc.kip848 {
 				gen = waitSameGeneration(t, gen, a, m2, m3)
+				d, err := kadm.NewClient(a.cl).DescribeConsumerGroups(context.Background(), "g")
+				if err != nil || !errors.Is(d["g"].Err, kerr.GroupIDNotFound) {
+					t.Fatalf("ConsumerGroupDescribe of a classic group: %+v %v, want GROUP_ID_NOT_FOUND", d["g"], err)
+				}
 			} else {
 				d, err := kadm.NewClient(a.cl).DescribeConsumerGroups(context.Background(), "g")
 				if err != nil || d["g"].Err != nil || len(d["g"].Members) != 3 {
@@ -177,5 +184,26 @@ func TestGroupKgoMembership(t *testing.T) {
 			t.Logf("crash noticed and rebalanced in %v", time.Since(crashed).Round(time.Millisecond))
 			own.check(t)
 		})
+	}
+}
+
+// TestGroupKIP848Advertised: ApiVersions advertises ConsumerGroupHeartbeat
+// and ConsumerGroupDescribe v0-1 (franz-go uses KIP-848 only when
+// ConsumerGroupHeartbeat v1 is advertised).
+func TestGroupKIP848Advertised(t *testing.T) {
+	b := startTestBroker(t, "", nil)
+	cl := newKgo(t, b)
+	resp, err := kmsg.NewPtrApiVersionsRequest().RequestWith(context.Background(), cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int16]bool{68: true, 69: true}
+	for _, k := range resp.ApiKeys {
+		if want[k.ApiKey] && k.MinVersion == 0 && k.MaxVersion == 1 {
+			delete(want, k.ApiKey)
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("ApiVersions lacks keys %v at v0-1: %+v", want, resp.ApiKeys)
 	}
 }
