@@ -174,9 +174,13 @@ func (v *Validator) checkRecords(h *Header, recs []byte, o *ValidateOptions, cur
 		if cur != nil && HeaderSize+pos+crcAhead/2 > cur.done {
 			cur.advance(HeaderSize + pos + crcAhead)
 		}
-		var err error
-		if pos, err = nextRecord(recs, pos, &r); err != nil {
-			return err
+		if np, ok := nextRecordFast(recs, pos, &r); ok {
+			pos = np
+		} else {
+			var err error
+			if pos, err = nextRecord(recs, pos, &r); err != nil {
+				return err
+			}
 		}
 		ts := h.FirstTimestamp + r.timestampDelta
 		if h.LogAppendTime() {
