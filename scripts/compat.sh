@@ -2,7 +2,9 @@
 # Runs the clients not written in Go against a built bin/sluice (make build):
 # kcat and confluent-kafka-python (librdkafka), kafka-python 2.0.2 and
 # kafkajs (npm, installed into compat/node_modules from the committed
-# package-lock.json). One line per check; exit status 1 if any failed. The
+# package-lock.json), including group members of kafka-python and
+# confluent-kafka-python that commit, leave and are resumed by a new member
+# (compat/*_group_check.py). One line per check; exit status 1 if any failed. The
 # broker runs on a free port with a temporary data dir and is killed on exit.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +71,14 @@ for codec in none gzip snappy lz4 zstd; do
 	fi
 	check "kafka-python $codec" $PY compat/kafka_python_check.py "$boot" "compat-kafka-python-$codec" "$codec" "$N"
 done
+# Group members (subscribe, join/sync, commit, leave) and a new member that
+# resumes exactly after the committed offsets.
+if [ "$groups" = 1 ]; then
+	check "kafka-python group resume" $PY compat/kafka_python_group_check.py "$boot" compat-group-kafka-python 50
+	check "confluent-kafka-python group resume" $PY compat/confluent_group_check.py "$boot" compat-group-confluent 50
+else
+	echo "skip  group resume checks (broker serves no JoinGroup)"
+fi
 if [ ! -d compat/node_modules/kafkajs ]; then
 	(cd compat && npm ci --no-audit --no-fund --silent >/dev/null 2>&1) || echo "skip  kafkajs (npm ci failed)"
 fi
