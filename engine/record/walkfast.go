@@ -2,15 +2,17 @@ package record
 
 // The fast record walk. Nearly every record a producer sends has the same
 // shape: a length, timestamp and offset deltas, key and value lengths that
-// each fit a one- or two-byte varint, and no headers. nextRecordFast
+// each fit a varint of up to three bytes, and no headers. nextRecordFast
 // decodes exactly that shape with straight-line code and no calls; for
 // anything else (longer varints, headers, and every malformed record) it
 // declines, and nextRecord decodes the record from the same position,
 // producing the same result or error it always did. Only well-formed
 // records are accepted here, so the fast path adds no way to fail.
 
-// varint12 decodes a zig-zag varint of one or two bytes at b[p:]; n is 0
-// when the varint is longer or b ends before it does.
+// varint12 decodes a zig-zag varint of one to three bytes at b[p:] (up to
+// ±2^20: record and value lengths, offset deltas of batches of up to a
+// million records); n is 0 when the varint is longer or b ends before it
+// does.
 func varint12(b []byte, p int) (v int32, n int) {
 	if uint(p) >= uint(len(b)) {
 		return 0, 0
@@ -19,11 +21,18 @@ func varint12(b []byte, p int) (v int32, n int) {
 	if c < 0x80 {
 		return int32(c>>1) ^ -int32(c&1), 1
 	}
-	if uint(p+1) >= uint(len(b)) || b[p+1] >= 0x80 {
+	if uint(p+1) >= uint(len(b)) {
 		return 0, 0
 	}
-	u := uint32(c&0x7f) | uint32(b[p+1])<<7
-	return int32(u>>1) ^ -int32(u&1), 2
+	u := uint32(c&0x7f) | uint32(b[p+1]&0x7f)<<7
+	if b[p+1] < 0x80 {
+		return int32(u>>1) ^ -int32(u&1), 2
+	}
+	if uint(p+2) >= uint(len(b)) || b[p+2] >= 0x80 {
+		return 0, 0
+	}
+	u |= uint32(b[p+2]) << 14
+	return int32(u>>1) ^ -int32(u&1), 3
 }
 
 // nextRecordFast is nextRecord for a well-formed record of the common
