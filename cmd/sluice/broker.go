@@ -106,7 +106,9 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	if err != nil {
 		return err
 	}
-	metrics.SetStateFunc(brokerState(b))
+	gm := newGroupMetrics(b.Addr().String())
+	defer gm.Close()
+	metrics.SetStateFunc(gm.With(brokerState(b)))
 	ready.Store(true)
 	server.Info("ready", "listen", b.Addr().String(), "metrics", addrString(msrv),
 		"start_ms", time.Since(start).Milliseconds(), "log_dirs", strings.Join(cfg.LogDirs, ","))

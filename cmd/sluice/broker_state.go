@@ -10,12 +10,12 @@ import (
 // brokerState returns the function the metrics read the broker's state
 // from at each scrape (obs.Metrics.SetStateFunc): partition, leader,
 // under-replicated and offline counts from the cluster metadata, and each
-// local log's size. Consumer-group counts and lag are not exposed by the
-// protocol layer yet and stay zero.
+// local log's size. Consumer-group counts and lag are added by
+// groupMetrics (group_metrics.go).
 //
 // Wire it in runBroker after StartBroker:
 //
-//	metrics.SetStateFunc(brokerState(b))
+//	metrics.SetStateFunc(gm.With(brokerState(b)))
 func brokerState(b *protocol.Broker) func(*obs.State) {
 	return func(s *obs.State) {
 		self := b.Node().NodeID()

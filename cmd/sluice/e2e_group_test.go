@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"sluice/cmd/sluice/internal/obs"
 )
 
 // produceLines produces the lines (one record each) to partition 0 of topic.
@@ -251,5 +253,50 @@ func TestE2EGroupBadInput(t *testing.T) {
 	r = fails(t, 1, "", "group", "reset-offsets", "no-such-group", "--topic", "no-such-topic", "--to-earliest", "--brokers", e2e.brokers)
 	if !strings.Contains(r.stderr, "UNKNOWN_TOPIC_OR_PARTITION") {
 		t.Errorf("reset on a missing topic: %q", r.stderr)
+	}
+}
+
+func TestE2EGroupMetricsFill(t *testing.T) {
+	needBroker(t)
+	topic, group := newTopic(t), "g-"+newTopic(t)
+	ok(t, "", "topic", "create", topic, "-p", "1")
+	produceLines(t, topic, 0, 5)
+	ok(t, "", "consume", topic, "--group", group, "-o", "earliest", "-n", "5")
+	produceLines(t, topic, 5, 7)
+
+	gm := newGroupMetrics(strings.Split(e2e.brokers, ",")[0])
+	defer gm.Close()
+	var s obs.State
+	gm.Fill(&s)
+	var lags []obs.GroupLag
+	for _, l := range s.GroupLags {
+		if l.Group == group {
+			lags = append(lags, l)
+		}
+	}
+	if s.Groups < 1 || len(lags) != 1 || lags[0].Topic != topic || lags[0].Partition != 0 || lags[0].Lag != 2 {
+		t.Errorf("Fill: %d groups, lags of %s %+v", s.Groups, group, lags)
+	}
+
+	// The running broker serves them on /metrics.
+	if e2e.metrics != "" {
+		_, body := httpGet(t, "http://"+e2e.metrics+"/metrics")
+		series := `kafka_consumergroup_lag{group="` + group + `",partition="0",topic="` + topic + `"}`
+		if v := metricValue(body, series); v != 2 {
+			t.Errorf("%s = %v, want 2", series, v)
+		}
+		if v := metricValue(body, "kafka_coordinator_group_groupmetadatamanager_numgroups"); v < 1 {
+			t.Errorf("numgroups = %v", v)
+		}
+	}
+
+	// An unreachable broker leaves the state empty, within the timeout.
+	down := newGroupMetrics("127.0.0.1:1")
+	defer down.Close()
+	start := time.Now()
+	var empty obs.State
+	down.Fill(&empty)
+	if empty.Groups != 0 || len(empty.GroupLags) != 0 || time.Since(start) > groupMetricsTimeout+time.Second {
+		t.Errorf("Fill without a broker: %+v after %v", empty, time.Since(start))
 	}
 }
