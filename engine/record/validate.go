@@ -174,8 +174,9 @@ func (v *Validator) checkRecords(h *Header, recs []byte, o *ValidateOptions, cur
 		if cur != nil && HeaderSize+pos+crcAhead/2 > cur.done {
 			cur.advance(HeaderSize + pos + crcAhead)
 		}
-		if np, ok := nextRecordFast(recs, pos, &r); ok {
+		if np, f, ok := nextRecordFast(recs, pos); ok {
 			pos = np
+			r.timestampDelta, r.offsetDelta, r.hasKey = int64(f.timestampDelta), f.offsetDelta, f.hasKey
 		} else {
 			var err error
 			if pos, err = nextRecord(recs, pos, &r); err != nil {

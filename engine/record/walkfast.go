@@ -35,63 +35,57 @@ func varint12(b []byte, p int) (v int32, n int) {
 	return int32(u>>1) ^ -int32(u&1), 3
 }
 
-// nextRecordFast is nextRecord for a well-formed record of the common
-// shape; ok is false when the record is anything else.
-func nextRecordFast(b []byte, pos int, r *rawRecord) (next int, ok bool) {
+// fastRecord is what the validation walk needs of a record.
+type fastRecord struct {
+	timestampDelta int32
+	offsetDelta    int32
+	hasKey         bool
+}
+
+// nextRecordFast checks the structure of a well-formed record of the
+// common shape at b[pos:] and returns the position after it and the fields
+// validation reads; ok is false when the record is anything else. It keeps
+// no slices of the record, so the walk stores nothing per record.
+func nextRecordFast(b []byte, pos int) (next int, r fastRecord, ok bool) {
 	size, n := varint12(b, pos)
 	if n == 0 || size < 6 || int(size) > len(b)-pos-n {
-		return pos, false
+		return pos, r, false
 	}
 	start := pos + n
 	end := start + int(size)
 	body := b[start:end:end]
 	p := 1 // body[0] is the attributes byte
-	ts, n := varint12(body, p)
-	if n == 0 {
-		return pos, false
+	if c := body[p]; c < 0x80 {
+		r.timestampDelta, p = int32(c>>1)^-int32(c&1), p+1
+	} else if r.timestampDelta, n = varint12(body, p); n == 0 {
+		return pos, r, false
+	} else {
+		p += n
 	}
-	p += n
-	off, n := varint12(body, p)
-	if n == 0 {
-		return pos, false
+	if r.offsetDelta, n = varint12(body, p); n == 0 {
+		return pos, r, false
 	}
 	p += n
 	klen, n := varint12(body, p)
-	if n == 0 {
-		return pos, false
+	if n == 0 || int(klen) > len(body)-p-n {
+		return pos, r, false
 	}
 	p += n
-	var key []byte
 	if klen >= 0 {
-		if int(klen) > len(body)-p {
-			return pos, false
-		}
-		key = body[p : p+int(klen) : p+int(klen)]
 		p += int(klen)
 	}
 	vlen, n := varint12(body, p)
-	if n == 0 {
-		return pos, false
+	if n == 0 || int(vlen) > len(body)-p-n {
+		return pos, r, false
 	}
 	p += n
-	var value []byte
 	if vlen >= 0 {
-		if int(vlen) > len(body)-p {
-			return pos, false
-		}
-		value = body[p : p+int(vlen) : p+int(vlen)]
 		p += int(vlen)
 	}
 	// Exactly one byte left: a header count of zero.
 	if p != len(body)-1 || body[p] != 0 {
-		return pos, false
+		return pos, r, false
 	}
-	r.attributes = int8(body[0])
-	r.timestampDelta = int64(ts)
-	r.offsetDelta = off
-	r.key, r.hasKey = key, klen >= 0
-	r.value = value
-	r.numHeaders = 0
-	r.headers = body[len(body):]
-	return end, true
+	r.hasKey = klen >= 0
+	return end, r, true
 }
