@@ -3,17 +3,17 @@ package record
 // The fast record walk. Nearly every record a producer sends has the same
 // shape: a length, timestamp and offset deltas, key and value lengths that
 // each fit a varint of up to three bytes, and no headers. nextRecordFast
-// decodes exactly that shape with straight-line code and no calls; for
+// checks exactly that shape and keeps only what validation reads; for
 // anything else (longer varints, headers, and every malformed record) it
 // declines, and nextRecord decodes the record from the same position,
 // producing the same result or error it always did. Only well-formed
 // records are accepted here, so the fast path adds no way to fail.
 
-// varint12 decodes a zig-zag varint of one to three bytes at b[p:] (up to
+// shortVarint decodes a zig-zag varint of one to three bytes at b[p:] (up to
 // ±2^20: record and value lengths, offset deltas of batches of up to a
 // million records); n is 0 when the varint is longer or b ends before it
 // does.
-func varint12(b []byte, p int) (v int32, n int) {
+func shortVarint(b []byte, p int) (v int32, n int) {
 	if uint(p) >= uint(len(b)) {
 		return 0, 0
 	}
@@ -47,7 +47,7 @@ type fastRecord struct {
 // validation reads; ok is false when the record is anything else. It keeps
 // no slices of the record, so the walk stores nothing per record.
 func nextRecordFast(b []byte, pos int) (next int, r fastRecord, ok bool) {
-	size, n := varint12(b, pos)
+	size, n := shortVarint(b, pos)
 	if n == 0 || size < 6 || int(size) > len(b)-pos-n {
 		return pos, r, false
 	}
@@ -57,16 +57,16 @@ func nextRecordFast(b []byte, pos int) (next int, r fastRecord, ok bool) {
 	p := 1 // body[0] is the attributes byte
 	if c := body[p]; c < 0x80 {
 		r.timestampDelta, p = int32(c>>1)^-int32(c&1), p+1
-	} else if r.timestampDelta, n = varint12(body, p); n == 0 {
+	} else if r.timestampDelta, n = shortVarint(body, p); n == 0 {
 		return pos, r, false
 	} else {
 		p += n
 	}
-	if r.offsetDelta, n = varint12(body, p); n == 0 {
+	if r.offsetDelta, n = shortVarint(body, p); n == 0 {
 		return pos, r, false
 	}
 	p += n
-	klen, n := varint12(body, p)
+	klen, n := shortVarint(body, p)
 	if n == 0 || int(klen) > len(body)-p-n {
 		return pos, r, false
 	}
@@ -74,7 +74,7 @@ func nextRecordFast(b []byte, pos int) (next int, r fastRecord, ok bool) {
 	if klen >= 0 {
 		p += int(klen)
 	}
-	vlen, n := varint12(body, p)
+	vlen, n := shortVarint(body, p)
 	if n == 0 || int(vlen) > len(body)-p-n {
 		return pos, r, false
 	}
