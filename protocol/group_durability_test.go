@@ -49,9 +49,9 @@ func describeGroup(t *testing.T, addr, group string) kadm.DescribedGroup {
 
 // TestGroupStateSurvivesRestart: the broker is closed and started again on
 // the same directories and address. Committed offsets are back (a new
-// member resumes exactly there); a static member that stayed up keeps its
-// generation and goes on consuming (the group was loaded Stable with it);
-// an empty KIP-848 group keeps its epoch.
+// member resumes exactly there); a group is loaded Stable with its static
+// member, which rejoins at the generation it had; an empty KIP-848 group
+// keeps its epoch.
 func TestGroupStateSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	dir, addr := t.TempDir(), freePort(t)
@@ -79,26 +79,34 @@ func TestGroupStateSurvivesRestart(t *testing.T) {
 	kEpoch := kd["k"].Epoch
 	kcl.Close()
 
-	s := startKgoMember(t, addr, "s", "t", "s1", sOwn, kgo.InstanceID("static-1"), kgo.SessionTimeout(20*time.Second),
-		kgo.Balancers(kgo.RangeBalancer()))
-	waitConsumed(t, s, 120)
-	gen := waitSameGeneration(t, 0, s)
+	static := groupOpts([]kgo.GroupOpt{kgo.Balancers(kgo.RangeBalancer())}, kgo.InstanceID("static-1"), kgo.SessionTimeout(20*time.Second))
+	s := startKgoMember(t, addr, "s", "t", "s1", sOwn, static...)
+	sOwn.waitCovered(t, "static member", 6, "s1")
+	x := startKgoMember(t, addr, "s", "t", "x", sOwn, kgo.Balancers(kgo.RangeBalancer()))
+	sOwn.waitCovered(t, "static and dynamic member", 6, "s1", "x")
+	x.close()
+	sOwn.waitCovered(t, "static member again", 6, "s1")
+	gen := waitSameGeneration(t, 2, s) // 1 alone, 2 with x, 3 after x left
+	memberID, _ := s.cl.GroupMetadata()
+	s.close() // a static member does not leave: the group stays Stable with it
 
 	closeBroker(t, b)
 	b2 := startTestBroker(t, dir, props)
 
 	if d := describeGroup(t, addr, "s"); d.State != "Stable" || len(d.Members) != 1 || d.Members[0].InstanceID == nil ||
-		*d.Members[0].InstanceID != "static-1" {
-		t.Fatalf("static group after restart: %+v", d)
+		*d.Members[0].InstanceID != "static-1" || d.Members[0].MemberID != memberID {
+		t.Fatalf("static group after restart: %+v, want Stable with %s (static-1)", d, memberID)
 	}
 	checkFetchedOffsets(t, addr, "r", plan)
 	r2 := startKgoMember(t, addr, "r", "t", "r2", own)
 	checkResumed(t, waitConsumed(t, r2, 120-45), plan, 20)
 
-	produceSpread(t, addr, "t", 6, 1) // the static member goes on consuming
-	waitConsumed(t, s, 126)
-	if g := s.generation(); g != gen {
-		t.Fatalf("static member's generation %d -> %d across the restart", gen, g)
+	// The static member comes back and takes its place without a
+	// rebalance: the generation loaded from the log.
+	s2 := startKgoMember(t, addr, "s", "t", "s2", sOwn, static...)
+	waitConsumed(t, s2, 120)
+	if g := s2.generation(); g != gen {
+		t.Fatalf("static member rejoined at generation %d after the restart, want %d", g, gen)
 	}
 	kcl2 := newKgo(t, b2)
 	kd2, err := kadm.NewClient(kcl2).DescribeConsumerGroups(context.Background(), "k")
@@ -114,7 +122,7 @@ func startGroupProcess(t *testing.T, bin, dir, addr string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "broker", "--override", "listeners=PLAINTEXT://"+addr, "--override", "log.dirs="+dir,
 		"--override", "sluice.metrics.listener=", "--override", "group.initial.rebalance.delay.ms=0",
-		"--override", "group.min.session.timeout.ms=1000")
+		"--override", "group.min.session.timeout.ms=1000", "--override", "offsets.topic.num.partitions=5")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
