@@ -127,7 +127,11 @@ func runConsume(parent context.Context, f *clientFlags, cf *consumeFlags, topic 
 
 	opts := []kgo.Opt{kgo.FetchMaxWait(500 * time.Millisecond)}
 	if cf.group != "" {
-		opts = append(opts, kgo.ConsumerGroup(cf.group), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(start))
+		// Only what was printed is committed: records are marked as they
+		// are written, and auto-commit (and the final commit) covers marks
+		// only, so -n N leaves the rest of the fetch for the next member.
+		opts = append(opts, kgo.ConsumerGroup(cf.group), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(start),
+			kgo.AutoCommitMarks())
 	} else {
 		m := make(map[int32]kgo.Offset, len(parts))
 		for _, p := range parts {
@@ -172,6 +176,9 @@ func runConsume(parent context.Context, f *clientFlags, cf *consumeFlags, topic 
 				buf = tmpl.Append(buf[:0], r)
 				w.Write(buf)
 			}
+			if cf.group != "" {
+				cl.MarkCommitRecords(r)
+			}
 			seen++
 			if cf.count > 0 && seen >= cf.count {
 				done = true
@@ -192,7 +199,7 @@ func runConsume(parent context.Context, f *clientFlags, cf *consumeFlags, topic 
 	if cf.group != "" {
 		cctx, ccancel := f.ctx(context.Background())
 		defer ccancel()
-		if err := cl.CommitUncommittedOffsets(cctx); err != nil {
+		if err := cl.CommitMarkedOffsets(cctx); err != nil {
 			return fmt.Errorf("commit offsets for group %s: %w", cf.group, err)
 		}
 	}

@@ -300,3 +300,23 @@ func TestE2EGroupMetricsFill(t *testing.T) {
 		t.Errorf("Fill without a broker: %+v after %v", empty, time.Since(start))
 	}
 }
+
+// TestE2EGroupConsumeCommitsOnlyPrinted: `consume --group -n N` commits the
+// records it printed, not everything its fetches returned, so the next
+// member of the group resumes right after them.
+func TestE2EGroupConsumeCommitsOnlyPrinted(t *testing.T) {
+	needBroker(t)
+	topic, group := newTopic(t), "g-"+newTopic(t)
+	ok(t, "", "topic", "create", topic, "-p", "1")
+	produceLines(t, topic, 0, 10)
+	if got := ok(t, "", "consume", topic, "--group", group, "-o", "earliest", "-n", "3"); got != wantLines(0, 3) {
+		t.Fatalf("first member: %q", got)
+	}
+	v := decode[groupView](t, ok(t, "", "group", "describe", group, "--json"))
+	if o := groupOffset(t, v, topic, 0); o.Committed == nil || *o.Committed != 3 {
+		t.Fatalf("committed offset after printing 3 records = %v, want 3", o.Committed)
+	}
+	if got := ok(t, "", "consume", topic, "--group", group, "-n", "3"); got != wantLines(3, 6) {
+		t.Fatalf("second member resumed with %q, want m3..m5", got)
+	}
+}
