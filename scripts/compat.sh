@@ -66,7 +66,8 @@ done
 for codec in none gzip snappy lz4 zstd; do
 	mod=$(case $codec in snappy) echo snappy ;; lz4) echo lz4.frame ;; zstd) echo zstandard ;; *) echo zlib ;; esac)
 	if ! $PY -c "import $mod" 2>/dev/null; then
-		echo "skip  kafka-python $codec (python module $mod missing: apt-get install python3-${mod%%.*})"
+		echo "FAIL  kafka-python $codec: python module $mod missing (scripts/install-test-deps.sh installs python3-${mod%%.*})"
+		fails=$((fails + 1))
 		continue
 	fi
 	check "kafka-python $codec" $PY compat/kafka_python_check.py "$boot" "compat-kafka-python-$codec" "$codec" "$N"
@@ -77,12 +78,15 @@ if [ "$groups" = 1 ]; then
 	check "kafka-python group resume" $PY compat/kafka_python_group_check.py "$boot" compat-group-kafka-python 50
 	check "confluent-kafka-python group resume" $PY compat/confluent_group_check.py "$boot" compat-group-confluent 50
 else
-	echo "skip  group resume checks (broker serves no JoinGroup)"
+	echo "FAIL  group resume checks: the broker does not advertise JoinGroup"
+	fails=$((fails + 1))
 fi
 if [ ! -d compat/node_modules/kafkajs ]; then
-	(cd compat && npm ci --no-audit --no-fund --silent >/dev/null 2>&1) || echo "skip  kafkajs (npm ci failed)"
+	(cd compat && npm ci --no-audit --no-fund --silent >/dev/null 2>&1) || echo "FAIL  kafkajs: npm ci failed"
 fi
-if [ -d compat/node_modules/kafkajs ]; then
+if [ ! -d compat/node_modules/kafkajs ]; then
+	fails=$((fails + 1))
+else
 	for codec in none gzip snappy lz4; do
 		check "kafkajs $codec" env SLUICE_GROUPS=$groups node compat/kafkajs_check.js "$boot" "compat-kafkajs-$codec" "$codec" "$N"
 	done
