@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 DescribeConfig (single resource) is the call older sarama users still make
+
 package protocol
 
 // IBM/sarama's ClusterAdmin against the admin APIs: create (with configs,

@@ -102,18 +102,17 @@ type classicGroup struct {
 	generation   int32
 	leader       string
 
-	members    map[string]*member
-	order      []string          // member ids in join order (responses, leader choice)
-	pending    map[string]bool   // KIP-394: member ids handed out, not joined yet
-	static     map[string]string // instance id -> member id
-	supported  map[string]int    // protocol name -> members supporting it
-	awaiting   int               // members with a pending JoinGroup
-	pendSync   map[string]bool   // members that have not sent SyncGroup this generation
-	newAdded   bool              // a new member joined during the initial delay
-	delayLeft  time.Duration     // initial delay: rebalance time still available
-	inDelay    bool              // the join deadline is an initial-delay step
-	syncToken  uint64            // in-flight append of the leader's assignment
-	syncAssign map[string][]byte // assignment waiting on syncToken
+	members   map[string]*member
+	order     []string          // member ids in join order (responses, leader choice)
+	pending   map[string]bool   // KIP-394: member ids handed out, not joined yet
+	static    map[string]string // instance id -> member id
+	supported map[string]int    // protocol name -> members supporting it
+	awaiting  int               // members with a pending JoinGroup
+	pendSync  map[string]bool   // members that have not sent SyncGroup this generation
+	newAdded  bool              // a new member joined during the initial delay
+	delayLeft time.Duration     // initial delay: rebalance time still available
+	inDelay   bool              // the join deadline is an initial-delay step
+	syncToken uint64            // in-flight append of the leader's assignment
 
 	offsets        map[tp]offset
 	consumer       *consumerGroup // non-nil: a KIP-848 consumer group (classic fields unused)
