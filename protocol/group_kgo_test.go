@@ -207,3 +207,37 @@ func TestGroupKIP848Advertised(t *testing.T) {
 		t.Fatalf("ApiVersions lacks keys %v at v0-1: %+v", want, resp.ApiKeys)
 	}
 }
+
+// TestGroupKIP848TopicChanges: the server-side assignor learns of topics
+// created and grown after the group formed (members subscribe to an
+// existing topic and to one created later) (the adapter passes topic
+// changes to the coordinator before the next heartbeat).
+func TestGroupKIP848TopicChanges(t *testing.T) {
+	t.Parallel()
+	b := startTestBroker(t, "", groupProps())
+	addr := b.Addr().String()
+	createTopic(t, b, "other", 1, nil)
+	own := newOwnership()
+	opts := []kgo.Opt{kgo.Balancers(kgo.RangeBalancer()), kgo.ServerSideBalancer(), kgo.MetadataMinAge(250 * time.Millisecond),
+		kgo.MetadataMaxAge(time.Second), kgo.ConsumeTopics("other", "late")}
+	a := startKgoMember(t, addr, "g", "late", "a", own, opts...)
+	startKgoMember(t, addr, "g", "late", "c", own, opts...)
+	deadline := time.Now().Add(groupWait)
+	for {
+		d, err := kadm.NewClient(a.cl).DescribeConsumerGroups(context.Background(), "g")
+		if err == nil && d["g"].Err == nil && len(d["g"].Members) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("members never joined: %+v %v", d, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	createTopic(t, b, "late", 2, nil)
+	own.waitCovered(t, "topic created after the group", 2, "a", "c")
+	if err := b.Node().CreatePartitions("late", 6, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	own.waitCovered(t, "partitions added", 6, "a", "c")
+	own.check(t)
+}
