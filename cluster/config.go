@@ -182,6 +182,10 @@ var BrokerConfigDefs = []BrokerConfigDef{
 		"join a new group before performing the first rebalance.", minInt, maxInt),
 	intDef("group.min.session.timeout.ms", "6000", "The minimum allowed session timeout for registered consumers.", minInt, maxInt),
 	intDef("group.max.session.timeout.ms", "1800000", "The maximum allowed session timeout for registered consumers.", minInt, maxInt),
+	intDef("group.consumer.session.timeout.ms", "45000", "The timeout to detect client failures when using the consumer group protocol (KIP-848).",
+		1, maxInt),
+	intDef("group.consumer.heartbeat.interval.ms", "5000", "The heartbeat interval given to the members of a consumer group (KIP-848).",
+		1, maxInt),
 	intDef("group.max.size", "2147483647", "The maximum number of consumers that a single consumer group can accommodate.", 1, maxInt),
 
 	// --- transactions and producer ids ---

@@ -55,6 +55,8 @@ type BrokerConfig struct {
 	GroupMinSessionTimeout        time.Duration
 	GroupMaxSessionTimeout        time.Duration
 	GroupMaxSize                  int32
+	GroupConsumerSessionTimeout   time.Duration // group.consumer.session.timeout.ms (KIP-848)
+	GroupConsumerHeartbeat        time.Duration // group.consumer.heartbeat.interval.ms (KIP-848)
 
 	TransactionStateLogNumPartitions     int32
 	TransactionStateLogReplicationFactor int16
@@ -242,6 +244,8 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 	c.GroupMinSessionTimeout = r.ms("group.min.session.timeout.ms")
 	c.GroupMaxSessionTimeout = r.ms("group.max.session.timeout.ms")
 	c.GroupMaxSize = int32(r.i64("group.max.size"))
+	c.GroupConsumerSessionTimeout = r.ms("group.consumer.session.timeout.ms")
+	c.GroupConsumerHeartbeat = r.ms("group.consumer.heartbeat.interval.ms")
 
 	c.TransactionStateLogNumPartitions = int32(r.i64("transaction.state.log.num.partitions"))
 	c.TransactionStateLogReplicationFactor = int16(r.i64("transaction.state.log.replication.factor"))

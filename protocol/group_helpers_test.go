@@ -19,10 +19,12 @@ import (
 // through the clients' own callbacks.
 
 // groupProps are broker settings that keep group tests fast: no initial
-// rebalance delay, session timeouts down to 1s, 5 __consumer_offsets
-// partitions (instead of 50) to create.
+// rebalance delay, session timeouts down to 1s, KIP-848 members with a 6s
+// session and 500ms heartbeats, 5 __consumer_offsets partitions (instead of
+// 50) to create.
 func groupProps() map[string]string {
-	return map[string]string{"group.initial.rebalance.delay.ms": "0", "group.min.session.timeout.ms": "1000", "offsets.topic.num.partitions": "5"}
+	return map[string]string{"group.initial.rebalance.delay.ms": "0", "group.min.session.timeout.ms": "1000", "offsets.topic.num.partitions": "5",
+		"group.consumer.session.timeout.ms": "6000", "group.consumer.heartbeat.interval.ms": "500"}
 }
 
 // groupWait bounds every wait for a rebalance: generous, for a loaded

@@ -87,6 +87,8 @@ func StartGroups(node *cluster.Node, logger *slog.Logger) (*Groups, error) {
 		MaxSize:                       int(cfg.GroupMaxSize),
 		OffsetsRetention:              cfg.OffsetsRetention,
 		OffsetsRetentionCheckInterval: cfg.OffsetsRetentionCheckInterval,
+		ConsumerSessionTimeout:        cfg.GroupConsumerSessionTimeout,
+		ConsumerHeartbeatInterval:     cfg.GroupConsumerHeartbeat,
 	})
 	if err != nil {
 		return nil, err
