@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -22,6 +23,7 @@ type Server struct {
 //
 //	/metrics  Prometheus text from m's registry
 //	/healthz  200 while the process is up
+//	/debug/pprof/  Go profiles (CPU, heap, goroutines)
 //	/readyz   200 once ready() returns true (logs recovered, listening,
 //	          metadata loaded), 503 before
 //
@@ -37,6 +39,13 @@ func Serve(addr string, m *Metrics, ready func() bool) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	// Profiles for whoever tunes the broker (the listener is loopback by
+	// default): go tool pprof http://127.0.0.1:9644/debug/pprof/profile
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
