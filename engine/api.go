@@ -51,6 +51,10 @@ type Options struct {
 	// DisableBackground turns off the retention, flush and cleaner
 	// goroutines; tests then call RunRetention / RunCleaner directly.
 	DisableBackground bool
+	// OnFlush, when set, is called after each log fsync (Log.Flush) with
+	// how long the fsyncs took, for the broker's log flush time metric. It
+	// runs on the flushing goroutine and must not block.
+	OnFlush func(d time.Duration)
 }
 
 // AppendOrigin says who produced a batch; it decides which validations run.

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"time"
+
 	"sluice/engine/internal/segment"
 )
 
@@ -36,6 +38,7 @@ func (l *Log) Flush() error {
 	l.mu.unflushed = 0
 	l.mu.Unlock()
 	var err error
+	start := time.Now()
 	for _, s := range segs {
 		if err == nil {
 			err = s.Sync()
@@ -44,6 +47,9 @@ func (l *Log) Flush() error {
 	}
 	if err != nil {
 		return l.storageErr("fsync", err)
+	}
+	if f := l.eng.opts.OnFlush; f != nil {
+		f(time.Since(start))
 	}
 	l.flushed.Store(end)
 	if end > rp {

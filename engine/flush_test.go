@@ -100,3 +100,31 @@ func TestFlushMessagesAndFlushMs(t *testing.T) {
 		t.Fatalf("flush.ms: %d fsyncs", got)
 	}
 }
+
+func TestFlushCallsOnFlush(t *testing.T) {
+	env := newEnv(t, 1)
+	var mu sync.Mutex
+	var calls []time.Duration
+	e, err := Open(Options{Dirs: env.dirs, Now: env.clock.Now, DisableBackground: true,
+		OnFlush: func(d time.Duration) { mu.Lock(); calls = append(calls, d); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	l := mustCreate(t, e, tp0, map[string]string{"flush.messages": "1"})
+	mustAppend(t, l, env.batch(batchSpec{n: 1, valSize: 10}))
+	mustAppend(t, l, env.batch(batchSpec{n: 1, valSize: 10}))
+	if err := l.Flush(); err != nil { // nothing new: no fsync, no call
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != 2 {
+		t.Fatalf("OnFlush called %d times for 2 flushed appends, want 2", len(calls))
+	}
+	for _, d := range calls {
+		if d <= 0 {
+			t.Errorf("flush duration %v", d)
+		}
+	}
+}

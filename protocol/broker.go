@@ -63,6 +63,9 @@ func StartBroker(o BrokerOptions) (*Broker, error) {
 		return nil, err
 	}
 	eo.FS, eo.Now, eo.Logger = o.FS, o.Now, logger.With("component", "engine")
+	if o.Recorder != nil {
+		eo.OnFlush = o.Recorder.LogFlush
+	}
 	eng, err := engine.Open(eo)
 	if err != nil {
 		return nil, err
@@ -111,6 +114,10 @@ func (b *Broker) Node() *cluster.Node { return b.node }
 
 // Engine is the storage engine.
 func (b *Broker) Engine() *engine.Engine { return b.eng }
+
+// ParkedFetches is the number of fetch long polls waiting now (the Fetch
+// purgatory's size).
+func (b *Broker) ParkedFetches() int { return int(b.h.parkedFetches.Load()) }
 
 // Stats are the network layer's counters.
 func (b *Broker) Stats() netio.Stats { return b.srv.Stats() }

@@ -15,6 +15,8 @@ import (
 type countingRecorder struct {
 	mu                         sync.Mutex
 	requests                   map[int16]int
+	errs                       map[[2]int16]int // {api, code} -> count
+	flushes                    int
 	bytesIn, msgsIn, bytesOut  int
 	opened, closed, fetchWaits int
 }
@@ -24,6 +26,15 @@ func (r *countingRecorder) ObserveRequest(key, _ int16, _ int, _ time.Duration, 
 	r.requests[key]++
 	r.mu.Unlock()
 }
+func (r *countingRecorder) RequestErrors(key, code int16, n int) {
+	r.mu.Lock()
+	if r.errs == nil {
+		r.errs = map[[2]int16]int{}
+	}
+	r.errs[[2]int16{key, code}] += n
+	r.mu.Unlock()
+}
+func (r *countingRecorder) LogFlush(time.Duration)  { r.mu.Lock(); r.flushes++; r.mu.Unlock() }
 func (r *countingRecorder) BytesIn(_ string, n int) { r.mu.Lock(); r.bytesIn += n; r.mu.Unlock() }
 func (r *countingRecorder) MessagesIn(_ string, n int) {
 	r.mu.Lock()

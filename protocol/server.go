@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -38,6 +39,8 @@ type Handler struct {
 	ctx      context.Context // cancelled by BeginShutdown: parked polls answer
 	cancel   context.CancelFunc
 	parked   sync.WaitGroup
+	// parkedFetches counts fetch long polls waiting now (purgatory size).
+	parkedFetches atomic.Int64
 }
 
 var _ netio.Handler = (*Handler)(nil)
@@ -143,7 +146,8 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 	hdr, body, api, err := h.parse(frame)
 	switch {
 	case errors.Is(err, errApiVersionsUnsupported): // KIP-511
-		h.respond(&pending{nreq: nreq, call: handlers.Call{Key: 18, CorrelationID: hdr.CorrelationID}},
+		h.respond(&pending{nreq: nreq, api: api, start: time.Now(), size: len(frame), call: handlers.Call{
+			Key: 18, Version: hdr.Version, CorrelationID: hdr.CorrelationID, ClientID: string(hdr.ClientID), Remote: c.RemoteAddr()}},
 			handlers.Reply{Resp: handlers.UnsupportedApiVersions(h.env)})
 		return
 	case err != nil:
@@ -278,7 +282,14 @@ func (h *Handler) park(cs *connState, p *pending, pk *handlers.Park) {
 	h.parked.Add(1)
 	go func() {
 		defer h.parked.Done()
+		fetch := p.call.Key == 1
+		if fetch {
+			h.parkedFetches.Add(1)
+		}
 		timedOut := waitAny(cs.ctx, pk.Wake, pk.Deadline)
+		if fetch {
+			h.parkedFetches.Add(-1)
+		}
 		h.pool.Submit(func() {
 			r := h.safe(p, func() handlers.Reply { return pk.Resume(timedOut) })
 			if r.Park != nil && cs.ctx.Err() == nil {
@@ -321,7 +332,7 @@ func (h *Handler) respond(p *pending, r handlers.Reply) {
 		p.buf = nil
 	}
 	if p.api != nil {
-		h.env.Rec.ObserveRequest(p.call.Key, p.call.Version, p.size, time.Since(p.start), 0)
+		h.observe(p, &r)
 	}
 	switch {
 	case r.Close:

@@ -60,7 +60,7 @@ func handleFetch(env *Env, c *Call) Reply {
 		if code != 0 {
 			a := fetchAnswer{version: c.Version, errCode: code}
 			chunks, n := a.encode()
-			return Reply{Body: chunks, BodyLen: n}
+			return Reply{Body: chunks, BodyLen: n, Errors: a.errorCounts()}
 		}
 	}
 	return f.attempt(false)
@@ -170,7 +170,7 @@ func (f *fetchOp) attempt(final bool) Reply {
 	}
 	chunks, size := a.encode()
 	netio.Prefetch(chunks)
-	return Reply{Body: chunks, BodyLen: size, Done: a.release}
+	return Reply{Body: chunks, BodyLen: size, Done: a.release, Errors: a.errorCounts()}
 }
 
 // rangesHaveZstd reads the attributes of every batch in rr (only for

@@ -74,6 +74,9 @@ type Reply struct {
 	Close bool
 	// Park: answer later. The server holds no worker while parked.
 	Park *Park
+	// Errors are the error codes of a raw Body response, for the errors
+	// metric (a Resp is tallied by the server itself).
+	Errors ErrorCounts
 }
 
 // Park is a long-poll wait: the server waits until one of Wake is closed,

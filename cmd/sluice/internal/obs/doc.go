@@ -10,7 +10,7 @@
 //	m := obs.NewMetrics()
 //	m.SetStateFunc(func(s *obs.State) { ... })   // partitions, log sizes, groups, lag: read at scrape time
 //	srv, err := obs.Serve(props["sluice.metrics.listener"], m, ready)  // nil server when the address is empty
-//	... m.ObserveRequest(apiKey, version, size, latency, errCode) per request ...
+//	... m.ObserveRequest(...) and m.RequestErrors(...) per request, m.LogFlush(d) per fsync ...
 //	srv.Close(); closer.Close()
 //
 // docs/metrics.md lists every metric.

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"time"
 )
 
 // Components: the value of the ComponentKey attribute, and with
@@ -77,24 +76,6 @@ func NewLogger(o LogOptions) (*slog.Logger, io.Closer, error) {
 
 // Component returns l with the component attribute set.
 func Component(l *slog.Logger, name string) *slog.Logger { return l.With(ComponentKey, name) }
-
-// LogRequest writes the request log line (debug level, component request):
-// client id, API name, version, request size, latency and the error name
-// ("NONE" on success).
-func LogRequest(l *slog.Logger, clientID string, apiKey, version int16, size int, latency time.Duration, errCode int16) {
-	ctx := context.Background()
-	if !l.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	l.LogAttrs(ctx, slog.LevelDebug, "request",
-		slog.String(ComponentKey, ComponentRequest),
-		slog.String("client_id", clientID),
-		slog.String("api", apiName(apiKey)),
-		slog.Int("version", int(version)),
-		slog.Int("size", size),
-		slog.Duration("latency", latency),
-		slog.String("error", errorName(errCode)))
-}
 
 func handlerMaker(o LogOptions) (func(io.Writer) slog.Handler, error) {
 	ho := &slog.HandlerOptions{Level: o.Level}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestLoggerJSONToConsole(t *testing.T) {
@@ -45,7 +44,8 @@ func TestLoggerFilesPerComponent(t *testing.T) {
 	Component(l, ComponentStateChange).Info("partition online", "topic", "t", "partition", 0)
 	Component(l, ComponentController).With("epoch", 3).Info("elected")
 	l.Info("no component")
-	LogRequest(l, "cli", 0, 9, 512, 3*time.Millisecond, 0)
+	// The protocol layer's request log: debug level, component request.
+	Component(l, ComponentRequest).Debug("request", "api", "Produce", "error", "NONE")
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,7 @@ type Metrics struct {
 // (structural typing) and cmd/sluice passes a *Metrics.
 type Recorder interface {
 	ObserveRequest(apiKey, version int16, bytes int, latency time.Duration, errCode int16)
+	RequestErrors(apiKey, code int16, n int)
 	BytesIn(topic string, n int)
 	BytesOut(topic string, n int)
 	MessagesIn(topic string, n int)
@@ -101,14 +102,21 @@ func NewMetrics() *Metrics {
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // ObserveRequest records one handled request: its API key and version, the
-// request frame size, the time from receipt to response, and the top-level
-// (or first partition-level) error code, 0 for none.
+// request frame size and the time from receipt to response. errCode (the
+// first error in the response) is not counted here: RequestErrors counts
+// every code the response carries.
 func (m *Metrics) ObserveRequest(apiKey, version int16, bytes int, latency time.Duration, errCode int16) {
 	name := apiName(apiKey)
 	m.requests.WithLabelValues(name, strconv.Itoa(int(version))).Inc()
 	m.requestBytes.WithLabelValues(name).Add(float64(bytes))
 	m.requestTime.WithLabelValues(name).Observe(latency.Seconds())
-	m.errors.WithLabelValues(name, errorName(errCode)).Inc()
+}
+
+// RequestErrors counts n occurrences of error code in one response to
+// apiKey (ErrorsPerSec: per partition, topic or group as the response
+// carries them; code 0, NONE, counts successes).
+func (m *Metrics) RequestErrors(apiKey, code int16, n int) {
+	m.errors.WithLabelValues(apiName(apiKey), errorName(code)).Add(float64(n))
 }
 
 // BytesIn counts n bytes of record batches appended to topic by a producer.

@@ -60,6 +60,8 @@ func TestMetricsScrape(t *testing.T) {
 	m.ObserveRequest(0, 9, 1100, 3*time.Millisecond, 0)
 	m.ObserveRequest(0, 9, 900, 40*time.Millisecond, 0)
 	m.ObserveRequest(1, 12, 80, time.Millisecond, 3)
+	m.RequestErrors(0, 0, 2)
+	m.RequestErrors(1, 3, 4)
 	m.ConnOpened()
 	m.ConnOpened()
 	m.ConnClosed()
@@ -85,7 +87,7 @@ func TestMetricsScrape(t *testing.T) {
 		`kafka_network_requestmetrics_requests_total{request="Fetch",version="12"}`:                     1,
 		`kafka_network_requestmetrics_requestbytes_total{request="Produce"}`:                            2000,
 		`kafka_network_requestmetrics_errors_total{error="NONE",request="Produce"}`:                     2,
-		`kafka_network_requestmetrics_errors_total{error="UNKNOWN_TOPIC_OR_PARTITION",request="Fetch"}`: 1,
+		`kafka_network_requestmetrics_errors_total{error="UNKNOWN_TOPIC_OR_PARTITION",request="Fetch"}`: 4,
 		`kafka_network_requestmetrics_totaltime_seconds_count{request="Produce"}`:                       2,
 		`kafka_network_requestmetrics_totaltime_seconds_sum{request="Produce"}`:                         0.043,
 		`kafka_network_requestmetrics_totaltime_seconds_bucket{request="Produce",le="+Inf"}`:            2,
