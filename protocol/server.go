@@ -33,7 +33,10 @@ type Handler struct {
 	env  *handlers.Env
 	apis [128]*handlers.API
 	pool *workerPool
-	log  *slog.Logger
+	log  *slog.Logger // component request: the per-request debug log
+	// srvLog (component server) says why a connection closed or a
+	// handler failed, where operators look first.
+	srvLog *slog.Logger
 	// suspects decodes suspect bodies off the loop (suspect.go).
 	suspects *suspectPool
 	ctx      context.Context // cancelled by BeginShutdown: parked polls answer
@@ -70,7 +73,8 @@ func NewHandler(env *handlers.Env, o HandlerOptions) *Handler {
 			}
 		}
 	}
-	h := &Handler{env: env, pool: newWorkerPool(o.IOThreads), log: o.Logger.With("component", "request")}
+	h := &Handler{env: env, pool: newWorkerPool(o.IOThreads), log: o.Logger.With("component", "request"),
+		srvLog: o.Logger.With("component", "server")}
 	h.suspects = newSuspectPool(h)
 	for i := range env.APIs {
 		a := &env.APIs[i]
@@ -244,7 +248,7 @@ func (h *Handler) parse(frame []byte) (wire.Header, []byte, *handlers.API, error
 // refuse closes the connection after the answers already due (Kafka closes
 // the connection on requests it cannot parse or does not serve).
 func (h *Handler) refuse(c *netio.Conn, nreq *netio.Request, err error) {
-	h.log.Info("closing connection", "conn", c.ID(), "remote", c.RemoteAddr(), "reason", err)
+	h.srvLog.Info("closing connection", "conn", c.ID(), "remote", c.RemoteAddr(), "reason", err)
 	nreq.Respond(netio.Response{CloseAfter: true})
 }
 
@@ -316,7 +320,7 @@ func (h *Handler) run(p *pending) handlers.Reply {
 func (h *Handler) safe(p *pending, fn func() handlers.Reply) (r handlers.Reply) {
 	defer func() {
 		if v := recover(); v != nil {
-			h.log.Error("handler panic", "api", p.api.Name, "version", p.call.Version, "panic", v, "stack", string(debug.Stack()))
+			h.srvLog.Error("handler panic", "api", p.api.Name, "version", p.call.Version, "panic", v, "stack", string(debug.Stack()))
 			r = handlers.Reply{Close: true}
 		}
 	}()
