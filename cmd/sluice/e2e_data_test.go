@@ -138,7 +138,8 @@ func TestE2EDumpSegment(t *testing.T) {
 	topic := newTopic(t)
 	ok(t, "", "topic", "create", topic, "-p", "1")
 	ok(t, "a\nb\nc\n", "produce", topic)
-	// Compressible values: franz-go sends a batch uncompressed when
+	// How the client splits records into batches is its choice; the checks
+	// below do not depend on it. Compressible values: franz-go sends a batch uncompressed when
 	// compressing does not make it smaller.
 	ok(t, strings.Repeat("d", 300)+"\n"+strings.Repeat("e", 300)+"\n", "produce", topic, "--compression", "lz4")
 	seg := filepath.Join(e2e.logDir, topic+"-0", "00000000000000000000.log")
@@ -147,7 +148,7 @@ func TestE2EDumpSegment(t *testing.T) {
 		t.Fatalf("dump: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	out := r.stdout
-	for _, want := range []string{"baseOffset: 0 lastOffset: 2 count: 3 position: 0", "codec: lz4", "isValid: true", "valueSize: 300", `payload: "eeeeeeee`, "Summary: 2 batches, 5 records"} {
+	for _, want := range []string{"baseOffset: 0 ", "position: 0 ", "codec: lz4", "isValid: true", "valueSize: 300", `payload: "eeeeeeee`, " batches, 5 records, ", " 0 problems"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dump lacks %q:\n%s", want, out)
 		}
