@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"sluice/engine/internal/checkpoint"
 	"sluice/engine/internal/segment"
 	"sluice/engine/record"
 )
@@ -279,7 +280,7 @@ func (l *Log) swapCleaned(p cleanPlan, cleaned []*segment.Segment) error {
 		c := cleaned[i]
 		end := l.mu.segs[idx+i+1].Base()
 		marker := filepath.Join(l.path, segment.FileName(old.Base(), swapEndSuffix))
-		if err := writeFileAtomic(fs, marker, []byte(strconv.FormatInt(end, 10)+"\n")); err != nil {
+		if err := checkpoint.Write(fs, marker, []byte(strconv.FormatInt(end, 10)+"\n")); err != nil {
 			return l.storageErr("clean swap", err)
 		}
 		if err := c.Rename(segment.SwapSuffix); err != nil {

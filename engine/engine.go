@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sluice/engine/internal/checkpoint"
 	"sluice/engine/vfs"
 )
 
@@ -178,7 +179,7 @@ func (e *Engine) CreateLog(tp TopicPartition, topicID [16]byte, cfg TopicConfig)
 	if err := e.fs.MkdirAll(l.path, 0o755); err != nil {
 		return nil, l.storageErr("create", err)
 	}
-	if err := writeFileAtomic(e.fs, filepath.Join(l.path, partitionMetadataFile), formatPartitionMetadata(topicID)); err != nil {
+	if err := checkpoint.Write(e.fs, filepath.Join(l.path, partitionMetadataFile), formatPartitionMetadata(topicID)); err != nil {
 		return nil, l.storageErr("create", err)
 	}
 	st := dirState{clean: true}
@@ -298,7 +299,7 @@ func (e *Engine) Close() error {
 			errs = append(errs, err)
 			continue
 		}
-		if err := writeFileAtomic(e.fs, filepath.Join(d.path, cleanShutdownFile), nil); err != nil {
+		if err := checkpoint.Write(e.fs, filepath.Join(d.path, cleanShutdownFile), nil); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sluice/engine/internal/checkpoint"
 	"sluice/engine/vfs"
 )
 
@@ -82,7 +83,7 @@ func lockDir(fs vfs.FS, dir string) (vfs.File, error) {
 // ZooKeeper-mode format (version=0, broker.id, cluster.id).
 func writeMetaProperties(fs vfs.FS, dir string, nodeID int32, clusterID string, now time.Time) error {
 	path := filepath.Join(dir, metaPropertiesFile)
-	if old, err := readSmallFile(fs, path); err == nil {
+	if old, err := checkpoint.Read(fs, path); err == nil {
 		props := parseProperties(old)
 		if id, ok := props["broker.id"]; ok && id != strconv.Itoa(int(nodeID)) {
 			return fmt.Errorf("%w: %s has broker.id=%s but this broker is %d", ErrInvalidOptions, path, id, nodeID)
@@ -99,7 +100,7 @@ func writeMetaProperties(fs vfs.FS, dir string, nodeID int32, clusterID string, 
 	if clusterID != "" {
 		fmt.Fprintf(&b, "cluster.id=%s\n", clusterID)
 	}
-	return writeFileAtomic(fs, path, b.Bytes())
+	return checkpoint.Write(fs, path, b.Bytes())
 }
 
 func parseProperties(data []byte) map[string]string {
@@ -170,52 +171,6 @@ func parsePartitionDir(name string) (TopicPartition, bool) {
 		return TopicPartition{}, false
 	}
 	return TopicPartition{Topic: name[:i], Partition: int32(p)}, true
-}
-
-func readSmallFile(fs vfs.FS, path string) ([]byte, error) {
-	f, err := fs.OpenFile(path, os.O_RDONLY, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > 16<<20 {
-		return nil, fmt.Errorf("%w: %s too large", ErrCorruptLog, path)
-	}
-	b := make([]byte, st.Size())
-	n, err := f.ReadAt(b, 0)
-	if n == len(b) {
-		err = nil
-	}
-	return b[:n], err
-}
-
-// writeFileAtomic writes via "<path>.tmp", fsync, rename, dir fsync.
-func writeFileAtomic(fs vfs.FS, path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := fs.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err = f.WriteAt(data, 0); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fs.Rename(tmp, path)
-	}
-	if err == nil {
-		err = fs.SyncDir(filepath.Dir(path))
-	}
-	if err != nil {
-		_ = fs.Remove(tmp)
-	}
-	return err
 }
 
 func exists(fs vfs.FS, path string) bool {

@@ -44,7 +44,7 @@ func (e *Engine) newLog(d *logDir, tp TopicPartition, topicID [16]byte, cfg Topi
 func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirState) (*Log, error) {
 	path := filepath.Join(d.path, partitionDirName(tp))
 	var topicID [16]byte
-	if data, err := readSmallFile(e.fs, filepath.Join(path, partitionMetadataFile)); err == nil {
+	if data, err := checkpoint.Read(e.fs, filepath.Join(path, partitionMetadataFile)); err == nil {
 		if topicID, err = parsePartitionMetadata(data); err != nil {
 			return nil, err
 		}
@@ -56,7 +56,7 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 		return nil, err
 	}
 	var epochsOnDisk []checkpoint.Epoch
-	if data, err := readSmallFile(e.fs, filepath.Join(path, leaderEpochFile)); err == nil {
+	if data, err := checkpoint.Read(e.fs, filepath.Join(path, leaderEpochFile)); err == nil {
 		if eps, err := checkpoint.ParseEpochs(data); err == nil {
 			for _, ep := range eps {
 				l.mu.epochs.assign(ep.Epoch, ep.StartOffset)
@@ -276,7 +276,7 @@ func (l *Log) completeSwap(base int64, bases []int64) ([]int64, error) {
 // swapEnd reads the end offset of the group a .swap segment replaces from
 // its "<base>.swapend" marker (written by the cleaner before the swap).
 func (l *Log) swapEnd(base int64) (int64, error) {
-	data, err := readSmallFile(l.eng.fs, filepath.Join(l.path, segment.FileName(base, swapEndSuffix)))
+	data, err := checkpoint.Read(l.eng.fs, filepath.Join(l.path, segment.FileName(base, swapEndSuffix)))
 	if err != nil {
 		return 0, fmt.Errorf("%w: swap segment %d without its end marker: %v", ErrCorruptLog, base, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"sluice/engine/internal/checkpoint"
 	"sluice/engine/internal/producer"
 	"sluice/engine/record"
 )
@@ -15,7 +16,7 @@ const snapshotSuffix = ".snapshot"
 // be the log end) to <offset>.snapshot (format: package producer).
 // REQUIRES: l.mu held.
 func (l *Log) writeSnapshotLocked(offset int64) error {
-	return writeFileAtomic(l.eng.fs, l.snapshotPath(offset), l.mu.producers.Encode())
+	return checkpoint.Write(l.eng.fs, l.snapshotPath(offset), l.mu.producers.Encode())
 }
 
 // snapshotOffsets lists the offsets of the partition's snapshot files.
@@ -56,7 +57,7 @@ func (l *Log) rebuildProducersLocked() error {
 			_ = l.eng.fs.Remove(l.snapshotPath(off))
 			continue
 		}
-		data, err := readSmallFile(l.eng.fs, l.snapshotPath(off))
+		data, err := checkpoint.Read(l.eng.fs, l.snapshotPath(off))
 		if err == nil {
 			var st *producer.State
 			if st, err = producer.Decode(data); err == nil {
