@@ -47,6 +47,15 @@ func putAssembly(b []byte) {
 	assemblyPools[k-minPoolClass].Put(&b)
 }
 
+// ReleaseFrame recycles a frame taken with Request.TakeFrame. The caller
+// must not use frame (or anything aliasing it) afterwards; frames that did
+// not come from TakeFrame must not be passed.
+func ReleaseFrame(frame []byte) {
+	if frame != nil {
+		putAssembly(frame)
+	}
+}
+
 // appendAssembly appends p to the frame being assembled, growing the buffer
 // geometrically but never beyond the frame's size.
 // Event loop only.
@@ -65,12 +74,18 @@ func (c *Conn) appendAssembly(p []byte) {
 
 // releaseAssembly returns the assembly buffer after its frame was served
 // (or the connection closed).
+// Event loop only.
 func (c *Conn) releaseAssembly() {
 	if c.asm != nil {
 		putAssembly(c.asm)
 	}
 	c.asm, c.asmLen = nil, 0
 }
+
+// disownAssembly forgets the assembly buffer after its frame was taken by
+// the handler (Request.TakeFrame): the handler releases it.
+// Event loop only.
+func (c *Conn) disownAssembly() { c.asm, c.asmLen = nil, 0 }
 
 // nextFrame cuts the next complete frame. It returns the frame (valid until
 // the next call; assembled reports that it lives in c.asm and must be

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -81,5 +82,71 @@ func TestAssemblyPoolClasses(t *testing.T) {
 		if b2 := getAssembly(n); cap(b2) < n || len(b2) != 0 {
 			t.Fatalf("getAssembly(%d) after put: len %d cap %d", n, len(b2), cap(b2))
 		}
+	}
+}
+
+// A handler that takes assembled frames keeps them intact past Serve while
+// later frames are assembled, and gives them back with ReleaseFrame; frames
+// served from gnet's buffer cannot be taken.
+func TestTakeFrame(t *testing.T) {
+	var taken, refused atomic.Int64
+	h := &toyHandler{}
+	h.serve = func(_ *Conn, frame []byte, req *Request) {
+		f, ok := req.TakeFrame()
+		if !ok {
+			refused.Add(1)
+			req.Respond(echoResponse(frame))
+			return
+		}
+		if &f[0] != &frame[0] || len(f) != len(frame) {
+			t.Errorf("TakeFrame returned other bytes than the frame")
+		}
+		if _, again := req.TakeFrame(); again {
+			t.Errorf("frame taken twice")
+		}
+		taken.Add(1)
+		h.goRespond(func() {
+			time.Sleep(30 * time.Millisecond) // later frames are assembled meanwhile
+			req.Respond(Response{Chunks: framed(Chunk{Mem: f}), Done: func() { ReleaseFrame(f) }})
+		})
+	}
+	s := startServer(t, Config{MaxFrameBytes: 4 << 20}, h)
+	c := dial(t, s)
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	rng := rand.New(rand.NewPCG(3, 4))
+	sizes := []int{100, 200 << 10, 10, 150 << 10, 250 << 10, 64 << 10, 1 << 20, 50}
+	var bodies [][]byte
+	for _, n := range sizes {
+		body := make([]byte, n)
+		for i := range body {
+			body[i] = byte(rng.Uint32())
+		}
+		bodies = append(bodies, body)
+	}
+	go func() {
+		for _, body := range bodies {
+			msg := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+			msg = append(msg, body...)
+			cut := min(len(msg), 1<<10) // large frames arrive in two reads: assembled
+			if _, err := c.Write(msg[:cut]); err != nil {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+			if _, err := c.Write(msg[cut:]); err != nil {
+				return
+			}
+		}
+	}()
+	for i := range sizes {
+		got, err := readFrame(c)
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if !bytes.Equal(got, bodies[i]) {
+			t.Fatalf("frame %d (%d bytes) differs", i, sizes[i])
+		}
+	}
+	if taken.Load() != 5 || refused.Load() != 3 {
+		t.Fatalf("taken %d, refused %d; want 5 large frames taken, 3 small refused", taken.Load(), refused.Load())
 	}
 }

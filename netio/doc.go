@@ -22,6 +22,21 @@
 // (two copies and a fresh allocation per frame); this halves the loop's CPU
 // per inbound byte for produce-sized frames.
 //
+// # Frame ownership
+//
+// A frame handed to Serve belongs to netio and is valid only during the
+// call: netio reuses gnet's buffer or recycles the assembly buffer as soon
+// as Serve returns. A handler that keeps the bytes longer calls
+// Request.TakeFrame during Serve: for an assembled frame it gets the buffer
+// itself (the same bytes as frame, no copy), which netio then forgets, and
+// must pass it to ReleaseFrame exactly once when nothing aliases it any more
+// (it goes back to the assembly pool). For a frame in gnet's buffer
+// TakeFrame returns false and the handler copies what it keeps:
+//
+//	Serve(c, frame, req)
+//	  assembled:  TakeFrame -> (frame, true)  ... handler ... ReleaseFrame(frame)
+//	  in gnet:    TakeFrame -> (nil, false)    handler copies frame
+//
 // # Response slots
 //
 // Each frame gets a slot (a *Request) appended to the connection's FIFO on

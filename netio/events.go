@@ -149,6 +149,9 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 			break
 		}
 		r := &Request{c: c}
+		if assembled {
+			r.owned = frame
+		}
 		c.mu.Lock()
 		c.mu.queue = append(c.mu.queue, r)
 		c.mu.Unlock()
@@ -157,7 +160,12 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 		s.stats.frames.Add(1)
 		s.h.Serve(c, frame, r)
 		if assembled {
-			c.releaseAssembly()
+			if r.owned == nil { // taken by the handler
+				c.disownAssembly()
+			} else {
+				r.owned = nil
+				c.releaseAssembly()
+			}
 		}
 		if c.closing {
 			break

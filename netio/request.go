@@ -15,6 +15,10 @@ const (
 // answers with Respond exactly once, from any goroutine, at any time.
 type Request struct {
 	c *Conn
+	// owned is the frame's assembly buffer, set by the event loop for the
+	// duration of Serve when the frame was assembled (assemble.go); nil
+	// otherwise and once TakeFrame took it. Event loop only.
+	owned []byte
 	// Guarded by c.mu.
 	state slotState
 	resp  Response
@@ -22,6 +26,19 @@ type Request struct {
 
 // Conn is the connection the request arrived on.
 func (r *Request) Conn() *Conn { return r.c }
+
+// TakeFrame hands ownership of the frame Serve is serving to the caller,
+// when netio assembled it in a pooled buffer of its own: it returns the same
+// bytes as Serve's frame argument and true, and the frame then stays valid
+// (netio never touches it again) until the caller passes it to ReleaseFrame
+// exactly once. It returns nil, false when the frame lives in gnet's inbound
+// buffer (the caller must copy what it keeps) or was taken already. Call it
+// only during Serve, on the event loop.
+func (r *Request) TakeFrame() ([]byte, bool) {
+	f := r.owned
+	r.owned = nil
+	return f, f != nil
+}
 
 // Respond fills the slot. Responses leave the connection in request order, so
 // this one is written once every earlier request has been answered and

@@ -24,7 +24,8 @@ type Handler interface {
 	OnClose(c *Conn)
 	// Serve runs on the event loop for each complete frame (without its
 	// 4-byte length), in arrival order. frame is valid only during the
-	// call. The handler must call req.Respond exactly once, from any
+	// call, unless req.TakeFrame hands its ownership to the handler. The
+	// handler must call req.Respond exactly once, from any
 	// goroutine, at any later time (or inline). It must not block.
 	Serve(c *Conn, frame []byte, req *Request)
 }

@@ -118,8 +118,12 @@ type pending struct {
 	flexible bool
 	start    time.Time // arrival, for the request latency metric
 	size     int       // frame size
-	buf      *[]byte   // frame copy the request aliases; nil for inline
-	ownBuf   bool      // buf is not pooled (the request's memory outlives it)
+	// body is the request body the decoded request aliases (nil for
+	// inline requests): a slice of frame, of *pooled, or a private copy
+	// (group requests, whose memory outlives the request).
+	body   []byte
+	pooled *[]byte // bufPool copy of the body, put back by releaseBody
+	frame  []byte  // frame taken from netio, released by releaseBody
 	// decoded is closed when a suspect body's off-loop decode ended, with
 	// decodeErr set (nil for bodies decoded in Serve).
 	decoded   chan struct{}
@@ -182,22 +186,15 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 		return
 	}
 	cs.mu.Unlock()
-	if api.Group { // the coordinator keeps the request's byte fields: no pooling
-		own := append([]byte(nil), body...)
-		p.buf = &own
-		p.ownBuf = true
-	} else {
-		p.buf = getBuf(len(body))
-		copy(*p.buf, body)
-	}
+	h.keepBody(p, body, nreq)
 	if suspect {
 		if !h.decodeSuspect(p) {
-			putBuf(p.buf)
+			p.releaseBody()
 			h.refuse(c, nreq, errTooManySuspects)
 			return
 		}
-	} else if err := h.decode(p, *p.buf); err != nil {
-		putBuf(p.buf)
+	} else if err := h.decode(p, p.body); err != nil {
+		p.releaseBody()
 		h.refuse(c, nreq, fmt.Errorf("%w: %s v%d: %v", errMalformed, api.Name, hdr.Version, err))
 		return
 	}
@@ -209,6 +206,38 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 	if start {
 		h.pool.Submit(func() { h.drain(cs) })
 	}
+}
+
+// keepBody makes p own body beyond Serve: group requests get a private
+// copy (the coordinator retains their byte fields); others take the frame
+// from netio when it was assembled in a buffer of its own (no copy), else
+// copy the body into a pooled buffer.
+func (h *Handler) keepBody(p *pending, body []byte, nreq *netio.Request) {
+	if p.api.Group {
+		p.body = append([]byte(nil), body...)
+		return
+	}
+	if f, ok := nreq.TakeFrame(); ok {
+		p.frame, p.body = f, body // body is a slice of f
+		return
+	}
+	p.pooled = getBuf(len(body))
+	copy(*p.pooled, body)
+	p.body = *p.pooled
+}
+
+// releaseBody gives back the memory p.body lives in; the decoded request
+// must not be used afterwards.
+func (p *pending) releaseBody() {
+	if p.pooled != nil {
+		putBuf(p.pooled)
+		p.pooled = nil
+	}
+	if p.frame != nil {
+		netio.ReleaseFrame(p.frame)
+		p.frame = nil
+	}
+	p.body = nil
 }
 
 func (h *Handler) decode(p *pending, body []byte) error {
@@ -329,12 +358,7 @@ func (h *Handler) safe(p *pending, fn func() handlers.Reply) (r handlers.Reply) 
 
 // respond encodes r and hands it to netio.
 func (h *Handler) respond(p *pending, r handlers.Reply) {
-	if p.buf != nil {
-		if !p.ownBuf {
-			putBuf(p.buf)
-		}
-		p.buf = nil
-	}
+	p.releaseBody()
 	if p.api != nil {
 		h.observe(p, &r)
 	}

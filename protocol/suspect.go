@@ -35,7 +35,7 @@ func newSuspectPool(h *Handler) *suspectPool {
 		go func() {
 			defer sp.wg.Done()
 			for p := range sp.work {
-				p.decodeErr = h.decode(p, *p.buf)
+				p.decodeErr = h.decode(p, p.body)
 				close(p.decoded)
 			}
 		}()
@@ -55,7 +55,7 @@ func (sp *suspectPool) stop() {
 	sp.wg.Wait()
 }
 
-// decodeSuspect queues p.buf for decoding; false when the queue is full.
+// decodeSuspect queues p.body for decoding; false when the queue is full.
 func (h *Handler) decodeSuspect(p *pending) bool {
 	sp := h.suspects
 	sp.mu.RLock()
