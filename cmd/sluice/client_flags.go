@@ -54,6 +54,17 @@ func (f *clientFlags) admin(ctx context.Context) (*kadm.Client, error) {
 	return adm, wrapConnErr(err)
 }
 
+// adminSession is what every admin command starts with: a context bounded
+// by --timeout and a connected admin client; done closes both.
+func (f *clientFlags) adminSession(parent context.Context) (ctx context.Context, adm *kadm.Client, done func(), err error) {
+	ctx, cancel := f.ctx(parent)
+	if adm, err = f.admin(ctx); err != nil {
+		cancel()
+		return nil, nil, nil, err
+	}
+	return ctx, adm, func() { adm.Close(); cancel() }, nil
+}
+
 // client connects a plain client; the caller closes it.
 func (f *clientFlags) client(ctx context.Context, opts ...kgo.Opt) (*kgo.Client, error) {
 	cl, err := cli.Connect(ctx, f.seeds(), opts...)

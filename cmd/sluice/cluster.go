@@ -37,13 +37,11 @@ func newClusterInfoCmd(f *clientFlags) *cobra.Command {
 		Short: "Show the cluster id, the controller and the brokers",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			md, err := adm.BrokerMetadata(ctx)
 			if err != nil {
 				return fmt.Errorf("cluster info: %w", ctxErr("cluster info", err))
@@ -91,13 +89,11 @@ func newClusterConfigDescribeCmd(f *clientFlags) *cobra.Command {
 		Short: "Show a broker's configs (those set explicitly, or all with --all)",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			if broker < 0 {
 				if broker, err = firstBroker(ctx, adm); err != nil {
 					return fmt.Errorf("describe broker configs: %w", ctxErr("describe", err))
@@ -147,13 +143,11 @@ func newClusterConfigAlterCmd(f *clientFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			var rs kadm.AlterConfigsResponses
 			target := "default"
 			if broker >= 0 {

@@ -45,13 +45,11 @@ func newGroupListCmd(f *clientFlags) *cobra.Command {
 		Short: "List consumer groups with their state and protocol type",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			listed, err := adm.ListGroups(ctx)
 			if err != nil {
 				return fmt.Errorf("list groups: %w", ctxErr("list groups", err))
@@ -80,13 +78,11 @@ func newGroupDeleteCmd(f *clientFlags) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			group := args[0]
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			resp, err := adm.DeleteGroup(ctx, group)
 			switch {
 			case errors.Is(err, kerr.NonEmptyGroup):

@@ -54,13 +54,11 @@ func newGroupDescribeCmd(f *clientFlags) *cobra.Command {
 		Short: "Show a group's state, members, assignments, committed offsets and lag",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			v, err := loadGroupView(ctx, adm, args[0])
 			if err != nil {
 				return fmt.Errorf("describe group %s: %w", args[0], err)

@@ -49,13 +49,11 @@ func newTopicCreateCmd(f *clientFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			cfg := make(map[string]*string, len(kv))
 			for k, v := range kv {
 				cfg[k] = kadm.StringPtr(v)
@@ -94,13 +92,11 @@ func newTopicListCmd(f *clientFlags) *cobra.Command {
 		Short:   "List topics",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			var td kadm.TopicDetails
 			if internal {
 				td, err = adm.ListTopicsWithInternal(ctx)
@@ -149,13 +145,11 @@ func newTopicDeleteCmd(f *clientFlags) *cobra.Command {
 		Short: "Delete a topic",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			resp, err := adm.DeleteTopic(ctx, args[0])
 			if err == nil {
 				err = resp.Err
@@ -183,13 +177,11 @@ func newTopicAddPartitionsCmd(f *clientFlags) *cobra.Command {
 			if to <= 0 {
 				return usagef("add-partitions: --to must be a positive partition count")
 			}
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			rs, err := adm.UpdatePartitions(ctx, to, args[0])
 			var msg string
 			if err == nil {
@@ -225,13 +217,11 @@ func newTopicDeleteRecordsCmd(f *clientFlags) *cobra.Command {
 			if partition < 0 || before < -1 {
 				return usagef("delete-records: --partition must be >= 0 and --before >= -1 (-1: the high watermark)")
 			}
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			var offs kadm.Offsets
 			offs.Add(kadm.Offset{Topic: args[0], Partition: partition, At: before, LeaderEpoch: -1})
 			rs, err := adm.DeleteRecords(ctx, offs)

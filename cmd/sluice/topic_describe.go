@@ -48,13 +48,11 @@ func newTopicDescribeCmd(f *clientFlags) *cobra.Command {
 		Short: "Show a topic's partitions (leader, replicas, ISR, offsets, size) and its non-default configs",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			v, err := describeTopic(ctx, adm, args[0], all)
 			if err != nil {
 				return fmt.Errorf("describe topic %s: %w", args[0], ctxErr("describe", err))
@@ -221,13 +219,11 @@ func newTopicAlterConfigCmd(f *clientFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			rs, err := adm.AlterTopicConfigs(ctx, alters, args[0])
 			if err == nil {
 				err = firstAlterErr(rs)

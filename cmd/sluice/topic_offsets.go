@@ -36,13 +36,11 @@ func newTopicOffsetsCmd(f *clientFlags) *cobra.Command {
 					return usagef("--at: want earliest, latest or a timestamp: %s", strings.TrimPrefix(err.Error(), "cli: "))
 				}
 			}
-			ctx, cancel := f.ctx(c.Context())
-			defer cancel()
-			adm, err := f.admin(ctx)
+			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
-			defer adm.Close()
+			defer done()
 			// ListOffsets on an unknown topic reports nothing useful; check it first.
 			md, err := adm.Metadata(ctx, topic)
 			if err == nil {
