@@ -2,8 +2,9 @@ package record
 
 import (
 	"encoding/binary"
-	"hash/crc32"
 	"io"
+
+	"sluice/engine/internal/crc32c"
 	"strconv"
 )
 
@@ -50,8 +51,6 @@ const (
 	NoSequence        = -1
 	NoPartitionLeader = -1
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // Header is a decoded batch header.
 type Header struct {
@@ -156,7 +155,7 @@ func CRCValid(batch []byte) bool {
 	return binary.BigEndian.Uint32(batch[offCRC:]) == computeCRC(batch)
 }
 
-func computeCRC(batch []byte) uint32 { return crc32.Checksum(batch[offAttributes:], castagnoli) }
+func computeCRC(batch []byte) uint32 { return crc32c.Checksum(batch[offAttributes:]) }
 
 // UpdateCRC recomputes and stores the CRC of batch (exactly one batch).
 func UpdateCRC(batch []byte) {

@@ -2,9 +2,10 @@ package record
 
 import (
 	"encoding/binary"
-	"hash/crc32"
 	"strconv"
 	"strings"
+
+	"sluice/engine/internal/crc32c"
 )
 
 // Validator checks batches the way Kafka's LogValidator (plus the checks of
@@ -258,7 +259,7 @@ type crcCursor struct {
 func (c *crcCursor) advance(to int) {
 	to = min(to, len(c.b))
 	if to > c.done {
-		c.sum = crc32.Update(c.sum, castagnoli, c.b[c.done:to])
+		c.sum = crc32c.Update(c.sum, c.b[c.done:to])
 		c.done = to
 	}
 }

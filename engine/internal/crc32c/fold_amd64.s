@@ -1,0 +1,133 @@
+#include "textflag.h"
+
+// FOLD multiplies both lanes of accumulator ACC by the constant pair in
+// Y8 (see the package doc), leaving the 96-bit results in ACC for the
+// caller to XOR into the bytes the fold lands on; T is scratch.
+#define FOLD(ACC, T) \
+	VPCLMULQDQ $0x00, Y8, ACC, T \
+	VPCLMULQDQ $0x11, Y8, ACC, ACC \
+	VPXOR      T, ACC, ACC
+
+// func foldVPCLMUL(crc uint32, p []byte, k *[10]uint64) uint32
+TEXT ·foldVPCLMUL(SB), NOSPLIT, $0-44
+	MOVL crc+0(FP), AX
+	MOVQ p_base+8(FP), SI
+	MOVQ p_len+16(FP), CX
+	MOVQ k+32(FP), DX
+
+	// The first 256 bytes, with the register XORed into the first four.
+	VMOVDQU 0(SI), Y0
+	VMOVDQU 32(SI), Y1
+	VMOVDQU 64(SI), Y2
+	VMOVDQU 96(SI), Y3
+	VMOVDQU 128(SI), Y4
+	VMOVDQU 160(SI), Y5
+	VMOVDQU 192(SI), Y6
+	VMOVDQU 224(SI), Y7
+	VMOVQ   AX, X9
+	VPXOR   Y9, Y0, Y0
+	ADDQ    $256, SI
+	SUBQ    $256, CX
+
+	// Fold each accumulator 256 bytes forward.
+	VBROADCASTI128 0(DX), Y8
+
+loop256:
+	CMPQ CX, $256
+	JB   reduce
+	FOLD(Y0, Y9)
+	VPXOR 0(SI), Y0, Y0
+	FOLD(Y1, Y10)
+	VPXOR 32(SI), Y1, Y1
+	FOLD(Y2, Y11)
+	VPXOR 64(SI), Y2, Y2
+	FOLD(Y3, Y12)
+	VPXOR 96(SI), Y3, Y3
+	FOLD(Y4, Y13)
+	VPXOR 128(SI), Y4, Y4
+	FOLD(Y5, Y14)
+	VPXOR 160(SI), Y5, Y5
+	FOLD(Y6, Y15)
+	VPXOR 192(SI), Y6, Y6
+	FOLD(Y7, Y9)
+	VPXOR 224(SI), Y7, Y7
+	ADDQ $256, SI
+	SUBQ $256, CX
+	JMP  loop256
+
+reduce:
+	// Onto Y7: Y0-Y3 by 128 bytes onto Y4-Y7, Y4-Y5 by 64 onto Y6-Y7,
+	// Y6 by 32 onto Y7.
+	VBROADCASTI128 16(DX), Y8
+	FOLD(Y0, Y9)
+	VPXOR Y0, Y4, Y4
+	FOLD(Y1, Y10)
+	VPXOR Y1, Y5, Y5
+	FOLD(Y2, Y11)
+	VPXOR Y2, Y6, Y6
+	FOLD(Y3, Y12)
+	VPXOR Y3, Y7, Y7
+	VBROADCASTI128 32(DX), Y8
+	FOLD(Y4, Y9)
+	VPXOR Y4, Y6, Y6
+	FOLD(Y5, Y10)
+	VPXOR Y5, Y7, Y7
+	VBROADCASTI128 48(DX), Y8
+	FOLD(Y6, Y9)
+	VPXOR Y6, Y7, Y7
+
+	// Whole 32-byte blocks left: fold Y7 onto each in turn.
+loop32:
+	CMPQ CX, $32
+	JB   lanes
+	FOLD(Y7, Y9)
+	VPXOR 0(SI), Y7, Y7
+	ADDQ $32, SI
+	SUBQ $32, CX
+	JMP  loop32
+
+lanes:
+	// Y7's low lane by 16 bytes onto its high lane, whose 16 bytes the
+	// crc32 instruction then reduces from a zero register.
+	VMOVDQU      64(DX), X8
+	VEXTRACTI128 $1, Y7, X1
+	VPCLMULQDQ   $0x00, X8, X7, X9
+	VPCLMULQDQ   $0x11, X8, X7, X7
+	VPXOR        X9, X7, X7
+	VPXOR        X1, X7, X7
+	VMOVQ        X7, BX
+	VPEXTRQ      $1, X7, R8
+	XORL         AX, AX
+	CRC32Q       BX, AX
+	CRC32Q       R8, AX
+
+tail8:
+	CMPQ   CX, $8
+	JB     tail1
+	CRC32Q (SI), AX
+	ADDQ   $8, SI
+	SUBQ   $8, CX
+	JMP    tail8
+
+tail1:
+	TESTQ  CX, CX
+	JZ     done
+	CRC32B (SI), AX
+	INCQ   SI
+	DECQ   CX
+	JMP    tail1
+
+done:
+	VZEROUPPER
+	MOVL AX, ret+40(FP)
+	RET
+
+// func cpuidVPCLMULQDQ() bool
+TEXT ·cpuidVPCLMULQDQ(SB), NOSPLIT, $0-1
+	MOVL  $7, AX
+	XORL  CX, CX
+	CPUID
+	SHRL  $10, CX
+	ANDL  $1, CX
+	MOVB  CX, ret+0(FP)
+	RET
