@@ -5,20 +5,28 @@ import (
 	"sync"
 
 	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
 )
 
 // Frames whose body has not fully arrived and that are at least assembleMin
 // bytes are assembled in a buffer of the connection's own instead of being
 // left in gnet's inbound ring: gnet would copy every byte into its ring, then
-// again into a fresh buffer in Next. Assembling copies each byte once, from
-// gnet's read buffer, and the buffer is pooled. It grows with the bytes that
-// actually arrived (never to the announced size at once), so a client cannot
-// reserve memory by announcing large frames.
+// again into a fresh buffer in Next. The bytes gnet already read are copied
+// once from its read buffer; the rest of the frame is read from the socket
+// straight into the assembly buffer (readDirect), so most of a large frame
+// is copied only by the kernel, in a few large reads instead of one gnet
+// read (64 KiB) and one loop wake-up each. The buffer is pooled. It starts
+// at the frame's size up to assembleUpfront (so the usual produce request,
+// at most max.request.size = 1 MiB, is never moved to a larger buffer
+// half-way), and past that grows with the bytes that actually arrived
+// (never to the announced size at once), so a client cannot reserve more
+// than assembleUpfront per connection by announcing large frames. (Kafka
+// allocates the announced size at once.)
 const (
 	assembleMin     = 32 << 10
 	minPoolClass    = 16 // 64 KiB
 	maxPoolClass    = 26 // 64 MiB
-	assembleInitial = 1 << minPoolClass
+	assembleUpfront = 1 << 20
 )
 
 // assemblyPools[k] holds buffers with capacity >= 1<<(k+minPoolClass).
@@ -60,16 +68,52 @@ func ReleaseFrame(frame []byte) {
 // geometrically but never beyond the frame's size.
 // Event loop only.
 func (c *Conn) appendAssembly(p []byte) {
-	need := len(c.asm) + len(p)
-	if need > cap(c.asm) {
-		target := min(max(2*cap(c.asm), need, assembleInitial), c.asmLen)
-		nb := append(getAssembly(target), c.asm...)
-		if c.asm != nil {
-			putAssembly(c.asm)
-		}
-		c.asm = nb
+	if need := len(c.asm) + len(p); need > cap(c.asm) {
+		c.growAssembly(need)
 	}
 	c.asm = append(c.asm, p...)
+}
+
+// growAssembly moves the frame being assembled to a buffer with capacity
+// for at least need bytes: twice the current one, at least assembleUpfront,
+// never more than the frame's size.
+// Event loop only.
+func (c *Conn) growAssembly(need int) {
+	target := min(max(2*cap(c.asm), need, assembleUpfront), c.asmLen)
+	nb := append(getAssembly(target), c.asm...)
+	if c.asm != nil {
+		putAssembly(c.asm)
+	}
+	c.asm = nb
+}
+
+// readDirect reads the rest of the frame being assembled from the socket
+// straight into c.asm, growing it only when the bytes already read fill it.
+// It stops when the frame is complete, when a read returns less than asked
+// (the socket is drained for now: the level-triggered loop calls OnTraffic
+// again when more arrives), or at EOF or an error, which it leaves to gnet:
+// its next read of the still-readable socket sees the same condition and
+// closes the connection. Call it only once gnet's inbound buffer is empty,
+// so bytes stay in order. It returns the bytes read.
+// Event loop only.
+func (c *Conn) readDirect(gc gnet.Conn) int {
+	fd, total := gc.Fd(), 0
+	for len(c.asm) < c.asmLen {
+		if len(c.asm) == cap(c.asm) {
+			c.growAssembly(len(c.asm) + 1)
+		}
+		want := min(cap(c.asm), c.asmLen) - len(c.asm)
+		n, err := unix.Read(fd, c.asm[len(c.asm):len(c.asm)+want])
+		if err != nil || n <= 0 {
+			break
+		}
+		c.asm = c.asm[:len(c.asm)+n]
+		total += n
+		if n < want {
+			break
+		}
+	}
+	return total
 }
 
 // releaseAssembly returns the assembly buffer after its frame was served
@@ -100,6 +144,9 @@ func (c *Conn) nextFrame(gc gnet.Conn, maxSize int32) (frame []byte, assembled, 
 				return nil, false, false, 0
 			}
 			c.appendAssembly(b)
+		}
+		if len(c.asm) < c.asmLen && gc.InboundBuffered() == 0 {
+			c.s.stats.bytesIn.Add(int64(c.readDirect(gc)))
 		}
 		if len(c.asm) < c.asmLen {
 			return nil, false, false, 0
@@ -135,5 +182,9 @@ func (c *Conn) nextFrame(gc gnet.Conn, maxSize int32) (frame []byte, assembled, 
 		}
 		c.appendAssembly(b)
 	}
-	return nil, false, false, 0
+	c.s.stats.bytesIn.Add(int64(c.readDirect(gc)))
+	if len(c.asm) < c.asmLen {
+		return nil, false, false, 0
+	}
+	return c.asm, true, false, size
 }
