@@ -51,6 +51,11 @@ type Options struct {
 	// DisableBackground turns off the retention, flush and cleaner
 	// goroutines; tests then call RunRetention / RunCleaner directly.
 	DisableBackground bool
+	// ReserveAhead is how far ahead of the appends the active segment's
+	// disk blocks are reserved (fallocate FALLOC_FL_KEEP_SIZE, never past
+	// segment.bytes; file sizes are unchanged; sealing releases the rest):
+	// 0 means DefaultReserveAhead, negative turns it off.
+	ReserveAhead int64
 	// OnFlush, when set, is called after each log fsync (Log.Flush) with
 	// how long the fsyncs took, for the broker's log flush time metric. It
 	// runs on the flushing goroutine and must not block.

@@ -124,6 +124,7 @@ func (l *Log) appendLeaderLocked(batch []byte, o AppendOptions, cfg *TopicConfig
 	if err := l.maybeRollLocked(int64(len(batch)), last, maxTs, cfg, nowMs); err != nil {
 		return AppendResult{}, false, err
 	}
+	l.active().ReserveAhead(int64(len(batch)), l.eng.opts.ReserveAhead, int64(cfg.SegmentBytes))
 	if err := l.active().AppendOne(batch, segment.Batch{BaseOffset: base, LastOffset: last, MaxTimestamp: maxTs}, cfg.IndexIntervalBytes); err != nil {
 		return AppendResult{}, false, l.storageErr("append", err)
 	}
@@ -185,6 +186,7 @@ func (l *Log) appendReplicaLocked(records []byte, cfg *TopicConfig, nowMs int64)
 		if err := l.maybeRollLocked(int64(len(b)), h.LastOffset(), h.MaxTimestamp, cfg, nowMs); err != nil {
 			return AppendResult{}, false, err
 		}
+		l.active().ReserveAhead(int64(len(b)), l.eng.opts.ReserveAhead, int64(cfg.SegmentBytes))
 		if err := l.active().AppendOne(b, segment.Batch{BaseOffset: h.BaseOffset, LastOffset: h.LastOffset(), MaxTimestamp: h.MaxTimestamp}, cfg.IndexIntervalBytes); err != nil {
 			return AppendResult{}, false, l.storageErr("append", err)
 		}

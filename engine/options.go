@@ -19,6 +19,9 @@ const (
 	// CheckpointInterval is how often the per-dir checkpoint files are
 	// rewritten (Kafka: replica.high.watermark.checkpoint.interval.ms 5 s).
 	CheckpointInterval = 5 * time.Second
+	// DefaultReserveAhead is Options.ReserveAhead's default: 16 MiB of
+	// .log blocks reserved ahead of the appends.
+	DefaultReserveAhead = 16 << 20
 )
 
 // EnsureDefaults fills zero fields with their defaults and returns o.
@@ -46,6 +49,9 @@ func (o *Options) EnsureDefaults() *Options {
 	}
 	if o.ZstdMaxMemory == 0 {
 		o.ZstdMaxMemory = DefaultZstdMaxMemory
+	}
+	if o.ReserveAhead == 0 {
+		o.ReserveAhead = DefaultReserveAhead
 	}
 	return o
 }

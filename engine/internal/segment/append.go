@@ -36,6 +36,7 @@ func (s *Segment) AppendOne(data []byte, b Batch, interval int32) error {
 			if terr := s.log.Truncate(pos); terr != nil {
 				return fmt.Errorf("%w (trimming the partial write also failed: %v)", err, terr)
 			}
+			s.reserved = 0
 		}
 		return err
 	}
@@ -65,8 +66,12 @@ func (s *Segment) indexBatch(pos, size int64, b *Batch, interval int32) {
 
 // WriteIndexes writes both index files trimmed to their entries (adding the
 // final time entry), fsyncs them, and, if keepPreallocated, re-extends
-// them for further appends. Called on roll (seal) and close.
+// them for further appends. Called on roll (seal) and close, it first
+// releases the .log blocks reserved past its end (reserve.go).
 func (s *Segment) WriteIndexes(keepPreallocated bool) error {
+	if err := s.releaseReserved(); err != nil {
+		return err
+	}
 	if s.maxTs >= 0 && s.next > s.base {
 		s.tidx.MaybeAppend(s.maxTs, s.next-1)
 	}

@@ -111,7 +111,7 @@ func (s *Segment) TruncateTo(offset int64, interval int32) (bool, error) {
 	if err := s.log.Truncate(pos); err != nil {
 		return false, err
 	}
-	s.size = pos
+	s.size, s.reserved = pos, 0
 	_, err = s.Scan(false, s.base, interval, nil)
 	return true, err
 }

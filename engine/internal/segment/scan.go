@@ -92,6 +92,7 @@ func (s *Segment) Scan(checkCRC bool, minOffset int64, interval int32, fn ScanFu
 		if err := s.log.Truncate(s.size); err != nil {
 			return 0, err
 		}
+		s.reserved = 0
 		return fileSize - s.size, nil
 	}
 	return 0, nil

@@ -8,7 +8,8 @@
 //
 // A batch is Kafka's v2 record batch (package record draws it): the first
 // 12 bytes are baseOffset int64 and length int32, so the file can be walked
-// batch by batch. Writes are one pwrite per batch at the segment's end.
+// batch by batch. Writes are one pwrite per batch at the segment's end,
+// into disk blocks the active segment reserves ahead (reserve.go).
 //
 // Suffixes: ".deleted" marks files waiting for removal (file.delete.delay.ms),
 // ".cleaned" and ".swap" are the log cleaner's replacement segments.
@@ -67,6 +68,10 @@ type Segment struct {
 	firstTs    int64
 	sinceIndex int64
 	suffix     string // "" or DeletedSuffix / CleanedSuffix / SwapSuffix
+	// reserved is the end of the .log blocks reserved ahead of size
+	// (reserve.go); 0 when nothing is reserved past size.
+	reserved  int64
+	noReserve bool // the file system refused once: stop asking
 
 	refs   atomic.Int32
 	closed atomic.Bool
