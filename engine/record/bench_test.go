@@ -11,19 +11,19 @@ import (
 // compressed batches the CRC covers the compressed bytes only.
 func BenchmarkValidate(b *testing.B) {
 	sizes := []struct {
-		name string
-		n    int
-	}{{"16KiB", 16}, {"1MiB", 1024}}
+		name       string
+		n, recSize int
+	}{{"16KiB", 16, 1024}, {"1MiB", 1024, 1024}, {"1MiBx100B", 10000, 100}}
 	for _, c := range []Codec{None, LZ4, Zstd} {
 		for _, s := range sizes {
 			b.Run(c.String()+"/"+s.name, func(b *testing.B) {
-				batch := buildBatch(b, codecOpts(c), keyedRecords(s.n, 1024))
+				batch := buildBatch(b, codecOpts(c), keyedRecords(s.n, s.recSize))
 				o := &ValidateOptions{NowMs: testNow, MaxMessageBytes: 2 << 20, TimestampBeforeMaxMs: 1 << 40}
 				var v Validator
 				if _, err := v.Validate(batch, o); err != nil {
 					b.Fatal(err)
 				}
-				b.SetBytes(int64(s.n * 1024))
+				b.SetBytes(int64(len(batch)))
 				b.ReportAllocs()
 				b.ResetTimer()
 				// The CRC baseline runs in the same loop, outside the

@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/binary"
+	"math"
 	"strconv"
 	"strings"
 
@@ -168,21 +169,23 @@ func (v *Validator) checkRecords(h *Header, recs []byte, o *ValidateOptions, cur
 		lo, hi = o.timestampBounds(now)
 	}
 	v.maxTs = NoTimestamp
-	for i := 0; i < n; i++ {
+	i := 0
+	if check && createTm && !h.LogAppendTime() && !noFastWalk {
+		w := fastWalk{first: h.FirstTimestamp, lo: lo, hi: hi, needKey: o.Compacted, maxDelta: math.MinInt32}
+		if pos, i = w.run(recs, 0, 0, n, cur); i > 0 {
+			v.maxTs = h.FirstTimestamp + int64(w.maxDelta)
+		}
+	}
+	for ; i < n; i++ {
 		if pos >= len(recs) {
 			return newError(ErrInvalidRecord, "Incorrect declared batch size, premature EOF reached"+o.inPartition())
 		}
 		if cur != nil && HeaderSize+pos+crcAhead/2 > cur.done {
 			cur.advance(HeaderSize + pos + crcAhead)
 		}
-		if np, f, ok := nextRecordFast(recs, pos); ok {
-			pos = np
-			r.timestampDelta, r.offsetDelta, r.hasKey = int64(f.timestampDelta), f.offsetDelta, f.hasKey
-		} else {
-			var err error
-			if pos, err = nextRecord(recs, pos, &r); err != nil {
-				return err
-			}
+		var err error
+		if pos, err = nextRecord(recs, pos, &r); err != nil {
+			return err
 		}
 		ts := h.FirstTimestamp + r.timestampDelta
 		if h.LogAppendTime() {
@@ -244,6 +247,9 @@ func (v *Validator) recordErrors() error {
 	b.WriteString("]")
 	return &ValidationError{Kind: ErrInvalidRecord, Msg: b.String(), RecordErrors: errs}
 }
+
+// noFastWalk turns fastWalk off, for the tests that compare both loops.
+var noFastWalk bool
 
 // crcAhead is how far ahead of the record walk the fused CRC runs: small
 // enough to stay in L1/L2, large enough to amortise the calls.
