@@ -1,7 +1,6 @@
 package obs
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +26,7 @@ type Metrics struct {
 	fetchWaits                    *prometheus.CounterVec // {outcome}
 	fetchWaitTime                 prometheus.Histogram
 	state                         *stateCollector
+	kids                          children // cached children (children.go)
 }
 
 // Recorder is the event side of Metrics: what the protocol, network and
@@ -106,28 +106,32 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // first error in the response) is not counted here: RequestErrors counts
 // every code the response carries.
 func (m *Metrics) ObserveRequest(apiKey, version int16, bytes int, latency time.Duration, errCode int16) {
-	name := apiName(apiKey)
-	m.requests.WithLabelValues(name, strconv.Itoa(int(version))).Inc()
-	m.requestBytes.WithLabelValues(name).Add(float64(bytes))
-	m.requestTime.WithLabelValues(name).Observe(latency.Seconds())
+	c := m.request(apiKey, version)
+	c.requests.Inc()
+	c.bytes.Add(float64(bytes))
+	c.time.Observe(latency.Seconds())
 }
 
 // RequestErrors counts n occurrences of error code in one response to
 // apiKey (ErrorsPerSec: per partition, topic or group as the response
 // carries them; code 0, NONE, counts successes).
 func (m *Metrics) RequestErrors(apiKey, code int16, n int) {
-	m.errors.WithLabelValues(apiName(apiKey), errorName(code)).Add(float64(n))
+	m.errorCounter(apiKey, code).Add(float64(n))
 }
 
 // BytesIn counts n bytes of record batches appended to topic by a producer.
-func (m *Metrics) BytesIn(topic string, n int) { m.bytesIn.WithLabelValues(topic).Add(float64(n)) }
+func (m *Metrics) BytesIn(topic string, n int) {
+	topicCounter(&m.kids.bytesIn, m.bytesIn, topic).Add(float64(n))
+}
 
 // BytesOut counts n bytes of record batches sent to a fetcher from topic.
-func (m *Metrics) BytesOut(topic string, n int) { m.bytesOut.WithLabelValues(topic).Add(float64(n)) }
+func (m *Metrics) BytesOut(topic string, n int) {
+	topicCounter(&m.kids.bytesOut, m.bytesOut, topic).Add(float64(n))
+}
 
 // MessagesIn counts n records appended to topic by a producer.
 func (m *Metrics) MessagesIn(topic string, n int) {
-	m.messagesIn.WithLabelValues(topic).Add(float64(n))
+	topicCounter(&m.kids.messagesIn, m.messagesIn, topic).Add(float64(n))
 }
 
 // ConnOpened and ConnClosed track the open connection count.
