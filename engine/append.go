@@ -124,7 +124,7 @@ func (l *Log) appendLeaderLocked(batch []byte, o AppendOptions, cfg *TopicConfig
 	if err := l.maybeRollLocked(int64(len(batch)), last, maxTs, cfg, nowMs); err != nil {
 		return AppendResult{}, false, err
 	}
-	l.active().ReserveAhead(int64(len(batch)), l.eng.opts.ReserveAhead, int64(cfg.SegmentBytes))
+	l.active().ReserveAhead(int64(len(batch)), l.reserveStep(cfg), int64(cfg.SegmentBytes))
 	if err := l.active().AppendOne(batch, segment.Batch{BaseOffset: base, LastOffset: last, MaxTimestamp: maxTs}, cfg.IndexIntervalBytes); err != nil {
 		return AppendResult{}, false, l.storageErr("append", err)
 	}
@@ -186,7 +186,7 @@ func (l *Log) appendReplicaLocked(records []byte, cfg *TopicConfig, nowMs int64)
 		if err := l.maybeRollLocked(int64(len(b)), h.LastOffset(), h.MaxTimestamp, cfg, nowMs); err != nil {
 			return AppendResult{}, false, err
 		}
-		l.active().ReserveAhead(int64(len(b)), l.eng.opts.ReserveAhead, int64(cfg.SegmentBytes))
+		l.active().ReserveAhead(int64(len(b)), l.reserveStep(cfg), int64(cfg.SegmentBytes))
 		if err := l.active().AppendOne(b, segment.Batch{BaseOffset: h.BaseOffset, LastOffset: h.LastOffset(), MaxTimestamp: h.MaxTimestamp}, cfg.IndexIntervalBytes); err != nil {
 			return AppendResult{}, false, l.storageErr("append", err)
 		}
@@ -232,4 +232,16 @@ func (l *Log) maybeRollLocked(size, last, maxTs int64, cfg *TopicConfig, nowMs i
 		return l.rollLocked(cfg, nowMs)
 	}
 	return nil
+}
+
+// reserveStep is how far ahead of its appends the active segment reserves
+// disk blocks: Options.ReserveAhead, or the whole segment for a topic with
+// preallocate=true (Kafka's setting: it creates each segment at full size;
+// here the blocks are reserved while the file keeps its size, so readers
+// and recovery see the same file either way).
+func (l *Log) reserveStep(cfg *TopicConfig) int64 {
+	if cfg.Preallocate {
+		return int64(cfg.SegmentBytes)
+	}
+	return l.eng.opts.ReserveAhead
 }
