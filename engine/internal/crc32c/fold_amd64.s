@@ -8,6 +8,43 @@
 	VPCLMULQDQ $0x11, Y8, ACC, ACC \
 	VPXOR      T, ACC, ACC
 
+// REDUCE8 folds the eight accumulators onto Y7 (constants at k+16..k+63):
+// Y0-Y3 by 128 bytes onto Y4-Y7, Y4-Y5 by 64 onto Y6-Y7, Y6 by 32 onto Y7.
+#define REDUCE8 \
+	VBROADCASTI128 16(DX), Y8 \
+	FOLD(Y0, Y9) \
+	VPXOR Y0, Y4, Y4 \
+	FOLD(Y1, Y10) \
+	VPXOR Y1, Y5, Y5 \
+	FOLD(Y2, Y11) \
+	VPXOR Y2, Y6, Y6 \
+	FOLD(Y3, Y12) \
+	VPXOR Y3, Y7, Y7 \
+	VBROADCASTI128 32(DX), Y8 \
+	FOLD(Y4, Y9) \
+	VPXOR Y4, Y6, Y6 \
+	FOLD(Y5, Y10) \
+	VPXOR Y5, Y7, Y7 \
+	VBROADCASTI128 48(DX), Y8 \
+	FOLD(Y6, Y9) \
+	VPXOR Y6, Y7, Y7
+
+// LANES folds Y7's low lane by 16 bytes onto its high lane (constants at
+// k+64) and reduces those 16 bytes with the crc32 instruction from a zero
+// register into AX.
+#define LANES \
+	VMOVDQU      64(DX), X8 \
+	VEXTRACTI128 $1, Y7, X1 \
+	VPCLMULQDQ   $0x00, X8, X7, X9 \
+	VPCLMULQDQ   $0x11, X8, X7, X7 \
+	VPXOR        X9, X7, X7 \
+	VPXOR        X1, X7, X7 \
+	VMOVQ        X7, BX \
+	VPEXTRQ      $1, X7, R8 \
+	XORL         AX, AX \
+	CRC32Q       BX, AX \
+	CRC32Q       R8, AX
+
 // func foldVPCLMUL(crc uint32, p []byte, k *[16]uint64) uint32
 TEXT ·foldVPCLMUL(SB), NOSPLIT, $0-44
 	MOVL crc+0(FP), AX
@@ -56,25 +93,7 @@ loop256:
 	JMP  loop256
 
 reduce:
-	// Onto Y7: Y0-Y3 by 128 bytes onto Y4-Y7, Y4-Y5 by 64 onto Y6-Y7,
-	// Y6 by 32 onto Y7.
-	VBROADCASTI128 16(DX), Y8
-	FOLD(Y0, Y9)
-	VPXOR Y0, Y4, Y4
-	FOLD(Y1, Y10)
-	VPXOR Y1, Y5, Y5
-	FOLD(Y2, Y11)
-	VPXOR Y2, Y6, Y6
-	FOLD(Y3, Y12)
-	VPXOR Y3, Y7, Y7
-	VBROADCASTI128 32(DX), Y8
-	FOLD(Y4, Y9)
-	VPXOR Y4, Y6, Y6
-	FOLD(Y5, Y10)
-	VPXOR Y5, Y7, Y7
-	VBROADCASTI128 48(DX), Y8
-	FOLD(Y6, Y9)
-	VPXOR Y6, Y7, Y7
+	REDUCE8
 
 	// Whole 32-byte blocks left: fold Y7 onto each in turn.
 loop32:
@@ -87,19 +106,7 @@ loop32:
 	JMP  loop32
 
 lanes:
-	// Y7's low lane by 16 bytes onto its high lane, whose 16 bytes the
-	// crc32 instruction then reduces from a zero register.
-	VMOVDQU      64(DX), X8
-	VEXTRACTI128 $1, Y7, X1
-	VPCLMULQDQ   $0x00, X8, X7, X9
-	VPCLMULQDQ   $0x11, X8, X7, X7
-	VPXOR        X9, X7, X7
-	VPXOR        X1, X7, X7
-	VMOVQ        X7, BX
-	VPEXTRQ      $1, X7, R8
-	XORL         AX, AX
-	CRC32Q       BX, AX
-	CRC32Q       R8, AX
+	LANES
 
 tail8:
 	CMPQ   CX, $8
@@ -230,36 +237,9 @@ hybridLoop:
 	JMP  hybridLoop
 
 hybridReduce:
-	// The accumulators onto Y7 and its lanes into AX as in foldVPCLMUL;
-	// AX is then the register up to the last block's stream bytes.
-	VBROADCASTI128 16(DX), Y8
-	FOLD(Y0, Y9)
-	VPXOR Y0, Y4, Y4
-	FOLD(Y1, Y10)
-	VPXOR Y1, Y5, Y5
-	FOLD(Y2, Y11)
-	VPXOR Y2, Y6, Y6
-	FOLD(Y3, Y12)
-	VPXOR Y3, Y7, Y7
-	VBROADCASTI128 32(DX), Y8
-	FOLD(Y4, Y9)
-	VPXOR Y4, Y6, Y6
-	FOLD(Y5, Y10)
-	VPXOR Y5, Y7, Y7
-	VBROADCASTI128 48(DX), Y8
-	FOLD(Y6, Y9)
-	VPXOR Y6, Y7, Y7
-	VMOVDQU      64(DX), X8
-	VEXTRACTI128 $1, Y7, X1
-	VPCLMULQDQ   $0x00, X8, X7, X9
-	VPCLMULQDQ   $0x11, X8, X7, X7
-	VPXOR        X9, X7, X7
-	VPXOR        X1, X7, X7
-	VMOVQ        X7, BX
-	VPEXTRQ      $1, X7, R8
-	XORL         AX, AX
-	CRC32Q       BX, AX
-	CRC32Q       R8, AX
+	// AX: the register up to the last block's stream bytes.
+	REDUCE8
+	LANES
 
 	// Past the stream bytes: shift(AX, 264) ^ R11.
 	VMOVQ      AX, X12
