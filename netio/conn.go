@@ -22,6 +22,9 @@ type Conn struct {
 	lastActive atomic.Int64 // unix nanos of the last read or write progress
 	inflight   atomic.Int32 // slots not yet finished
 	idleClosed atomic.Bool  // the idle timeout asked gnet to close it
+	// paused: OnTraffic stopped framing at MaxInflight; the next slot to
+	// finish (on the loop or in a direct write) resumes it.
+	paused atomic.Bool
 
 	mu struct {
 		sync.Mutex
@@ -29,7 +32,17 @@ type Conn struct {
 		serving    bool       // the loop is inside OnTraffic and pumps afterwards
 		pumpQueued bool       // a pump task is queued on the loop
 		closed     bool       // OnClose ran: Respond finishes slots itself
+		// loopWriting: the loop owns the socket's write side (slots taken
+		// into out, waiting in the side poller, or closing); Respond
+		// then never writes itself (direct.go).
+		loopWriting bool
+		// directWriting: a Respond is writing its response (direct.go).
+		directWriting bool
 	}
+	// wmu is held by a Respond writing directly and taken by OnClose, so
+	// that gnet closes the socket only after such a write ended.
+	// Order: wmu before mu.
+	wmu sync.Mutex
 
 	// Event-loop only.
 	out        []*Request // ready slots being written; out[0] is at the cursor
@@ -44,7 +57,6 @@ type Conn struct {
 	closed     bool       // OnClose ran
 	noSendfile bool       // sendfile refused once on this connection: copy from now on
 	leftover   int        // inbound bytes already counted in Stats.BytesIn
-	paused     bool       // framing stopped at MaxInflight; resume on completion
 	asm        []byte     // body of a large frame being assembled (assemble.go)
 	asmLen     int        // its size; 0 when none is in progress
 
@@ -116,6 +128,11 @@ func (c *Conn) takeReadyLocked() {
 	if i == 0 {
 		return
 	}
+	if len(c.out) == 0 {
+		// A direct write may have sent the head's first bytes.
+		c.ci, c.coff = 0, int64(c.mu.queue[0].sent)
+	}
+	c.mu.loopWriting = true
 	c.out = append(c.out, c.mu.queue[:i]...)
 	clear(c.mu.queue[:i])
 	c.mu.queue = c.mu.queue[i:]
@@ -130,6 +147,14 @@ func (c *Conn) closeSoon() {
 	if c.closing {
 		return
 	}
-	c.closing = true
+	c.setClosing()
 	_ = c.gc.Close()
+}
+
+// setClosing stops all writing: the loop keeps the write side until OnClose.
+func (c *Conn) setClosing() {
+	c.closing = true
+	c.mu.Lock()
+	c.mu.loopWriting = true
+	c.mu.Unlock()
 }

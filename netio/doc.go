@@ -17,10 +17,11 @@
 //
 // Frames that fit in what was read are handed to Serve straight from gnet's
 // read buffer. A frame of 32 KiB or more whose body is still arriving is
-// assembled in a pooled buffer of the connection's own (one copy per byte,
-// grown with the bytes that actually arrived) instead of gnet's ring buffer
-// (two copies and a fresh allocation per frame); this halves the loop's CPU
-// per inbound byte for produce-sized frames.
+// assembled in a pooled buffer of the connection's own instead of gnet's
+// ring buffer (two copies and a fresh allocation per frame): what gnet read
+// is copied in, the rest is read from the socket straight into the buffer
+// (assemble.go); this halves the loop's CPU per inbound byte for
+// produce-sized frames.
 //
 // # Frame ownership
 //
@@ -56,7 +57,7 @@
 //
 // # The pump
 //
-// All writing happens on the connection's event loop in pump, which runs
+// Writing happens on the connection's event loop in pump, which runs
 // after OnTraffic served frames, when a Respond completes the FIFO's head
 // (EventLoop.Execute), when the side poller reports the socket writable,
 // and when a pump that used its budget (4 MiB) requeues itself so that one
@@ -65,6 +66,11 @@
 // a file chunk goes out with sendfile(2) from the file's fd at Off+written.
 // If sendfile is refused (EINVAL, ENOSYS, EOPNOTSUPP...), the connection
 // switches to copying: ReadAt into a 256 KiB buffer, then write.
+//
+// The exception is a direct write (direct.go): a Respond that completes
+// the FIFO's head while the loop holds nothing of the connection's to
+// write, with a response of one memory chunk, writes it itself, sparing
+// the loop a wake-up; a short write hands the rest to pump.
 //
 // # EAGAIN
 //
@@ -83,8 +89,10 @@
 //     non-blocking, and file ranges should be made resident by Prefetch (off
 //     the loop) before Respond. A cold page still costs a disk read on the
 //     loop, which Prefetch's probing makes rare, not impossible.
-//   - Only the loop touches the cursor, the write state and the socket; the
-//     slot FIFO is shared under Conn.mu (Respond fills, the loop takes).
+//   - Only the loop touches the cursor and the write state; the slot FIFO
+//     is shared under Conn.mu (Respond fills, the loop takes). The socket is
+//     written by the loop, or by one direct write while the loop owns none
+//     of the write side (mu.loopWriting false), never by both at once.
 //   - gnet.Conn.OutboundBuffered() == 0 whenever pump writes.
 //   - Response chunks (and so their FileLike values) stay referenced until
 //     Done; Done runs exactly once.

@@ -56,6 +56,11 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	}
 	gc.SetContext(nil)
 	c.closed, c.closing = true, true
+	c.mu.Lock()
+	c.mu.closed = true
+	c.mu.Unlock()
+	c.wmu.Lock() // wait out a direct write: gnet closes the fd after OnClose
+	c.wmu.Unlock()
 	c.releaseAssembly()
 	if c.dupfd >= 0 {
 		s.wpoll.Remove(c.dupfd)
@@ -132,8 +137,13 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 				break
 			}
 			if int(c.inflight.Load()) >= s.cfg.MaxInflight {
-				c.paused = true // finishHead wakes us when a slot completes
-				break
+				// A slot finishing (here or in a direct write) wakes us.
+				// Set, then look again: a slot finished in between
+				// may not have seen the flag.
+				c.paused.Store(true)
+				if int(c.inflight.Load()) >= s.cfg.MaxInflight || !c.paused.CompareAndSwap(true, false) {
+					break
+				}
 			}
 		}
 		frame, assembled, bad, size := c.nextFrame(gc, s.cfg.MaxFrameBytes)
@@ -141,7 +151,7 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 			s.stats.badFrames.Add(1)
 			s.log.Warn("closing connection: invalid frame size", "conn", c.id, "remote", c.remote,
 				"size", size, "max", s.cfg.MaxFrameBytes, "err", ErrFrameSize)
-			c.closing = true
+			c.setClosing()
 			action = gnet.Close
 			break
 		}

@@ -219,7 +219,7 @@ func dumpConns(s *Server) string {
 			}
 			c.mu.Unlock()
 			ch <- fmt.Sprintf("conn %d: out=%d ci=%d coff=%d queue=%d (ready %d) pumpQueued=%v armed=%v paused=%v closing=%v inflight=%d inbound=%d\n",
-				c.id, len(c.out), c.ci, c.coff, q, ready, queued, c.armed, c.paused, c.closing, c.inflight.Load(), c.gc.InboundBuffered())
+				c.id, len(c.out), c.ci, c.coff, q, ready, queued, c.armed, c.paused.Load(), c.closing, c.inflight.Load(), c.gc.InboundBuffered())
 			return nil
 		}))
 		if err != nil {

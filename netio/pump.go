@@ -42,6 +42,7 @@ func (c *Conn) pump() {
 	c.takeReadyLocked()
 	c.mu.Unlock()
 
+	defer c.releaseWriteSide()
 	fd := c.gc.Fd()
 	budget := int64(pumpBudget)
 	for len(c.out) > 0 {
@@ -277,11 +278,7 @@ func (c *Conn) finishHead() {
 		c.closeSoon()
 	}
 	r.resp = Response{}
-	if c.paused && !c.closing {
-		// Frames wait in gnet's inbound buffer; Wake runs OnTraffic again.
-		c.paused = false
-		_ = c.gc.Wake(nil)
-	}
+	c.resumeFraming()
 }
 
 // arm registers the socket with the side poller; its report queues

@@ -22,6 +22,7 @@ type Request struct {
 	// Guarded by c.mu.
 	state slotState
 	resp  Response
+	sent  int // bytes a direct write sent before handing the rest to the loop
 }
 
 // Conn is the connection the request arrived on.
@@ -62,6 +63,9 @@ func (r *Request) Respond(resp Response) {
 		return
 	}
 	r.resp = resp
+	if c.tryDirectLocked(r) {
+		return // c.mu released, response written or handed to the loop
+	}
 	r.state = slotReady
 	// Only the head of the unwritten queue can make progress; while the loop
 	// is serving frames it pumps afterwards anyway; one queued pump is enough.

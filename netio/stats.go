@@ -14,6 +14,7 @@ type Stats struct {
 	BadFrames     int64 // connections closed for a frame length out of range
 	IdleClosed    int64 // connections closed by the idle timeout
 	WriteStalls   int64 // times a socket was full and armed in the side poller
+	DirectWrites  int64 // responses Respond wrote itself, not through the loop (direct.go)
 }
 
 type stats struct {
@@ -27,6 +28,7 @@ type stats struct {
 	badFrames     atomic.Int64
 	idleClosed    atomic.Int64
 	writeStalls   atomic.Int64
+	directWrites  atomic.Int64
 }
 
 func (s *stats) snapshot() Stats {
@@ -41,5 +43,6 @@ func (s *stats) snapshot() Stats {
 		BadFrames:     s.badFrames.Load(),
 		IdleClosed:    s.idleClosed.Load(),
 		WriteStalls:   s.writeStalls.Load(),
+		DirectWrites:  s.directWrites.Load(),
 	}
 }
