@@ -209,4 +209,9 @@ var BrokerConfigDefs = []BrokerConfigDef{
 	stringDef("sluice.log.format", "text", "Format of Sluice's own log lines (log/slog handler).", "text", "json"),
 	stringDef("sluice.log.level", "info", "Minimum level of Sluice's own log lines.", "debug", "info", "warn", "error"),
 	stringDef("sluice.log.files.dir", "", "Directory for Sluice's own log files (server.log); empty logs to standard error only."),
+	longDef("sluice.segment.reserve.ahead.bytes", "16777216", "Disk blocks reserved ahead of each active log segment's end "+
+		"(fallocate FALLOC_FL_KEEP_SIZE): appends land in allocated blocks, which on ext4 costs less CPU per write. File sizes "+
+		"do not change; a roll, a close or a truncation releases what is left, and a topic with preallocate=true reserves its "+
+		"whole segment instead. Each partition's active segment can hold up to this much disk beyond its data; 0 turns it off.",
+		0, maxLong),
 }

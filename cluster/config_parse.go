@@ -44,6 +44,8 @@ type BrokerConfig struct {
 	FlushSchedulerInterval time.Duration
 	CleanerEnable          bool
 	CleanerBackoff         time.Duration
+	// SegmentReserveAhead is sluice.segment.reserve.ahead.bytes (0: off).
+	SegmentReserveAhead int64
 
 	OffsetsTopicNumPartitions     int32
 	OffsetsTopicReplicationFactor int16
@@ -233,6 +235,7 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 	}
 	c.CleanerEnable = r.bool("log.cleaner.enable")
 	c.CleanerBackoff = r.ms("log.cleaner.backoff.ms")
+	c.SegmentReserveAhead = r.i64("sluice.segment.reserve.ahead.bytes")
 
 	c.OffsetsTopicNumPartitions = int32(r.i64("offsets.topic.num.partitions"))
 	c.OffsetsTopicReplicationFactor = int16(r.i64("offsets.topic.replication.factor"))

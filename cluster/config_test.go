@@ -246,3 +246,27 @@ func TestConfigTableConsistency(t *testing.T) {
 		t.Error("sluice.metrics.listener missing")
 	}
 }
+
+// sluice.segment.reserve.ahead.bytes reaches the engine: its default is the
+// engine's, 0 turns reservation off, other values pass through.
+func TestSegmentReserveAheadToEngine(t *testing.T) {
+	for _, c := range []struct {
+		set  string
+		want int64
+	}{{"", engine.DefaultReserveAhead}, {"0", -1}, {"4096", 4096}} {
+		props := map[string]string{"log.dirs": t.TempDir()}
+		if c.set != "" {
+			props["sluice.segment.reserve.ahead.bytes"] = c.set
+		}
+		opts, err := EngineOptions(mustParse(t, props))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opts.ReserveAhead != c.want {
+			t.Errorf("sluice.segment.reserve.ahead.bytes=%q: engine ReserveAhead %d, want %d", c.set, opts.ReserveAhead, c.want)
+		}
+	}
+	if _, _, err := ParseBrokerConfig(map[string]string{"sluice.segment.reserve.ahead.bytes": "-1"}); err == nil {
+		t.Error("a negative reservation was accepted")
+	}
+}

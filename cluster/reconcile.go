@@ -51,6 +51,7 @@ func EngineOptions(cfg BrokerConfig) (engine.Options, error) {
 		RetentionCheckInterval: cfg.RetentionCheckInterval,
 		CleanerEnable:          cfg.CleanerEnable,
 		CleanerBackoff:         cfg.CleanerBackoff,
+		ReserveAhead:           reserveAhead(cfg.SegmentReserveAhead),
 		NodeID:                 cfg.NodeID,
 		ClusterID:              clusterID,
 		FlushCheckInterval:     cfg.FlushSchedulerInterval,
@@ -260,4 +261,13 @@ func containsID(ids []int32, id int32) bool {
 		}
 	}
 	return false
+}
+
+// reserveAhead maps sluice.segment.reserve.ahead.bytes to
+// engine.Options.ReserveAhead, where 0 means the default and negative off.
+func reserveAhead(bytes int64) int64 {
+	if bytes == 0 {
+		return -1
+	}
+	return bytes
 }
