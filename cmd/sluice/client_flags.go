@@ -104,3 +104,14 @@ func ctxErr(op string, err error) error {
 	}
 	return err
 }
+
+// parentCmd is a command that only groups subcommands: run alone, it
+// prints its help.
+func parentCmd(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
+	}
+}

@@ -13,19 +13,9 @@ import (
 // newClusterCmd is `sluice cluster ...`: brokers, controller, broker configs.
 func newClusterCmd() *cobra.Command {
 	f := &clientFlags{}
-	cmd := &cobra.Command{
-		Use:   "cluster",
-		Short: "Show the cluster and describe or alter broker configs",
-		Args:  cobra.NoArgs,
-		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
-	}
+	cmd := parentCmd("cluster", "Show the cluster and describe or alter broker configs")
 	addClientFlags(cmd, f, true)
-	cfg := &cobra.Command{
-		Use:   "config",
-		Short: "Describe or alter broker configs",
-		Args:  cobra.NoArgs,
-		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
-	}
+	cfg := parentCmd("config", "Describe or alter broker configs")
 	cfg.AddCommand(newClusterConfigDescribeCmd(f), newClusterConfigAlterCmd(f))
 	cmd.AddCommand(newClusterInfoCmd(f), cfg)
 	return cmd

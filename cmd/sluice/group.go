@@ -15,12 +15,7 @@ import (
 // reset-offsets (group_reset.go) and delete.
 func newGroupCmd() *cobra.Command {
 	f := &clientFlags{}
-	cmd := &cobra.Command{
-		Use:   "group",
-		Short: "List, describe, reset the offsets of and delete consumer groups",
-		Args:  cobra.NoArgs,
-		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
-	}
+	cmd := parentCmd("group", "List, describe, reset the offsets of and delete consumer groups")
 	addClientFlags(cmd, f, true)
 	cmd.AddCommand(
 		newGroupListCmd(f),

@@ -16,12 +16,7 @@ import (
 // newPerfCmd is `sluice perf produce|consume`, the Kafka perf-test scripts.
 func newPerfCmd() *cobra.Command {
 	f := &clientFlags{}
-	cmd := &cobra.Command{
-		Use:   "perf",
-		Short: "Load-test a topic: throughput and latency",
-		Args:  cobra.NoArgs,
-		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
-	}
+	cmd := parentCmd("perf", "Load-test a topic: throughput and latency")
 	addClientFlags(cmd, f, true)
 	cmd.AddCommand(newPerfProduceCmd(f), newPerfConsumeCmd(f))
 	return cmd

@@ -14,12 +14,7 @@ import (
 // newTopicCmd is `sluice topic ...`, what kafka-topics.sh does.
 func newTopicCmd() *cobra.Command {
 	f := &clientFlags{}
-	cmd := &cobra.Command{
-		Use:   "topic",
-		Short: "Create, list, describe, alter and delete topics",
-		Args:  cobra.NoArgs,
-		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
-	}
+	cmd := parentCmd("topic", "Create, list, describe, alter and delete topics")
 	addClientFlags(cmd, f, true)
 	cmd.AddCommand(
 		newTopicCreateCmd(f),
