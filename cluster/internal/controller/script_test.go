@@ -120,7 +120,9 @@ func runScript(t *testing.T, path string) {
 	}
 }
 
-func (s *script) printf(format string, args ...any) { s.out = append(s.out, fmt.Sprintf(format, args...)) }
+func (s *script) printf(format string, args ...any) {
+	s.out = append(s.out, fmt.Sprintf(format, args...))
+}
 
 func (s *script) run(line string) {
 	fields := strings.Fields(line)
