@@ -48,6 +48,10 @@ type Options struct {
 	MaxResponseBytes int32
 	// Dialer dials (default net.Dialer); tests route through proxies.
 	Dialer func(ctx context.Context, addr string) (net.Conn, error)
+	// MinVersions are, per key, the oldest versions the caller can
+	// encode: a request the other side serves only below it fails with
+	// ErrUnsupported.
+	MinVersions map[int16]int16
 }
 
 // Conn is a connection to another broker. It is not safe for concurrent
@@ -123,8 +127,8 @@ func (c *Conn) MaxVersion(key int16) int16 {
 // Fetch): copy what must outlive it.
 func (c *Conn) Request(ctx context.Context, req kmsg.Request) (kmsg.Response, error) {
 	v := c.MaxVersion(req.Key())
-	if v < 0 {
-		return nil, fmt.Errorf("%w: key %d", ErrUnsupported, req.Key())
+	if v < 0 || v < c.opts.MinVersions[req.Key()] {
+		return nil, fmt.Errorf("%w: key %d (version %d)", ErrUnsupported, req.Key(), v)
 	}
 	req.SetVersion(v)
 	return c.roundTrip(ctx, req)
