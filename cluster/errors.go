@@ -44,6 +44,30 @@ var (
 	// ErrNotEnoughReplicas: NOT_ENOUGH_REPLICAS (19): acks=-1 and the ISR is
 	// smaller than min.insync.replicas.
 	ErrNotEnoughReplicas = errors.New("cluster: not enough replicas")
+	// ErrNotEnoughReplicasAfterAppend: NOT_ENOUGH_REPLICAS_AFTER_APPEND
+	// (20): the ISR shrank below min.insync.replicas while an acks=-1
+	// produce waited.
+	ErrNotEnoughReplicasAfterAppend = errors.New("cluster: not enough replicas after append")
+	// ErrRequestTimedOut: REQUEST_TIMED_OUT (7): an acks=-1 produce was not
+	// committed within its timeout.
+	ErrRequestTimedOut = errors.New("cluster: request timed out")
+	// ErrFencedLeaderEpoch: FENCED_LEADER_EPOCH (74): the request's leader
+	// epoch is older than the replica's.
+	ErrFencedLeaderEpoch = errors.New("cluster: fenced leader epoch")
+	// ErrUnknownLeaderEpoch: UNKNOWN_LEADER_EPOCH (75): the request's
+	// leader epoch is newer than the replica's.
+	ErrUnknownLeaderEpoch = errors.New("cluster: unknown leader epoch")
+	// ErrNotController: NOT_CONTROLLER (41): an admin request reached a
+	// broker that is not the controller (ZooKeeper mode does not forward).
+	ErrNotController = errors.New("cluster: not the controller")
+	// ErrStaleControllerEpoch: STALE_CONTROLLER_EPOCH (11).
+	ErrStaleControllerEpoch = errors.New("cluster: stale controller epoch")
+	// ErrStaleBrokerEpoch: STALE_BROKER_EPOCH (77).
+	ErrStaleBrokerEpoch = errors.New("cluster: stale broker epoch")
+	// ErrLeaderNotAvailable: LEADER_NOT_AVAILABLE (5).
+	ErrLeaderNotAvailable = errors.New("cluster: leader not available")
+	// ErrReplication: another replication error, named in the message.
+	ErrReplication = errors.New("cluster: replication error")
 	// ErrInvalidRequiredAcks: INVALID_REQUIRED_ACKS (21).
 	ErrInvalidRequiredAcks = errors.New("cluster: invalid required acks")
 	// ErrPolicyViolation: POLICY_VIOLATION (44). Reserved for topic policies.

@@ -1,0 +1,333 @@
+package cluster
+
+import (
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"sluice/cluster/internal/controller"
+	rsm "sluice/cluster/internal/replica"
+	"sluice/engine"
+)
+
+// replicaManager owns this broker's replicas (Kafka's ReplicaManager):
+// it applies the controller's LeaderAndIsr and StopReplica, creating and
+// deleting logs, starts and stops the replica fetchers, ticks the leaders'
+// ISR checks and sends their ISR changes to the controller.
+type replicaManager struct {
+	self     int32
+	eng      *engine.Engine
+	logger   *slog.Logger // component server
+	stateLog *slog.Logger // component state-change
+	now      func() time.Time
+	lagMax   time.Duration
+	// topicConfig is a topic's effective config (broker defaults plus its
+	// overrides), read when a replica is created.
+	topicConfig func(topic string) engine.TopicConfig
+	alter       *alterSender
+	fetchers    *fetchers
+	cache       *metaCache
+
+	brokerEpoch atomic.Int64 // this broker's registration epoch
+
+	mu struct {
+		sync.Mutex
+		controllerEpoch int32
+		parts           map[engine.TopicPartition]*Replica
+	}
+	snap atomic.Pointer[map[engine.TopicPartition]*Replica]
+
+	stopTick chan struct{}
+	tickDone chan struct{}
+}
+
+func newReplicaManager(self int32, eng *engine.Engine, cache *metaCache, lagMax time.Duration, now func() time.Time,
+	topicConfig func(string) engine.TopicConfig, logger *slog.Logger) *replicaManager {
+	rm := &replicaManager{self: self, eng: eng, cache: cache, lagMax: lagMax, now: now, topicConfig: topicConfig,
+		logger: logger.With("component", "server"), stateLog: logger.With("component", "state-change"),
+		stopTick: make(chan struct{}), tickDone: make(chan struct{})}
+	rm.mu.parts = map[engine.TopicPartition]*Replica{}
+	rm.publishLocked()
+	return rm
+}
+
+// start runs the ISR expiration ticker.
+func (rm *replicaManager) start() {
+	go rm.tickLoop()
+}
+
+// close stops the ticker, the fetchers and every replica.
+func (rm *replicaManager) close() {
+	close(rm.stopTick)
+	<-rm.tickDone
+	rm.fetchers.close()
+	rm.alter.close()
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	for _, r := range rm.mu.parts {
+		r.stop()
+	}
+}
+
+// tickLoop ticks every leader every replica.lag.time.max.ms/2 (Kafka's
+// isr-expiration task), and more often while acks=all produces wait so
+// that their timeouts are answered close to time.
+func (rm *replicaManager) tickLoop() {
+	defer close(rm.tickDone)
+	period := max(rm.lagMax/2, 10*time.Millisecond)
+	t := time.NewTicker(min(period, 250*time.Millisecond))
+	defer t.Stop()
+	last := time.Time{}
+	for {
+		select {
+		case <-rm.stopTick:
+			return
+		case <-t.C:
+		}
+		now := rm.now()
+		full := now.Sub(last) >= period
+		if full {
+			last = now
+		}
+		for _, r := range *rm.snap.Load() {
+			if !r.isLeader.Load() {
+				continue
+			}
+			if full || r.hasWaits() {
+				r.step(rsm.Tick{Now: now})
+			}
+		}
+	}
+}
+
+// replica returns the local replica of tp, if any.
+func (rm *replicaManager) replica(tp engine.TopicPartition) *Replica {
+	return (*rm.snap.Load())[tp]
+}
+
+// replicas lists the local replicas.
+func (rm *replicaManager) replicas() []*Replica {
+	m := *rm.snap.Load()
+	out := make([]*Replica, 0, len(m))
+	for _, r := range m {
+		out = append(out, r)
+	}
+	return out
+}
+
+// REQUIRES: rm.mu held.
+func (rm *replicaManager) publishLocked() {
+	m := make(map[engine.TopicPartition]*Replica, len(rm.mu.parts))
+	for k, v := range rm.mu.parts {
+		m[k] = v
+	}
+	rm.snap.Store(&m)
+}
+
+// checkEpochsLocked refuses a request of an older controller or meant for
+// an earlier registration of this broker.
+//
+// REQUIRES: rm.mu held.
+func (rm *replicaManager) checkEpochsLocked(controllerEpoch int32, brokerEpoch int64) int16 {
+	if controllerEpoch < rm.mu.controllerEpoch {
+		return codeStaleControllerEpoch
+	}
+	if brokerEpoch != -1 && brokerEpoch < rm.brokerEpoch.Load() {
+		return codeStaleBrokerEpoch
+	}
+	rm.mu.controllerEpoch = controllerEpoch
+	return 0
+}
+
+// Kafka error codes the replica manager answers the controller with.
+const (
+	codeUnknownTopicOrPartition int16 = 3
+	codeStaleControllerEpoch    int16 = 11
+	codeKafkaStorageError       int16 = 56
+	codeFencedLeaderEpoch       int16 = 74
+	codeStaleBrokerEpoch        int16 = 77
+)
+
+// applyLeaderAndIsr makes this broker leader or follower of the partitions
+// (Kafka's becomeLeaderOrFollower), creating their logs when new.
+func (rm *replicaManager) applyLeaderAndIsr(ctrl int32, req *controller.LeaderAndIsrRequest) (int16, map[controller.TP]int16) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	if code := rm.checkEpochsLocked(req.ControllerEpoch, req.BrokerEpoch); code != 0 {
+		rm.stateLog.Warn("ignoring LeaderAndIsr", "controller", ctrl, "controller_epoch", req.ControllerEpoch,
+			"broker_epoch", req.BrokerEpoch, "error_code", code)
+		return code, nil
+	}
+	errs := map[controller.TP]int16{}
+	leaders := map[int32]controller.Broker{}
+	for _, b := range req.Leaders {
+		leaders[b.ID] = b
+	}
+	changed := false
+	for _, v := range req.Partitions {
+		tp := engine.TopicPartition{Topic: v.TP.Topic, Partition: v.TP.Partition}
+		if !slices.Contains(v.Replicas, rm.self) {
+			errs[v.TP] = codeUnknownTopicOrPartition
+			continue
+		}
+		r := rm.mu.parts[tp]
+		if r == nil {
+			var err error
+			if r, err = rm.createReplica(tp, v.TopicID); err != nil {
+				rm.stateLog.Error("cannot create replica", "partition", v.TP.String(), "err", err)
+				errs[v.TP] = codeKafkaStorageError
+				continue
+			}
+			rm.mu.parts[tp] = r
+			changed = true
+		}
+		before := r.LeaderEpoch()
+		role, _ := r.becomeLeaderOrFollower(v)
+		if v.State.LeaderEpoch < before {
+			errs[v.TP] = codeStaleControllerEpoch
+			continue
+		}
+		switch role {
+		case rsm.RoleFollower:
+			if lb, ok := leaders[v.State.Leader]; ok && v.State.Leader >= 0 {
+				rm.fetchers.follow(r, lb)
+			} else {
+				rm.fetchers.unfollow(tp)
+			}
+		default:
+			rm.fetchers.unfollow(tp)
+		}
+	}
+	if changed {
+		rm.publishLocked()
+	}
+	return 0, errs
+}
+
+// createReplica opens (or creates) the log of a partition assigned to this
+// broker. A log of another incarnation of the topic (another topic id) is
+// deleted first: the controller's assignment is the truth.
+//
+// REQUIRES: rm.mu held.
+func (rm *replicaManager) createReplica(tp engine.TopicPartition, id [16]byte) (*Replica, error) {
+	cfg := rm.topicConfig(tp.Topic)
+	l, ok := rm.eng.Log(tp)
+	if ok && l.TopicID() != id && l.TopicID() != [16]byte{} && id != [16]byte{} {
+		rm.logger.Warn("deleting the log of an older incarnation of the topic", "topic", tp.Topic, "partition", tp.Partition,
+			"log_topic_id", UUIDString(l.TopicID()), "topic_id", UUIDString(id))
+		if err := rm.eng.DeleteLog(tp); err != nil {
+			return nil, err
+		}
+		ok = false
+	}
+	if ok {
+		if rerr, bad := rm.eng.RecoveryErrors()[tp]; bad {
+			return nil, rerr
+		}
+		l.SetConfig(cfg)
+	} else {
+		var err error
+		if l, err = rm.eng.CreateLog(tp, id, cfg); err != nil {
+			return nil, err
+		}
+	}
+	return newReplica(rm, tp, id, l, rm.replicationConfig(cfg))
+}
+
+func (rm *replicaManager) replicationConfig(cfg engine.TopicConfig) rsm.Config {
+	return rsm.Config{MinInsyncReplicas: int(cfg.MinInsyncReplicas), ReplicaLagTimeMax: rm.lagMax}
+}
+
+// applyStopReplica stops replicas, deleting their logs when asked
+// (topic deletion).
+func (rm *replicaManager) applyStopReplica(ctrl int32, req *controller.StopReplicaRequest) (int16, map[controller.TP]int16) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	if code := rm.checkEpochsLocked(req.ControllerEpoch, req.BrokerEpoch); code != 0 {
+		return code, nil
+	}
+	errs := map[controller.TP]int16{}
+	for _, p := range req.Partitions {
+		tp := engine.TopicPartition{Topic: p.TP.Topic, Partition: p.TP.Partition}
+		r := rm.mu.parts[tp]
+		if r != nil {
+			if p.LeaderEpoch != controller.EpochDuringDelete && p.LeaderEpoch < r.LeaderEpoch() {
+				errs[p.TP] = codeFencedLeaderEpoch
+				continue
+			}
+			rm.fetchers.unfollow(tp)
+			r.stop()
+			delete(rm.mu.parts, tp)
+		}
+		if p.Delete {
+			if err := rm.eng.DeleteLog(tp); err != nil && !errors.Is(err, engine.ErrUnknownLog) {
+				rm.stateLog.Error("cannot delete replica", "partition", p.TP.String(), "err", err)
+				errs[p.TP] = codeKafkaStorageError
+				continue
+			}
+			rm.stateLog.Info("replica deleted", "partition", p.TP.String(), "controller", ctrl)
+		}
+		errs[p.TP] = 0
+	}
+	rm.publishLocked()
+	return 0, errs
+}
+
+// applyConfig gives a topic's replicas their new effective config.
+func (rm *replicaManager) applyConfig(topic string, cfg engine.TopicConfig) {
+	for _, r := range rm.replicas() {
+		if r.tp.Topic != topic {
+			continue
+		}
+		r.log.SetConfig(cfg)
+		r.step(rsm.ConfigChanged{Now: rm.now(), Config: rm.replicationConfig(cfg)})
+	}
+}
+
+// storageFailure is told of a log operation that failed. A log whose dir
+// went offline stops being replicated here.
+func (rm *replicaManager) storageFailure(r *Replica, err error) {
+	if r.log.Offline() {
+		rm.logger.Error("replica's log dir is offline", "partition", r.tp.Topic, "index", r.tp.Partition, "err", err)
+	}
+}
+
+// Stats sums the replication gauges over the local replicas.
+type ReplicaStats struct {
+	Leaders, Partitions                       int
+	UnderReplicated, UnderMinISR, AtMinISR    int
+	IsrExpands, IsrShrinks, FailedIsrUpdates int64
+	AckWaits                                  int
+}
+
+// stats computes the replication gauges.
+func (rm *replicaManager) stats() ReplicaStats {
+	var s ReplicaStats
+	for _, r := range rm.replicas() {
+		s.Partitions++
+		r.mu.Lock()
+		sm := r.mu.sm
+		if sm.Role() == rsm.RoleLeader {
+			s.Leaders++
+			if sm.UnderReplicated() {
+				s.UnderReplicated++
+			}
+			if sm.UnderMinISR() {
+				s.UnderMinISR++
+			}
+			if sm.AtMinISR() {
+				s.AtMinISR++
+			}
+		}
+		st := sm.Stats()
+		s.IsrExpands += st.IsrExpands
+		s.IsrShrinks += st.IsrShrinks
+		s.FailedIsrUpdates += st.FailedIsrUpdates
+		s.AckWaits += len(r.mu.waits)
+		r.mu.Unlock()
+	}
+	return s
+}
