@@ -297,10 +297,10 @@ func (rm *replicaManager) storageFailure(r *Replica, err error) {
 
 // Stats sums the replication gauges over the local replicas.
 type ReplicaStats struct {
-	Leaders, Partitions                       int
-	UnderReplicated, UnderMinISR, AtMinISR    int
+	Leaders, Partitions                      int
+	UnderReplicated, UnderMinISR, AtMinISR   int
 	IsrExpands, IsrShrinks, FailedIsrUpdates int64
-	AckWaits                                  int
+	AckWaits                                 int
 }
 
 // stats computes the replication gauges.
