@@ -6,13 +6,21 @@ BIN       := bin/sluice
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build run test unit compat bench lint fuzz deps clean
+.PHONY: build run test unit compat bench lint fuzz deps clean cluster cluster-stop
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sluice
 
 run: build
 	./$(BIN) broker
+
+# A local ZooKeeper and three brokers (127.0.0.1:9092-9094), data in
+# ./cluster-data; `make cluster-stop` stops them. scripts/cluster.sh has more.
+cluster: build deps
+	./scripts/cluster.sh start
+
+cluster-stop:
+	./scripts/cluster.sh stop
 
 deps:
 	./scripts/install-test-deps.sh

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# A local cluster for trying Sluice out: one ZooKeeper and three brokers on
+# loopback, everything under ./cluster-data.
+#
+#   scripts/cluster.sh start [N]   ZooKeeper on 127.0.0.1:2181 and N brokers (default 3):
+#                                  broker i listens on 127.0.0.1:(9091+i), metrics on 127.0.0.1:(9643+i)
+#   scripts/cluster.sh stop        brokers stop by SIGTERM (controlled shutdown), then ZooKeeper
+#   scripts/cluster.sh status      what runs, and `sluice cluster info`
+#   scripts/cluster.sh kill ID     SIGKILL broker ID;  scripts/cluster.sh restart ID  starts it again
+#
+# Logs: cluster-data/zookeeper.log, cluster-data/broker-ID.log (and the
+# per-component logs under cluster-data/broker-ID/logs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${SLUICE_BIN:-bin/sluice}
+DATA=${CLUSTER_DATA:-cluster-data}
+ZK_PORT=${ZK_PORT:-2181}
+
+die() { echo "cluster: $*" >&2; exit 1; }
+
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_zk() {
+	running "$DATA/zookeeper.pid" && return 0
+	[ -f /usr/share/java/zookeeper.jar ] || die "ZooKeeper is not installed (scripts/install-test-deps.sh installs Debian's zookeeperd)"
+	mkdir -p "$DATA/zk"
+	cat >"$DATA/zoo.cfg" <<EOF
+tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=$PWD/$DATA/zk
+clientPort=$ZK_PORT
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=ruok,srvr
+EOF
+	java -Xmx256m -Dzookeeper.log.dir="$PWD/$DATA" -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar \
+		org.apache.zookeeper.server.quorum.QuorumPeerMain "$DATA/zoo.cfg" >"$DATA/zookeeper.log" 2>&1 &
+	echo $! >"$DATA/zookeeper.pid"
+	for _ in $(seq 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$ZK_PORT") 2>/dev/null; then
+			echo "zookeeper: 127.0.0.1:$ZK_PORT (pid $(cat "$DATA/zookeeper.pid"))"
+			return 0
+		fi
+		sleep 0.2
+	done
+	die "ZooKeeper did not start; see $DATA/zookeeper.log"
+}
+
+start_broker() {
+	local id=$1 port=$((9091 + $1)) metrics=$((9643 + $1))
+	running "$DATA/broker-$id.pid" && return 0
+	mkdir -p "$DATA/broker-$id"
+	"$BIN" broker \
+		--override "broker.id=$id" \
+		--override "listeners=PLAINTEXT://127.0.0.1:$port" \
+		--override "log.dirs=$PWD/$DATA/broker-$id" \
+		--override "zookeeper.connect=127.0.0.1:$ZK_PORT/sluice" \
+		--override "sluice.metrics.listener=127.0.0.1:$metrics" \
+		--override "sluice.log.files.dir=$PWD/$DATA/broker-$id/logs" \
+		--override "default.replication.factor=3" \
+		--override "min.insync.replicas=2" \
+		>"$DATA/broker-$id.log" 2>&1 &
+	echo $! >"$DATA/broker-$id.pid"
+	for _ in $(seq 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "broker $id: 127.0.0.1:$port, metrics 127.0.0.1:$metrics (pid $(cat "$DATA/broker-$id.pid"))"
+			return 0
+		fi
+		running "$DATA/broker-$id.pid" || die "broker $id exited: $(tail -3 "$DATA/broker-$id.log")"
+		sleep 0.1
+	done
+	die "broker $id did not start; see $DATA/broker-$id.log"
+}
+
+stop_pid() { # file signal
+	running "$1" || { rm -f "$1"; return 0; }
+	local pid
+	pid=$(cat "$1")
+	kill "-$2" "$pid"
+	for _ in $(seq 300); do
+		kill -0 "$pid" 2>/dev/null || { rm -f "$1"; return 0; }
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$1"
+}
+
+brokers() { ls "$DATA"/broker-*.pid 2>/dev/null | sed 's/.*broker-\([0-9]*\)\.pid/\1/' | sort -n; }
+
+case "${1:-}" in
+start)
+	n=${2:-3}
+	[ -x "$BIN" ] || die "$BIN not built (make build)"
+	mkdir -p "$DATA"
+	start_zk
+	seeds=""
+	for id in $(seq 1 "$n"); do
+		start_broker "$id"
+		seeds="$seeds${seeds:+,}127.0.0.1:$((9091 + id))"
+	done
+	echo "seeds: $seeds  (try: $BIN cluster info --brokers $seeds)"
+	;;
+stop)
+	for id in $(brokers); do stop_pid "$DATA/broker-$id.pid" TERM && echo "broker $id stopped"; done
+	stop_pid "$DATA/zookeeper.pid" TERM && echo "zookeeper stopped"
+	;;
+kill)
+	[ -n "${2:-}" ] || die "usage: $0 kill ID"
+	stop_pid "$DATA/broker-$2.pid" KILL && echo "broker $2 killed"
+	;;
+restart)
+	[ -n "${2:-}" ] || die "usage: $0 restart ID"
+	start_broker "$2"
+	;;
+status)
+	running "$DATA/zookeeper.pid" && echo "zookeeper: running" || echo "zookeeper: stopped"
+	for id in $(brokers); do
+		running "$DATA/broker-$id.pid" && echo "broker $id: running" || echo "broker $id: stopped"
+	done
+	"$BIN" cluster info --brokers 127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094 || true
+	;;
+*)
+	echo "usage: $0 start [N] | stop | status | kill ID | restart ID" >&2
+	exit 2
+	;;
+esac
