@@ -73,7 +73,8 @@ type Tick struct{ Now time.Time }
 // AlterPartitionResponse is the controller's answer to the AlterPartition
 // action with the same Seq: Err, or the partition state now in ZooKeeper.
 // A lost request or response is reported with a retriable Err (e.g.
-// REQUEST_TIMED_OUT): the machine sends the same change again.
+// REQUEST_TIMED_OUT): the machine sends the same change again at once;
+// the adapter spaces resends, as Kafka's AlterPartitionManager does.
 type AlterPartitionResponse struct {
 	Now            time.Time
 	Seq            uint64

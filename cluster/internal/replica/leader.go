@@ -95,13 +95,15 @@ func (p *Partition) followerFetch(s *step, ev FollowerFetch) {
 	}
 	if ev.LastFetchedEpoch >= 0 {
 		e, end := p.log.EndOffsetForEpoch(ev.LastFetchedEpoch)
-		switch {
-		case e < 0 || end < 0:
-			// The leader cannot place the follower's last epoch.
+		if e < 0 || end < 0 || ev.FetchOffset < logStart {
+			// The leader cannot place the follower's last epoch, or the
+			// follower is behind the log start (checked first, whether
+			// or not the logs diverge).
 			ans.Err = OffsetOutOfRange
-		case ev.FetchOffset < logStart:
-			ans.Err = OffsetOutOfRange
-		case e < ev.LastFetchedEpoch || end < ev.FetchOffset:
+			s.emit(ans)
+			return
+		}
+		if e < ev.LastFetchedEpoch || end < ev.FetchOffset {
 			// The logs diverge: the follower must truncate and fetch
 			// again. Its position is not recorded (KAFKA-13141): it may
 			// hold records the leader does not have.
@@ -110,10 +112,6 @@ func (p *Partition) followerFetch(s *step, ev FollowerFetch) {
 				p.recordFetch(s, ev, leo)
 			}
 			fill()
-			s.emit(ans)
-			return
-		}
-		if ans.Err != None {
 			s.emit(ans)
 			return
 		}
