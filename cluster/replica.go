@@ -245,7 +245,12 @@ func (r *Replica) applyLocked(acts []rsm.Action) []rsm.Action {
 				r.log.SetHighWatermark(a.Offset)
 			}
 		case rsm.Truncate:
-			mutate("truncate", func() error { return r.log.TruncateTo(a.Offset) })
+			mutate("truncate", func() error {
+				if a.Offset >= r.log.LogEndOffset() {
+					return r.log.TruncateEpochsFrom(a.Offset)
+				}
+				return r.log.TruncateTo(a.Offset)
+			})
 		case rsm.TruncateFully:
 			mutate("truncate fully", func() error { return r.log.TruncateFullyAt(a.Offset) })
 		case rsm.AppendRecords:
@@ -255,11 +260,8 @@ func (r *Replica) applyLocked(acts []rsm.Action) []rsm.Action {
 			})
 		case rsm.SetLogStart:
 			mutate("advance log start", func() error {
-				if a.Offset > r.log.LogStartOffset() {
-					_, err := r.log.DeleteRecordsBefore(a.Offset)
-					return err
-				}
-				return nil
+				_, err := r.log.AdvanceLogStart(a.Offset)
+				return err
 			})
 		case rsm.AlterPartition:
 			r.rm.alter.submit(r, a)

@@ -33,3 +33,40 @@ func (l *Log) TruncateFullyAt(offset int64) error {
 	}
 	return l.truncateFullyLocked(offset, cfg)
 }
+
+// AdvanceLogStart moves a follower's log start to the leader's (retention
+// or DeleteRecords there), at most to the log end, raising the high
+// watermark with it; segments wholly below it are deleted.
+func (l *Log) AdvanceLogStart(offset int64) (int64, error) {
+	l.mu.Lock()
+	if err := l.checkWritableLocked(); err != nil {
+		l.mu.Unlock()
+		return 0, err
+	}
+	offset = min(offset, l.leo.Load())
+	if offset <= l.logStart.Load() {
+		start := l.logStart.Load()
+		l.mu.Unlock()
+		return start, nil
+	}
+	return l.advanceLogStartLocked(offset)
+}
+
+// TruncateEpochsFrom drops the leader-epoch cache entries that start at or
+// after offset, which may be the log end (Kafka's truncateTo trims the
+// cache even when no record goes): a follower's epoch that it started as
+// leader but never wrote to must not survive into its fetches.
+func (l *Log) TruncateEpochsFrom(offset int64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.checkWritableLocked(); err != nil {
+		return err
+	}
+	if !l.mu.epochs.truncateFromEnd(offset) {
+		return nil
+	}
+	if err := l.writeEpochsLocked(); err != nil {
+		return l.storageErr("leader-epoch-checkpoint", err)
+	}
+	return nil
+}

@@ -117,6 +117,14 @@ func (l *Log) DeleteRecordsBefore(offset int64) (int64, error) {
 		l.mu.Unlock()
 		return 0, fmt.Errorf("%w: cannot delete records of %s before %d: high watermark is %d", ErrOffsetOutOfRange, l.name, offset, hw)
 	}
+	return l.advanceLogStartLocked(offset)
+}
+
+// advanceLogStartLocked moves the log start to offset (raising the high
+// watermark to it if below), deletes the segments wholly below it, unlocks
+// l.mu and checkpoints the dir.
+// REQUIRES: l.mu held; it is released on return.
+func (l *Log) advanceLogStartLocked(offset int64) (int64, error) {
 	l.setLogStartLocked(offset)
 	n := 0
 	for n < len(l.mu.segs)-1 && l.mu.segs[n].Next() <= offset {
