@@ -24,6 +24,7 @@ type harness struct {
 	holdAppends bool
 	timer       time.Time
 	ids         int
+	topics      []TopicInfo // given to a reloaded coordinator first, if set
 }
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -210,7 +210,7 @@ func (c *Coordinator) loadConsumerRecord(p int32, rec Record) error {
 		var v cgMemberValue
 		if v, err = decodeCGMember(rec.Value); err == nil {
 			m.instanceID, m.rackID, m.clientID, m.clientHost = v.instanceID, v.rackID, v.clientID, v.clientHost
-			m.topics, m.assignor = v.topics, v.assignor
+			m.topics, m.regex, m.assignor = v.topics, v.regex, v.assignor
 			m.rebalanceTimeout = time.Duration(v.rebalanceTimeoutMs) * time.Millisecond
 		}
 	case keyCGTargetMember:
@@ -252,6 +252,7 @@ func (c *Coordinator) finishConsumerLoad(g *classicGroup) {
 			cg.owner[p] = m.id
 		}
 		votes[m.assignor]++
+		c.loadMemberRegex(cg, m)
 		if m.instanceID != "" {
 			cg.static[m.instanceID] = m.id
 		}
@@ -266,8 +267,10 @@ func (c *Coordinator) finishConsumerLoad(g *classicGroup) {
 	}
 	if len(cg.members) == 0 {
 		g.transition(Empty, c.now)
-	} else if c.topics != nil && !slices.Equal(c.subscribedMetadata(cg), cg.written) {
-		// Topics changed while another broker (or nobody) led the group.
+	} else if c.topics != nil && (len(cg.regexes) > 0 || !slices.Equal(c.subscribedMetadata(cg), cg.written)) {
+		// Topics changed while another broker (or nobody) led the group;
+		// regex resolutions are not recorded (regex.go), so a group with
+		// regexes always starts a new epoch from the current topics.
 		c.cgBump(g)
 		c.cgFlushQuiet(g)
 	}

@@ -31,6 +31,9 @@ var rewrite = flag.Bool("rewrite", false, "rewrite testdata/*.txt expectations w
 //	tick d=DURATION                     (moves the clock, firing timers)
 //	hold | ack [code=NAME]              (hold appends; acknowledge held ones)
 //
+// and the KIP-848 commands of script_cg_test.go (topics, cg, cgleave,
+// cgdescribe).
+//
 // Requests are numbered #1, #2...; a response is printed when it is sent,
 // which may be under a later command.
 func TestScripts(t *testing.T) {
@@ -53,6 +56,7 @@ type script struct {
 	hold  bool
 	out   []string
 	kinds map[uint64]string
+	cg    cgScript // KIP-848 commands (script_cg_test.go)
 }
 
 func runScript(t *testing.T, path string) {
@@ -121,7 +125,11 @@ func (s *script) handle(ev Event) {
 	for _, a := range s.c.Handle(s.now, ev) {
 		switch a := a.(type) {
 		case Respond:
-			s.out = append(s.out, fmt.Sprintf("#%d %s", a.To, describeResponse(a.Msg)))
+			d := describeResponse(a.Msg)
+			if d == "" {
+				d = s.describeCG(a.To, a.Msg)
+			}
+			s.out = append(s.out, fmt.Sprintf("#%d %s", a.To, d))
 		case Append:
 			s.out = append(s.out, "append "+describeRecords(a.Records))
 			s.held = append(s.held, a)
@@ -262,7 +270,9 @@ func (s *script) run(line string) {
 		}
 		s.ack(code)
 	default:
-		s.t.Fatalf("unknown command %q", f[0])
+		if !s.runCG(f[0], args, send) {
+			s.t.Fatalf("unknown command %q", f[0])
+		}
 	}
 }
 
@@ -326,6 +336,8 @@ func describeResponse(m kmsg.Response) string {
 		}
 		p := r.Topics[0].Partitions[0]
 		return fmt.Sprintf("OffsetFetch %s offset=%d", errName(p.ErrorCode), p.Offset)
+	case *kmsg.ConsumerGroupHeartbeatResponse, *kmsg.ConsumerGroupDescribeResponse:
+		return "" // described by the script (script_cg_test.go), which knows topic names
 	case *kmsg.DescribeGroupsResponse:
 		g := r.Groups[0]
 		var ms []string
@@ -349,6 +361,8 @@ func describeRecords(recs []Record) string {
 		case kind == KeyOffset:
 			v, _ := DecodeOffsetValue(r.Value)
 			parts = append(parts, fmt.Sprintf("offset(%s %s/%d)=%d", k.Group, k.Topic, k.Partition, v.Offset))
+		case kind == KeyOther:
+			parts = append(parts, describeCGRecord(r))
 		case kind == KeyGroup && r.Value == nil:
 			parts = append(parts, fmt.Sprintf("group(%s)=tombstone", k.Group))
 		default:
