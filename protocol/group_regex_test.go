@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -21,6 +22,17 @@ type regexMember struct {
 	id    string
 	epoch int32
 	owned map[[16]byte][]int32
+}
+
+// join sends the first heartbeat, again while the group's partition loads.
+func (m *regexMember) join(regex string) *kmsg.ConsumerGroupHeartbeatResponse {
+	m.t.Helper()
+	for deadline := time.Now().Add(groupWait); ; time.Sleep(50 * time.Millisecond) {
+		resp := m.beat(&regex)
+		if resp.ErrorCode != kerr.CoordinatorLoadInProgress.Code || time.Now().After(deadline) {
+			return resp
+		}
+	}
 }
 
 func (m *regexMember) beat(regex *string) *kmsg.ConsumerGroupHeartbeatResponse {
@@ -80,9 +92,16 @@ func TestGroupKIP848Regex(t *testing.T) {
 		}
 		return out
 	}
-	// Group coordinator first (creates and loads __consumer_offsets).
-	if r := adm.FindGroupCoordinators(context.Background(), "rg"); r.Error() != nil {
-		t.Fatal(r.Error())
+	// Group coordinator first: COORDINATOR_NOT_AVAILABLE while the broker
+	// creates __consumer_offsets, then this broker.
+	for deadline := time.Now().Add(groupWait); ; time.Sleep(50 * time.Millisecond) {
+		r := adm.FindGroupCoordinators(context.Background(), "rg")
+		if r.Error() == nil {
+			break
+		}
+		if !errors.Is(r.Error(), kerr.CoordinatorNotAvailable) || time.Now().After(deadline) {
+			t.Fatal(r.Error())
+		}
 	}
 	regex := "rx-.*"
 	m := &regexMember{t: t, cl: cl, group: "rg", id: "m-1"}
@@ -110,7 +129,7 @@ func TestGroupKIP848Regex(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	if resp := m.beat(&regex); resp.ErrorCode != 0 {
+	if resp := m.join(regex); resp.ErrorCode != 0 {
 		t.Fatalf("join: %v", kerr.ErrorForCode(resp.ErrorCode))
 	}
 	waitOwned("joined", map[string]int{"rx-a": 2})
@@ -131,7 +150,7 @@ func TestGroupKIP848Regex(t *testing.T) {
 	// Internal topics are candidates, as in Kafka (no authorizer).
 	internal := "__consumer_.*"
 	n := &regexMember{t: t, cl: cl, group: "rg2", id: "n-1"}
-	if resp := n.beat(&internal); resp.ErrorCode != 0 {
+	if resp := n.join(internal); resp.ErrorCode != 0 {
 		t.Fatalf("join: %v", kerr.ErrorForCode(resp.ErrorCode))
 	}
 	if got := n.ownedCount(topicIDs()); got["__consumer_offsets"] != 5 || len(got) != 1 {
@@ -140,7 +159,7 @@ func TestGroupKIP848Regex(t *testing.T) {
 
 	bad := "rx-(a"
 	o := &regexMember{t: t, cl: cl, group: "rg", id: "o-1"}
-	resp := o.beat(&bad)
+	resp := o.join(bad)
 	if resp.ErrorCode != kerr.InvalidRegularExpression.Code || resp.ErrorMessage == nil {
 		t.Fatalf("bad regex: %v %v", kerr.ErrorForCode(resp.ErrorCode), resp.ErrorMessage)
 	}
