@@ -17,7 +17,8 @@ package handlers
 //     unloaded (NOT_COORDINATOR) and retried;
 //   - gives the coordinator the topics (TopicsChanged) before loading and
 //     whenever they changed before a KIP-848 request (syncTopics in
-//     68_consumer_group_heartbeat.go).
+//     68_consumer_group_heartbeat.go), and matches its KIP-848 regexes on
+//     the resolver goroutine (groups_regex.go).
 
 import (
 	"context"
@@ -64,7 +65,8 @@ type Groups struct {
 	lastTopics []group.TopicInfo
 	topicsSent bool
 
-	load loader // groups_load.go
+	load    loader   // groups_load.go
+	resolve resolver // groups_regex.go
 }
 
 type groupWait struct {
@@ -93,7 +95,8 @@ func StartGroups(node *cluster.Node, logger *slog.Logger) (*Groups, error) {
 	g := &Groups{node: node, log: logger.With("component", "group-coordinator")}
 	g.mu.waiting = map[uint64]*groupWait{}
 	g.appendCond = sync.NewCond(&g.mu.Mutex)
-	g.runner = group.StartRunner(c, group.RunnerConfig{Respond: g.respond, Append: g.enqueueAppend})
+	g.runner = group.StartRunner(c, group.RunnerConfig{Respond: g.respond, Append: g.enqueueAppend, Resolve: g.enqueueResolve})
+	g.startResolver()
 	g.appenderWG.Add(1)
 	go g.appender()
 	g.syncTopics() // before the first LoadBegin, as the coordinator asks
@@ -110,11 +113,12 @@ func initialDelay(d time.Duration) time.Duration {
 	return d
 }
 
-// Close stops the loader, the runner (answering nothing more) and the
-// appender.
+// Close stops the loader, the runner (answering nothing more), the regex
+// resolver and the appender.
 func (g *Groups) Close() {
 	g.stopLoader()
 	g.runner.Close()
+	g.stopResolver()
 	g.mu.Lock()
 	g.mu.closed = true
 	g.mu.Unlock()

@@ -65,6 +65,8 @@ type consumerGroup struct {
 	assignor           string
 	written            []TopicInfo            // subscribed topics' metadata as last written (key 4)
 	regexes            map[string]*topicRegex // the members' regexes, resolved (regex.go)
+	resolving          uint64                 // Seq of the ResolveRegexes in flight (0: none)
+	resolveAgain       bool                   // ask again once it is answered
 }
 
 func newConsumerGroup() *consumerGroup {
@@ -247,7 +249,7 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 		}
 	}
 	if q.SubscribedTopicRegex != nil && *q.SubscribedTopicRegex != m.regex {
-		c.setMemberRegex(cg, m, *q.SubscribedTopicRegex, newRegex)
+		c.setMemberRegex(g, m, *q.SubscribedTopicRegex, newRegex)
 		bump = true
 	}
 	if q.ServerAssignor != nil && *q.ServerAssignor != m.assignor {

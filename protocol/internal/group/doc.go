@@ -24,6 +24,10 @@
 //	AppendDone{Partition, Token, Code}                          feed AppendDone
 //	TopicsDeleted{Topics}                                       (tombstones, no response)
 //	TopicsChanged{Topics}                                       (KIP-848 assignors' metadata)
+//	RegexesResolved{Group, Seq,          ResolveRegexes{Group,  match Regexes against
+//	  Topics}                              Seq, Regexes,        Topics off the coordinator's
+//	                                       Topics}              goroutine, feed back
+//	                                                            RegexesResolved
 //
 // Requests about a group whose __consumer_offsets partition this broker does
 // not lead get NOT_COORDINATOR; while the partition loads,

@@ -252,7 +252,7 @@ func (c *Coordinator) finishConsumerLoad(g *classicGroup) {
 			cg.owner[p] = m.id
 		}
 		votes[m.assignor]++
-		c.loadMemberRegex(cg, m)
+		cg.loadMemberRegex(m)
 		if m.instanceID != "" {
 			cg.static[m.instanceID] = m.id
 		}
@@ -267,11 +267,14 @@ func (c *Coordinator) finishConsumerLoad(g *classicGroup) {
 	}
 	if len(cg.members) == 0 {
 		g.transition(Empty, c.now)
-	} else if c.topics != nil && (len(cg.regexes) > 0 || !slices.Equal(c.subscribedMetadata(cg), cg.written)) {
-		// Topics changed while another broker (or nobody) led the group;
-		// regex resolutions are not recorded (regex.go), so a group with
-		// regexes always starts a new epoch from the current topics.
-		c.cgBump(g)
-		c.cgFlushQuiet(g)
+	} else {
+		// Regex resolutions are not recorded (regex.go): ask anew.
+		c.resolveRegexes(g)
+		if c.topics != nil && len(cg.regexes) == 0 && !slices.Equal(c.subscribedMetadata(cg), cg.written) {
+			// Topics changed while another broker (or nobody) led the
+			// group. (With regexes, the resolution's answer decides.)
+			c.cgBump(g)
+			c.cgFlushQuiet(g)
+		}
 	}
 }

@@ -168,10 +168,11 @@ func (c *Coordinator) cgExpire(gid, mid string) {
 	}
 }
 
-// topicsChanged replaces the topic metadata; when topics were created or
-// deleted the groups' regexes are resolved again. Consumer groups whose
-// regexes now resolve differently, or whose subscribed topics' metadata
-// differs from what they last recorded, start a new epoch.
+// topicsChanged replaces the topic metadata. Consumer groups whose
+// subscribed topics' metadata differs from what they last recorded start a
+// new epoch; when topics were created or deleted, a group with regexes has
+// them resolved again first (asynchronously, see regex.go) and the answer
+// decides.
 func (c *Coordinator) topicsChanged(ts []TopicInfo) {
 	old := c.topics
 	c.topics = make(map[string]TopicInfo, len(ts))
@@ -191,8 +192,13 @@ func (c *Coordinator) topicsChanged(ts []TopicInfo) {
 		if c.partitions[g.partition] != partActive {
 			continue // resolved when its load completes
 		}
-		resolved := renamed && c.reresolve(g.consumer)
-		if resolved || !slices.Equal(c.subscribedMetadata(g.consumer), g.consumer.written) {
+		if renamed && len(g.consumer.regexes) > 0 {
+			// Topics created or deleted: match again; the answer starts
+			// the new epoch if anything changed (regexesResolved).
+			c.resolveRegexes(g)
+			continue
+		}
+		if !slices.Equal(c.subscribedMetadata(g.consumer), g.consumer.written) {
 			c.cgBump(g)
 			c.cgFlushQuiet(g)
 		}

@@ -3,11 +3,12 @@ package group
 import (
 	"regexp"
 	"slices"
+	"strconv"
 )
 
 // KIP-848 regular-expression subscriptions (ConsumerGroupHeartbeat v1
-// SubscribedTopicRegex), resolved by the coordinator against the topics of
-// the last TopicsChanged, as Kafka 4's GroupMetadataManager does:
+// SubscribedTopicRegex), resolved against the broker's topics as Kafka 4's
+// GroupMetadataManager does:
 //
 //   - The syntax is RE2/J's (com.google.re2j, Kafka's engine), which Go's
 //     regexp shares: both are RE2, with no backreferences, look-around or
@@ -25,34 +26,81 @@ import (
 //     themselves skip internal topics; the broker does not.)
 //   - An empty regex means no regex subscription (the member may still be
 //     in the group with no topics).
-//   - A regex that does not compile is refused with
-//     INVALID_REGULAR_EXPRESSION when a member first subscribes with it.
+//   - A regex is compiled when a member first subscribes with it; one that
+//     does not compile (or is longer than 16 KiB, a Sluice bound) is refused
+//     with INVALID_REGULAR_EXPRESSION before the group changes.
 //
-// Kafka resolves asynchronously and at most every 10 s per group; here a
-// regex is resolved when a member subscribes with it and again whenever the
-// topic names change (TopicsChanged), so a new matching topic is assigned
-// at the heartbeat after the adapter reports it. Kafka also stores each
-// resolution in a ConsumerGroupRegularExpression record (Kafka 4 format);
-// Sluice writes Kafka 3.9's records, so a loaded group resolves its members'
-// regexes again from the current topics and starts a new epoch.
+// Resolution is asynchronous, as in Kafka (its coordinator hands it to an
+// executor): matching costs up to (program size x topic-name bytes) per
+// regex, which must not stall the coordinator's goroutine. The coordinator
+// emits ResolveRegexes with the group's regexes and the topic names; the
+// adapter matches them elsewhere (ResolveRegexes.Resolve) and feeds back
+// RegexesResolved. A group has at most one resolution in flight; it asks
+// again when a member brings a regex the group does not have, when topic
+// names change (TopicsChanged: topics created or deleted) and when the
+// group is loaded. A resolution that changes what a regex matches starts a
+// new group epoch. Until its first resolution a regex matches nothing.
+//
+// Kafka also stores each resolution in a ConsumerGroupRegularExpression
+// record (Kafka 4 format); Sluice writes Kafka 3.9's records, so a loaded
+// group resolves its members' regexes anew (and starts a new epoch when
+// the answer comes).
 
-// maxRegexLen bounds a SubscribedTopicRegex, so one heartbeat cannot make the
-// coordinator compile an arbitrarily large program (Go's parser caps the
-// program size anyway; this gives a clear message first).
-const maxRegexLen = 32 << 10
+// maxRegexLen bounds a SubscribedTopicRegex: compiling happens on the
+// coordinator's goroutine (the heartbeat must say whether it is valid).
+const maxRegexLen = 16 << 10
 
 // topicRegex is a compiled subscription regex and the topics it matched at
 // its last resolution (sorted).
 type topicRegex struct {
-	re     *regexp.Regexp
-	topics []string
+	re       *regexp.Regexp
+	topics   []string
+	resolved bool // a resolution has come back since the group got it
 }
+
+// ResolveRegexes asks the adapter to match every regex against the whole
+// topic names (Resolve does it), off the coordinator's goroutine, and to
+// feed back RegexesResolved{Group, Seq, Resolve()}.
+type ResolveRegexes struct {
+	Group   string
+	Seq     uint64
+	Regexes map[string]*regexp.Regexp // shared, read-only
+	Topics  []string
+}
+
+// Resolve returns, for each regex, the sorted names of the topics it
+// matches whole.
+func (a ResolveRegexes) Resolve() map[string][]string {
+	out := make(map[string][]string, len(a.Regexes))
+	for s, re := range a.Regexes {
+		var ts []string
+		for _, name := range a.Topics {
+			if matchesWhole(re, name) {
+				ts = append(ts, name)
+			}
+		}
+		slices.Sort(ts)
+		out[s] = ts
+	}
+	return out
+}
+
+// RegexesResolved answers ResolveRegexes: Topics maps each regex to the
+// topics it matches.
+type RegexesResolved struct {
+	Group  string
+	Seq    uint64
+	Topics map[string][]string
+}
+
+func (ResolveRegexes) isAction() {}
+func (RegexesResolved) isEvent() {}
 
 // compileTopicRegex compiles s for whole-name matching, or returns the
 // message for INVALID_REGULAR_EXPRESSION.
 func compileTopicRegex(s string) (*regexp.Regexp, string) {
 	if len(s) > maxRegexLen {
-		return nil, "SubscribedTopicRegex is longer than 32768 bytes."
+		return nil, "SubscribedTopicRegex is " + strconv.Itoa(len(s)) + " bytes long; at most 16384 are accepted."
 	}
 	re, err := regexp.Compile(s)
 	if err != nil {
@@ -69,18 +117,6 @@ func compileTopicRegex(s string) (*regexp.Regexp, string) {
 func matchesWhole(re *regexp.Regexp, name string) bool {
 	loc := re.FindStringIndex(name)
 	return loc != nil && loc[0] == 0 && loc[1] == len(name)
-}
-
-// resolve returns the sorted names of topics whose whole name re matches.
-func resolveRegex(re *regexp.Regexp, topics map[string]TopicInfo) []string {
-	var out []string
-	for name := range topics {
-		if matchesWhole(re, name) {
-			out = append(out, name)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // memberTopics is what a member is subscribed to: its topic names and the
@@ -101,16 +137,22 @@ func (cg *consumerGroup) memberTopics(m *cgMember) []string {
 	return slices.Compact(out)
 }
 
-// setMemberRegex changes a member's regex, resolving one the group does
-// not have yet (compiled is then its compileTopicRegex result) and
-// dropping the old one if no member uses it any more.
-func (c *Coordinator) setMemberRegex(cg *consumerGroup, m *cgMember, regex string, compiled *regexp.Regexp) {
-	if regex != "" && cg.regexes[regex] == nil {
-		cg.regexes[regex] = &topicRegex{re: compiled, topics: resolveRegex(compiled, c.topics)}
+// setMemberRegex changes a member's regex. One the group does not have yet
+// (compiled is then its compileTopicRegex result) is added unresolved and a
+// resolution is asked for; the old one is dropped if no member uses it any
+// more.
+func (c *Coordinator) setMemberRegex(g *classicGroup, m *cgMember, regex string, compiled *regexp.Regexp) {
+	cg := g.consumer
+	added := regex != "" && cg.regexes[regex] == nil
+	if added {
+		cg.regexes[regex] = &topicRegex{re: compiled}
 	}
 	old := m.regex
 	m.regex = regex
 	cg.dropUnusedRegex(old)
+	if added {
+		c.resolveRegexes(g)
+	}
 }
 
 // dropUnusedRegex forgets regex when no member subscribes with it.
@@ -129,7 +171,7 @@ func (cg *consumerGroup) dropUnusedRegex(regex string) {
 // loadMemberRegex compiles a loaded member's regex (written by an earlier
 // heartbeat, so it compiled then); one that does not compile now is
 // dropped, leaving the member subscribed by name only.
-func (c *Coordinator) loadMemberRegex(cg *consumerGroup, m *cgMember) {
+func (cg *consumerGroup) loadMemberRegex(m *cgMember) {
 	if m.regex == "" || cg.regexes[m.regex] != nil {
 		return
 	}
@@ -138,19 +180,63 @@ func (c *Coordinator) loadMemberRegex(cg *consumerGroup, m *cgMember) {
 		m.regex = ""
 		return
 	}
-	cg.regexes[m.regex] = &topicRegex{re: re, topics: resolveRegex(re, c.topics)}
+	cg.regexes[m.regex] = &topicRegex{re: re}
 }
 
-// reresolve resolves every regex of the group against the current topics
-// and reports whether any resolution changed.
-func (c *Coordinator) reresolve(cg *consumerGroup) bool {
+// resolveRegexes asks for a resolution of the group's regexes against the
+// current topics, or for another one after the one in flight.
+func (c *Coordinator) resolveRegexes(g *classicGroup) {
+	cg := g.consumer
+	if len(cg.regexes) == 0 {
+		return
+	}
+	if cg.resolving != 0 {
+		cg.resolveAgain = true
+		return
+	}
+	c.nextResolve++
+	cg.resolving, cg.resolveAgain = c.nextResolve, false
+	a := ResolveRegexes{Group: g.id, Seq: cg.resolving, Regexes: make(map[string]*regexp.Regexp, len(cg.regexes)),
+		Topics: make([]string, 0, len(c.topics))}
+	for s, r := range cg.regexes {
+		a.Regexes[s] = r.re
+	}
+	for name := range c.topics {
+		a.Topics = append(a.Topics, name)
+	}
+	slices.Sort(a.Topics)
+	c.out = append(c.out, a)
+}
+
+// regexesResolved applies a resolution: regexes that match differently (or
+// for the first time), or subscribed topics whose metadata changed since it
+// was last recorded, start a new epoch of a group with members.
+func (c *Coordinator) regexesResolved(e RegexesResolved) {
+	g := c.groups[e.Group]
+	if g == nil || g.consumer == nil || g.consumer.resolving != e.Seq {
+		return // the group was unloaded, deleted or reloaded meanwhile
+	}
+	cg := g.consumer
+	cg.resolving = 0
 	changed := false
-	for _, r := range cg.regexes {
-		if ts := resolveRegex(r.re, c.topics); !slices.Equal(ts, r.topics) {
-			r.topics, changed = ts, true
+	for s, r := range cg.regexes {
+		ts, ok := e.Topics[s]
+		if !ok {
+			continue // added after the request; resolveAgain is set
+		}
+		if !r.resolved || !slices.Equal(ts, r.topics) {
+			changed = changed || len(ts) > 0 || len(r.topics) > 0
+			r.topics, r.resolved = ts, true
 		}
 	}
-	return changed
+	if len(cg.members) > 0 && c.partitions[g.partition] == partActive &&
+		(changed || !slices.Equal(c.subscribedMetadata(cg), cg.written)) {
+		c.cgBump(g)
+		c.cgFlushQuiet(g)
+	}
+	if cg.resolveAgain {
+		c.resolveRegexes(g)
+	}
 }
 
 // sameTopicNames reports whether two topic maps hold the same names (the

@@ -101,6 +101,7 @@ func TestConsumerGroupRegexReload(t *testing.T) {
 	h.handle(TopicsChanged{Topics: h.topics})
 	a, resp := h.cgJoinRegex("cg", "A", "t.")
 	wantCode(t, "join", resp.ErrorCode, nil)
+	h.cgBeat("cg", a, true) // the resolution came after the join's answer
 	if len(a.owned) != 6 {
 		t.Fatalf("A owns %d", len(a.owned))
 	}
@@ -116,5 +117,52 @@ func TestConsumerGroupRegexReload(t *testing.T) {
 	h.cgBeat("cg", a, true)
 	if len(a.owned) != 9 || a.epoch != d.Epoch {
 		t.Fatalf("A owns %d at epoch %d after reload (want 9 at %d)", len(a.owned), a.epoch, d.Epoch)
+	}
+}
+
+// Resolution is asynchronous: the join is answered before the regex is
+// matched, a group has one ResolveRegexes in flight, and an answer for a
+// group that was unloaded and loaded again meanwhile is ignored.
+func TestConsumerGroupRegexAsync(t *testing.T) {
+	h := newHarness(t, Options{NumPartitions: 1})
+	h.topics = []TopicInfo{topicT1, topicT2}
+	h.handle(TopicsChanged{Topics: h.topics})
+	h.holdResolves = true
+	a, resp := h.cgJoinRegex("cg", "A", "t1")
+	wantCode(t, "join", resp.ErrorCode, nil)
+	if len(h.resolves) != 1 || len(a.owned) != 0 {
+		t.Fatalf("%d resolutions asked, A owns %d before any answer", len(h.resolves), len(a.owned))
+	}
+	// More reasons to resolve while one is in flight: no second request yet.
+	h.cgJoinRegex("cg", "B", "t2")
+	h.handle(TopicsChanged{Topics: []TopicInfo{topicT1}})
+	if len(h.resolves) != 1 {
+		t.Fatalf("%d resolutions in flight", len(h.resolves))
+	}
+	first := h.resolves[0]
+	h.resolves = nil
+	h.handle(RegexesResolved{Group: first.Group, Seq: first.Seq, Topics: first.Resolve()})
+	if len(h.resolves) != 1 || len(h.resolves[0].Regexes) != 2 || len(h.resolves[0].Topics) != 1 {
+		t.Fatalf("follow-up resolution %+v", h.resolves)
+	}
+	h.cgBeat("cg", a, true)
+	if len(a.owned) != 6 {
+		t.Fatalf("A owns %d after the first answer", len(a.owned))
+	}
+	// Reloaded before the follow-up is answered: that answer is stale.
+	stale := h.resolves[0]
+	h.resolves = nil
+	h.reload()
+	epoch := h.cgDescribe("cg").Epoch
+	h.handle(RegexesResolved{Group: stale.Group, Seq: stale.Seq, Topics: map[string][]string{"t1": nil, "t2": {"t2"}}})
+	if d := h.cgDescribe("cg"); d.Epoch != epoch {
+		t.Fatalf("a stale answer changed the group: epoch %d -> %d", epoch, d.Epoch)
+	}
+	if len(h.resolves) != 1 {
+		t.Fatalf("the reloaded group asked %d resolutions", len(h.resolves))
+	}
+	h.resolveAll()
+	if d := h.cgDescribe("cg"); d.Epoch <= epoch {
+		t.Fatalf("the reloaded group's resolution started no epoch (%d)", d.Epoch)
 	}
 }

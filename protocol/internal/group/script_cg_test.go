@@ -22,6 +22,10 @@ import (
 //	                                     reporting the partitions it owns
 //	cgleave g= m=                        ConsumerGroupHeartbeat with epoch -1
 //	cgdescribe g=                        ConsumerGroupDescribe v1
+//	holdregex | resolve                  hold ResolveRegexes actions; answer the held
+//	                                     ones (by default each is answered, and
+//	                                     printed as "resolved ...", right after
+//	                                     the command's appends)
 //
 // Script members behave as a KIP-848 client does: they own exactly the last
 // assignment they were given, adopt the epoch of every successful answer and
@@ -125,6 +129,11 @@ func (s *script) runCG(cmd string, args map[string]string, send func(string, kms
 		r.Version, r.Group, r.MemberID, r.MemberEpoch = 1, args["g"], args["m"], -1
 		delete(s.cg.members, args["g"]+"/"+args["m"])
 		send(args["m"], r)
+	case "holdregex":
+		s.holdResolves = true
+	case "resolve":
+		s.holdResolves = false
+		s.resolveAll()
 	case "cgdescribe":
 		r := kmsg.NewPtrConsumerGroupDescribeRequest()
 		r.Version, r.Groups = 1, []string{args["g"]}

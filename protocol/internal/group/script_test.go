@@ -57,6 +57,9 @@ type script struct {
 	out   []string
 	kinds map[uint64]string
 	cg    cgScript // KIP-848 commands (script_cg_test.go)
+
+	resolves     []ResolveRegexes
+	holdResolves bool // "hold regexes" (script_cg_test.go)
 }
 
 func runScript(t *testing.T, path string) {
@@ -139,10 +142,39 @@ func (s *script) handle(ev Event) {
 			} else {
 				s.out = append(s.out, "timer at +"+a.At.Sub(t0).String())
 			}
+		case ResolveRegexes:
+			s.resolves = append(s.resolves, a)
 		}
 	}
 	if !s.hold {
 		s.ack(0)
+	}
+	if !s.holdResolves {
+		s.resolveAll()
+	}
+}
+
+// resolveAll answers the held ResolveRegexes (after the appends, as the
+// adapter's resolver does later), printing each answer.
+func (s *script) resolveAll() {
+	for len(s.resolves) > 0 {
+		a := s.resolves[0]
+		s.resolves = s.resolves[1:]
+		res := a.Resolve()
+		keys := make([]string, 0, len(res))
+		for k := range res {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, k+"=["+strings.Join(res[k], " ")+"]")
+		}
+		s.out = append(s.out, "resolved "+a.Group+" "+strings.Join(parts, " "))
+		hold := s.holdResolves
+		s.holdResolves = true
+		s.handle(RegexesResolved{Group: a.Group, Seq: a.Seq, Topics: res})
+		s.holdResolves = hold
 	}
 }
 
