@@ -19,7 +19,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SLUICE_BIN:-bin/sluice}
-PY=${PYTHON:-python3}
+PY=${PYTHON:-/usr/bin/python3}
 RECORDS=${KGO_TEST_RECORDS:-50000}
 TIMEOUT=${KGO_SUITE_TIMEOUT:-10m}
 RUN=${KGO_SUITE_RUN:-}
