@@ -6,7 +6,7 @@ BIN       := bin/sluice
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build run test unit compat bench lint fuzz deps clean cluster cluster-stop
+.PHONY: build run test unit compat kgo kgo-full bench lint fuzz deps clean cluster cluster-stop
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sluice
@@ -26,8 +26,9 @@ deps:
 	./scripts/install-test-deps.sh
 
 # The unit and end-to-end tests (race detector on), then the clients that are
-# not written in Go against a built broker.
-test: deps build unit compat
+# not written in Go and franz-go's own integration suite against a built
+# broker.
+test: deps build unit compat kgo
 
 unit:
 	$(GO) vet $(PKGS)
@@ -35,6 +36,15 @@ unit:
 
 compat: build
 	./scripts/compat.sh
+
+# franz-go's pkg/kgo integration suite (from the Go module cache) against a
+# built broker, with 50000 records per producing test (a few minutes);
+# kgo-full uses franz-go's own default of 500000.
+kgo: build
+	./scripts/kgo-suite.sh
+
+kgo-full: build
+	KGO_TEST_RECORDS=500000 KGO_SUITE_TIMEOUT=40m ./scripts/kgo-suite.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./bench

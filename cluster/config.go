@@ -202,6 +202,8 @@ var BrokerConfigDefs = []BrokerConfigDef{
 		"receiving any transaction status updates for the current transaction before expiring its transactional id.", 1, maxInt),
 	intDef("producer.id.expiration.ms", "86400000", "The time in ms that a topic partition leader will wait before expiring "+
 		"producer IDs.", 1, maxInt),
+	intDef("producer.id.expiration.check.interval.ms", "600000", "The interval at which to remove producer IDs that have "+
+		"expired due to producer.id.expiration.ms passing.", 1, maxInt),
 
 	// --- Sluice's own settings ---
 	stringDef("sluice.metrics.listener", "127.0.0.1:9644", "host:port of the HTTP listener serving Prometheus metrics "+

@@ -50,6 +50,7 @@ type BrokerConfig struct {
 	OffsetsTopicNumPartitions     int32
 	OffsetsTopicReplicationFactor int16
 	OffsetsTopicSegmentBytes      int32
+	OffsetsLoadBufferSize         int32 // offsets.load.buffer.size: bytes per read when loading
 	OffsetsRetention              time.Duration
 	OffsetsRetentionCheckInterval time.Duration
 	OffsetMetadataMaxBytes        int32
@@ -67,6 +68,7 @@ type BrokerConfig struct {
 	TransactionMaxTimeout                time.Duration
 	TransactionalIDExpiration            time.Duration
 	ProducerIDExpiration                 time.Duration
+	ProducerIDExpirationCheckInterval    time.Duration
 
 	// TopicDefaults are the topic configs implied by the log.* (and other
 	// server-default) properties: what a topic without overrides gets.
@@ -240,6 +242,7 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 	c.OffsetsTopicNumPartitions = int32(r.i64("offsets.topic.num.partitions"))
 	c.OffsetsTopicReplicationFactor = int16(r.i64("offsets.topic.replication.factor"))
 	c.OffsetsTopicSegmentBytes = int32(r.i64("offsets.topic.segment.bytes"))
+	c.OffsetsLoadBufferSize = int32(r.i64("offsets.load.buffer.size"))
 	c.OffsetsRetention = time.Duration(r.i64("offsets.retention.minutes")) * time.Minute
 	c.OffsetsRetentionCheckInterval = r.ms("offsets.retention.check.interval.ms")
 	c.OffsetMetadataMaxBytes = int32(r.i64("offset.metadata.max.bytes"))
@@ -257,6 +260,7 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 	c.TransactionMaxTimeout = r.ms("transaction.max.timeout.ms")
 	c.TransactionalIDExpiration = r.ms("transactional.id.expiration.ms")
 	c.ProducerIDExpiration = r.ms("producer.id.expiration.ms")
+	c.ProducerIDExpirationCheckInterval = r.ms("producer.id.expiration.check.interval.ms")
 
 	c.MetricsListener, _ = r.optional("sluice.metrics.listener")
 	if _, set := static["sluice.metrics.listener"]; !set {

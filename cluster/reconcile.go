@@ -56,6 +56,8 @@ func EngineOptions(cfg BrokerConfig) (engine.Options, error) {
 		ClusterID:              clusterID,
 		FlushCheckInterval:     cfg.FlushSchedulerInterval,
 	}
+	opts.ProducerIDExpiration = cfg.ProducerIDExpiration
+	opts.ProducerIDExpirationCheckInterval = cfg.ProducerIDExpirationCheckInterval
 	return opts, nil
 }
 

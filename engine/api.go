@@ -56,6 +56,12 @@ type Options struct {
 	// segment.bytes; file sizes are unchanged; sealing releases the rest):
 	// 0 means DefaultReserveAhead, negative turns it off.
 	ReserveAhead int64
+	// ProducerIDExpiration is producer.id.expiration.ms (1 day): a
+	// producer whose last batch is older is forgotten (producers.go).
+	ProducerIDExpiration time.Duration
+	// ProducerIDExpirationCheckInterval is
+	// producer.id.expiration.check.interval.ms (10 min).
+	ProducerIDExpirationCheckInterval time.Duration
 	// OnFlush, when set, is called after each log fsync (Log.Flush) with
 	// how long the fsyncs took, for the broker's log flush time metric. It
 	// runs on the flushing goroutine and must not block.

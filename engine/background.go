@@ -3,11 +3,13 @@ package engine
 import "time"
 
 // startBackground starts the engine's goroutines: retention (every
-// log.retention.check.interval.ms), flushes (segments sealed by a roll,
-// flush.ms), checkpoints, file removals and the log cleaner. Close stops
-// them.
+// log.retention.check.interval.ms), producer expiry (every
+// producer.id.expiration.check.interval.ms), flushes (segments sealed by a
+// roll, flush.ms), checkpoints, file removals and the log cleaner. Close
+// stops them.
 func (e *Engine) startBackground() {
 	e.loop(e.opts.RetentionCheckInterval, e.RunRetention)
+	e.loop(e.opts.ProducerIDExpirationCheckInterval, e.RunProducerExpiration)
 	e.loop(e.opts.FlushCheckInterval, func() {
 		nowMs := e.opts.Now().UnixMilli()
 		for _, l := range e.Logs() {

@@ -66,7 +66,11 @@
 //	          n x | firstSeq int32 | lastSeq int32 | firstOffset int64 | lastOffset int64 | timestamp int64 |
 //
 // Written at every roll and on Close; on open the latest one at or below
-// the log end is loaded and the batches after it are replayed.
+// the log end is loaded and the batches after it are replayed. A producer
+// whose last batch's max timestamp is producer.id.expiration.ms old
+// (Options.ProducerIDExpiration) is forgotten, checked every
+// producer.id.expiration.check.interval.ms and on open, so later snapshots
+// leave it out; it is then new again (any sequence accepted, as Kafka).
 //
 // # Durability
 //

@@ -22,6 +22,11 @@ const (
 	// DefaultReserveAhead is Options.ReserveAhead's default: 16 MiB of
 	// .log blocks reserved ahead of the appends.
 	DefaultReserveAhead = 16 << 20
+	// DefaultProducerIDExpiration is producer.id.expiration.ms, checked
+	// every DefaultProducerIDExpirationCheckInterval
+	// (producer.id.expiration.check.interval.ms).
+	DefaultProducerIDExpiration              = 24 * time.Hour
+	DefaultProducerIDExpirationCheckInterval = 10 * time.Minute
 )
 
 // EnsureDefaults fills zero fields with their defaults and returns o.
@@ -53,6 +58,12 @@ func (o *Options) EnsureDefaults() *Options {
 	if o.ReserveAhead == 0 {
 		o.ReserveAhead = DefaultReserveAhead
 	}
+	if o.ProducerIDExpiration == 0 {
+		o.ProducerIDExpiration = DefaultProducerIDExpiration
+	}
+	if o.ProducerIDExpirationCheckInterval == 0 {
+		o.ProducerIDExpirationCheckInterval = DefaultProducerIDExpirationCheckInterval
+	}
 	return o
 }
 
@@ -75,7 +86,8 @@ func (o *Options) Validate() error {
 	for _, x := range []struct {
 		name string
 		d    time.Duration
-	}{{"RetentionCheckInterval", o.RetentionCheckInterval}, {"FlushCheckInterval", o.FlushCheckInterval}, {"CleanerBackoff", o.CleanerBackoff}} {
+	}{{"RetentionCheckInterval", o.RetentionCheckInterval}, {"FlushCheckInterval", o.FlushCheckInterval}, {"CleanerBackoff", o.CleanerBackoff},
+		{"ProducerIDExpiration", o.ProducerIDExpiration}, {"ProducerIDExpirationCheckInterval", o.ProducerIDExpirationCheckInterval}} {
 		if x.d < 0 {
 			errs = append(errs, fmt.Errorf("%w: %s must be >= 0, got %v", ErrInvalidOptions, x.name, x.d))
 		}

@@ -69,13 +69,52 @@ func (l *Log) rebuildProducersLocked() error {
 		_ = l.eng.fs.Remove(l.snapshotPath(off))
 	}
 	l.mu.producers = state
-	return l.walkBatchesLocked(from, func(h *record.Header) {
+	err = l.walkBatchesLocked(from, func(h *record.Header) {
 		if h.ProducerID >= 0 && !h.IsControl() {
 			state.Update(h.ProducerID, h.ProducerEpoch, producer.Batch{FirstSeq: h.BaseSequence,
 				LastSeq: producer.LastSeq(h.BaseSequence, h.LastOffsetDelta), FirstOffset: h.BaseOffset,
 				LastOffset: h.LastOffset(), Timestamp: h.MaxTimestamp})
 		}
 	})
+	// Producers that expired while the log was closed are not brought back
+	// (Kafka filters them when it loads a snapshot).
+	state.RemoveExpired(l.eng.opts.Now().UnixMilli(), l.eng.opts.ProducerIDExpiration.Milliseconds())
+	return err
+}
+
+// RunProducerExpiration forgets, in every log, the idempotent producers
+// whose last batch is producer.id.expiration.ms old (Kafka's
+// PeriodicProducerExpirationCheck); the next snapshot leaves them out. The
+// background goroutine calls it every producer.id.expiration.check.interval.ms;
+// tests with DisableBackground call it directly.
+func (e *Engine) RunProducerExpiration() {
+	nowMs, expMs := e.opts.Now().UnixMilli(), e.opts.ProducerIDExpiration.Milliseconds()
+	for _, l := range e.Logs() {
+		l.removeExpiredProducers(nowMs, expMs)
+	}
+}
+
+func (l *Log) removeExpiredProducers(nowMs, expMs int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.mu.closed || l.mu.producers == nil {
+		return
+	}
+	if n := l.mu.producers.RemoveExpired(nowMs, expMs); n > 0 {
+		l.eng.opts.Logger.Debug("expired producer ids", "component", "engine", "partition", l.name,
+			"removed", n, "left", l.mu.producers.Len())
+	}
+}
+
+// ProducerCount is the number of idempotent producers whose state the log
+// keeps (Kafka's ProducerIdCount, per partition).
+func (l *Log) ProducerCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.mu.producers == nil {
+		return 0
+	}
+	return l.mu.producers.Len()
 }
 
 // walkBatchesLocked calls fn with the header of every batch whose last

@@ -119,6 +119,10 @@ func (b *Broker) Engine() *engine.Engine { return b.eng }
 // purgatory's size).
 func (b *Broker) ParkedFetches() int { return int(b.h.parkedFetches.Load()) }
 
+// GroupLoadStatus counts the __consumer_offsets partitions by load state
+// (loading, loaded, failed and waiting to retry).
+func (b *Broker) GroupLoadStatus() handlers.LoadStatus { return b.groups.LoadStatus() }
+
 // Stats are the network layer's counters.
 func (b *Broker) Stats() netio.Stats { return b.srv.Stats() }
 

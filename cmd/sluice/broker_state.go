@@ -10,7 +10,8 @@ import (
 // brokerState returns the function the metrics read the broker's state
 // from at each scrape (obs.Metrics.SetStateFunc): partition, leader,
 // under-replicated and offline counts from the cluster metadata, the
-// produce and fetch purgatory sizes, and each local log's size. Consumer-group counts and lag are added by
+// produce and fetch purgatory sizes, the group coordinator's partitions by
+// load state, and each local log's size. Consumer-group counts and lag are added by
 // groupMetrics (group_metrics.go).
 //
 // Wire it in runBroker after StartBroker:
@@ -39,6 +40,8 @@ func brokerState(b *protocol.Broker) func(*obs.State) {
 		// Purgatories: parked fetch long polls; a single node answers
 		// acks=all at once, so nothing waits in the Produce purgatory.
 		s.PurgatorySize = map[string]int{"Produce": 0, "Fetch": b.ParkedFetches()}
+		ls := b.GroupLoadStatus()
+		s.CoordinatorPartitions = map[string]int{"loading": ls.Loading, "active": ls.Loaded, "failed": ls.Failed}
 		for _, l := range b.Engine().Logs() {
 			tp := l.TopicPartition()
 			s.LogSizes = append(s.LogSizes, obs.PartitionSize{Topic: tp.Topic, Partition: tp.Partition, Bytes: l.Size()})

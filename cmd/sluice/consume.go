@@ -44,7 +44,8 @@ func newConsumeCmd() *cobra.Command {
 	}
 	addClientFlags(cmd, f, true)
 	fl := cmd.Flags()
-	fl.StringVarP(&cf.offset, "offset", "o", "latest", "where to start: earliest, latest, an offset N, or @TIMESTAMP (Unix ms or RFC 3339)")
+	fl.StringVarP(&cf.offset, "offset", "o", "", "where to start: earliest, latest, an offset N, or @TIMESTAMP (Unix ms or RFC 3339);\n"+
+		"with --group, only where the group has no committed offset\n(default: latest; earliest with --group, as rpk, so a new group reads what is there)")
 	fl.Int32SliceVarP(&cf.partitions, "partition", "p", nil, "consume only these partitions, comma-separated (empty: all)")
 	fl.StringVarP(&cf.group, "group", "g", "", "consume as a member of this consumer group (commits offsets)")
 	fl.IntVarP(&cf.count, "num", "n", 0, "stop after this many records (0: no limit)")
@@ -74,7 +75,21 @@ func startOffset(s string) (kgo.Offset, int64, error) {
 	return kgo.NewOffset().At(n), n, nil
 }
 
+// defaultOffset is --offset when not given: a new group starts at the
+// beginning (as rpk does; Kafka's console consumer would wait at the end,
+// which looks like a hang to someone trying a group out), a plain consumer
+// at the end.
+func defaultOffset(group string) string {
+	if group != "" {
+		return "earliest"
+	}
+	return "latest"
+}
+
 func runConsume(parent context.Context, f *clientFlags, cf *consumeFlags, topic string) error {
+	if cf.offset == "" {
+		cf.offset = defaultOffset(cf.group)
+	}
 	start, startArg, err := startOffset(cf.offset)
 	if err != nil {
 		return err

@@ -288,6 +288,24 @@ func TestE2EGroupMetricsFill(t *testing.T) {
 		if v := metricValue(body, "kafka_coordinator_group_groupmetadatamanager_numgroups"); v < 1 {
 			t.Errorf("numgroups = %v", v)
 		}
+		// Every __consumer_offsets partition (offsets.topic.num.partitions)
+		// loads (the loader may still be at it), none fails.
+		coord := func(state string) string {
+			return `kafka_server_group_coordinator_metrics_num_partitions{state="` + state + `"}`
+		}
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			_, body = httpGet(t, "http://"+e2e.metrics+"/metrics")
+			active, loading, failed := metricValue(body, coord("active")), metricValue(body, coord("loading")), metricValue(body, coord("failed"))
+			if failed != 0 || active+loading != 50 {
+				t.Fatalf("coordinator partitions: %v active, %v loading, %v failed", active, loading, failed)
+			}
+			if active == 50 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("coordinator partitions: %v active, %v loading", active, loading)
+			}
+		}
 	}
 
 	// An unreachable broker leaves the state empty, within the timeout.

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"sluice/cmd/sluice/internal/perf"
 )
@@ -81,7 +83,10 @@ func newPerfProduceCmd(f *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "produce TOPIC",
 		Short: "Produce --records records of --size bytes as fast as allowed; print throughput and ack latency",
-		Args:  cobra.ExactArgs(1),
+		Long: "Produce --records records of --size bytes as fast as allowed; print throughput and ack latency.\n" +
+			"A missing topic is created by the broker if its auto.create.topics.enable is on (the default),\n" +
+			"as with Kafka's kafka-producer-perf-test.sh.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if pf.records <= 0 || pf.size <= 0 || pf.clients <= 0 || pf.rate < 0 {
 				return usagef("perf produce: --records, --size and --clients must be positive, --rate >= 0")
@@ -93,7 +98,7 @@ func newPerfProduceCmd(f *clientFlags) *cobra.Command {
 			opts = append(opts, kgo.ProducerLinger(linger), kgo.UnknownTopicRetries(2))
 			ctx, cancel := signalContext(c.Context())
 			defer cancel()
-			if err := checkTopic(ctx, f, args[0]); err != nil {
+			if err := ensureProduceTopic(ctx, f, args[0]); err != nil {
 				return err
 			}
 			res, err := perf.Produce(ctx, pf.config(f, args[0], ctx, opts...))
@@ -162,18 +167,53 @@ func newPerfConsumeCmd(f *clientFlags) *cobra.Command {
 	return cmd
 }
 
-// checkTopic fails fast (one line) when the broker is unreachable or the
-// topic does not exist, before any load starts.
-func checkTopic(ctx context.Context, f *clientFlags, topic string) error {
+// ensureProduceTopic fails fast (one line) when the broker is unreachable,
+// and otherwise makes sure topic exists before any load starts. As Kafka's
+// kafka-producer-perf-test.sh (its producer's Metadata requests allow
+// auto-creation), a missing topic is created by the broker when
+// auto.create.topics.enable is on (the default); when it is off the broker
+// answers UNKNOWN_TOPIC_OR_PARTITION and this says so.
+func ensureProduceTopic(ctx context.Context, f *clientFlags, topic string) error {
 	mctx, cancel := f.ctx(ctx)
 	defer cancel()
-	adm, err := f.admin(mctx)
+	cl, err := f.client(mctx)
 	if err != nil {
 		return err
 	}
-	defer adm.Close()
-	if _, err := topicPartitions(mctx, adm, topic, nil); err != nil {
-		return fmt.Errorf("%s: %w", topic, ctxErr("metadata", err))
+	defer cl.Close()
+	req := kmsg.NewPtrMetadataRequest()
+	req.AllowAutoTopicCreation = true
+	rt := kmsg.NewMetadataRequestTopic()
+	rt.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, rt)
+	for {
+		resp, err := req.RequestWith(mctx, cl)
+		if err != nil {
+			return fmt.Errorf("%s: %w", topic, ctxErr("metadata", err))
+		}
+		code := kerr.UnknownTopicOrPartition.Code
+		for _, t := range resp.Topics {
+			if t.Topic != nil && *t.Topic == topic {
+				code = t.ErrorCode
+				if code == 0 && len(t.Partitions) == 0 {
+					code = kerr.LeaderNotAvailable.Code
+				}
+			}
+		}
+		switch err := kerr.ErrorForCode(code); {
+		case code == 0:
+			return nil
+		case code == kerr.UnknownTopicOrPartition.Code:
+			return fmt.Errorf("%s: %w: the topic does not exist and the broker does not create topics on use "+
+				"(auto.create.topics.enable=false); create it first: sluice topic create %s", topic, err, topic)
+		case !kerr.IsRetriable(err):
+			return fmt.Errorf("%s: %w", topic, err)
+		}
+		// Being created (LEADER_NOT_AVAILABLE until it has a leader).
+		select {
+		case <-mctx.Done():
+			return fmt.Errorf("%s: %w", topic, ctxErr("metadata", mctx.Err()))
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return nil
 }

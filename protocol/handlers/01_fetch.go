@@ -3,7 +3,8 @@ package handlers
 // Fetch v4-16 (key 1), consumers' path. Reads stop at the high watermark
 // (read_committed: the last stable offset, equal to it without
 // transactions); the first batch is returned even when larger than the
-// limits (KIP-74); partition_max_bytes and max_bytes bound the rest.
+// limits (KIP-74); partition_max_bytes and the smaller of max_bytes and the
+// broker's fetch.max.bytes bound the rest, as Kafka's handleFetchRequest.
 // OFFSET_OUT_OF_RANGE outside [log start, high watermark];
 // FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH against the partition's
 // leader epoch when the client sends current_leader_epoch (v9+); zstd
@@ -23,7 +24,9 @@ package handlers
 //
 // Differences from Kafka: follower fetches (replica_id >= 0) are served
 // like a consumer's (the cluster room adds replication); no
-// diverging-epoch check on last_fetched_epoch; no preferred read replica.
+// diverging-epoch check on last_fetched_epoch; no preferred read replica;
+// a follower's fetch is bounded by fetch.max.bytes too (Kafka uses
+// replica.fetch.response.max.bytes, which comes with replication).
 
 import (
 	"encoding/binary"
@@ -73,10 +76,7 @@ func (f *fetchOp) attempt(final bool) Reply {
 	canPark := !final && req.MinBytes > 0 && f.env.Now().Before(f.deadline)
 	var wake []<-chan struct{}
 	a := fetchAnswer{version: c.Version, topics: make([]fetchTopic, len(req.Topics))}
-	remaining := int64(req.MaxBytes)
-	if remaining <= 0 {
-		remaining = 0
-	}
+	remaining := max(int64(min(req.MaxBytes, f.env.Node.Config().FetchMaxBytes)), 0)
 	var total int64
 	anyErr := false
 	minOne := true

@@ -1,8 +1,11 @@
 package handlers
 
-// FindCoordinator v0-5 (key 10). Group keys: this broker (single node),
-// after creating __consumer_offsets if needed (offsets.topic.* settings)
-// and loading it. Differences from Kafka: transaction keys answer
+// FindCoordinator v0-5 (key 10). Group keys: this broker (single node) once
+// __consumer_offsets exists; before that COORDINATOR_NOT_AVAILABLE while
+// the Groups' loader creates it (offsets.topic.* settings), as Kafka's
+// auto-creation does. It never waits on a load (groups_load.go): requests
+// for a group still loading get COORDINATOR_LOAD_IN_PROGRESS from the
+// coordinator. Differences from Kafka: transaction keys answer
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED (no transaction coordinator, see
 // 22_init_producer_id.go); v6 (share groups, Kafka 4) is not served.
 
@@ -16,10 +19,7 @@ func handleFindCoordinator(env *Env, c *Call) Reply {
 	one := func(key string) kmsg.FindCoordinatorResponseCoordinator {
 		co := kmsg.NewFindCoordinatorResponseCoordinator()
 		co.Key, co.NodeID = key, -1
-		b, ke, err := env.Groups.coordinatorFor(req.CoordinatorType)
-		if err != nil {
-			env.Logger.Warn("creating __consumer_offsets", "err", err)
-		}
+		b, ke := env.Groups.coordinatorFor(req.CoordinatorType, key)
 		if ke != nil {
 			co.ErrorCode = ke.Code
 			msg := ke.Message

@@ -10,8 +10,11 @@ package handlers
 // Differences from Kafka 3.9: served by default (Kafka 3.9 needs
 // group.coordinator.rebalance.protocols to include "consumer"; Kafka 4.0
 // serves it by default, and franz-go uses KIP-848 only when v1 is
-// advertised). Regex subscriptions are refused with INVALID_REQUEST, as
-// in 3.9 (see protocol/internal/group).
+// advertised). SubscribedTopicRegex is matched against every topic,
+// internal ones included, as Kafka 4 does, on the Groups' resolver
+// goroutine (groups_regex.go); the TopicsChanged before each request is
+// what makes a topic created or deleted since the last heartbeat count (see
+// protocol/internal/group/regex.go).
 
 import (
 	"slices"

@@ -10,18 +10,18 @@ package handlers
 //   - carries out Append actions: each becomes one batch appended to its
 //     __consumer_offsets partition (acks=all semantics) by one appender
 //     goroutine, in action order, then AppendDone is submitted;
-//   - loads __consumer_offsets: once the topic exists (FindCoordinator
-//     creates it), every partition is read from its log start to its high
-//     watermark and fed as LoadBegin / LoadRecords / LoadComplete.
-//
+//   - loads __consumer_offsets on its loader goroutine (groups_load.go):
+//     creates the topic when FindCoordinator first asks, reads every
+//     partition from its log start to its high watermark and feeds it as
+//     LoadBegin / LoadRecords / LoadComplete; a failed load is reported,
+//     unloaded (NOT_COORDINATOR) and retried;
 //   - gives the coordinator the topics (TopicsChanged) before loading and
 //     whenever they changed before a KIP-848 request (syncTopics in
-//     68_consumer_group_heartbeat.go).
+//     68_consumer_group_heartbeat.go), and matches its KIP-848 regexes on
+//     the resolver goroutine (groups_regex.go).
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"sync"
@@ -65,9 +65,8 @@ type Groups struct {
 	lastTopics []group.TopicInfo
 	topicsSent bool
 
-	// loadMu serialises loading; loaded is set once every partition was fed.
-	loadMu sync.Mutex
-	loaded bool
+	load    loader   // groups_load.go
+	resolve resolver // groups_regex.go
 }
 
 type groupWait struct {
@@ -75,8 +74,8 @@ type groupWait struct {
 	resp kmsg.Response
 }
 
-// StartGroups starts the coordinator's runner and the appender. If
-// __consumer_offsets exists its partitions are loaded now.
+// StartGroups starts the coordinator's runner, the appender and the
+// loader. If __consumer_offsets exists the loader starts loading it at once.
 func StartGroups(node *cluster.Node, logger *slog.Logger) (*Groups, error) {
 	cfg := node.Config()
 	c, err := group.New(group.Options{
@@ -96,13 +95,12 @@ func StartGroups(node *cluster.Node, logger *slog.Logger) (*Groups, error) {
 	g := &Groups{node: node, log: logger.With("component", "group-coordinator")}
 	g.mu.waiting = map[uint64]*groupWait{}
 	g.appendCond = sync.NewCond(&g.mu.Mutex)
-	g.runner = group.StartRunner(c, group.RunnerConfig{Respond: g.respond, Append: g.enqueueAppend})
+	g.runner = group.StartRunner(c, group.RunnerConfig{Respond: g.respond, Append: g.enqueueAppend, Resolve: g.enqueueResolve})
+	g.startResolver()
 	g.appenderWG.Add(1)
 	go g.appender()
 	g.syncTopics() // before the first LoadBegin, as the coordinator asks
-	if _, ok := node.Topic(offsetsTopic); ok {
-		g.ensureLoaded()
-	}
+	g.startLoader()
 	return g, nil
 }
 
@@ -115,9 +113,12 @@ func initialDelay(d time.Duration) time.Duration {
 	return d
 }
 
-// Close stops the runner (answering nothing more) and the appender.
+// Close stops the loader, the runner (answering nothing more), the regex
+// resolver and the appender.
 func (g *Groups) Close() {
+	g.stopLoader()
 	g.runner.Close()
+	g.stopResolver()
 	g.mu.Lock()
 	g.mu.closed = true
 	g.mu.Unlock()
@@ -216,106 +217,6 @@ func (g *Groups) appendOne(a group.Append) int16 {
 		return kerr.NotCoordinator.Code
 	}
 	return 0
-}
-
-// ensureLoaded loads every __consumer_offsets partition once.
-func (g *Groups) ensureLoaded() {
-	g.loadMu.Lock()
-	defer g.loadMu.Unlock()
-	if g.loaded {
-		return
-	}
-	t, ok := g.node.Topic(offsetsTopic)
-	if !ok {
-		return
-	}
-	g.loaded = true
-	for _, p := range t.Partitions {
-		g.runner.Submit(group.LoadBegin{Partition: p.Partition})
-		recs, err := g.readPartition(p.Partition)
-		if err != nil {
-			g.log.Error("loading __consumer_offsets partition", "partition", p.Partition, "err", err)
-			continue // requests for its groups keep answering COORDINATOR_LOAD_IN_PROGRESS
-		}
-		if len(recs) > 0 {
-			g.runner.Submit(group.LoadRecords{Partition: p.Partition, Records: recs})
-		}
-		g.runner.Submit(group.LoadComplete{Partition: p.Partition})
-	}
-}
-
-// readPartition returns the partition's records up to its high watermark.
-func (g *Groups) readPartition(partition int32) ([]group.Record, error) {
-	l, _, err := g.node.Log(engine.TopicPartition{Topic: offsetsTopic, Partition: partition})
-	if err != nil {
-		return nil, err
-	}
-	var (
-		recs []group.Record
-		v    record.Validator
-		buf  []byte
-	)
-	hw := l.HighWatermark()
-	for off := l.LogStartOffset(); off < hw; {
-		rr, err := l.Read(off, 1<<20, engine.ReadOptions{MaxOffset: hw, MinOneBatch: true})
-		if err != nil {
-			return nil, err
-		}
-		buf, err = rr.AppendTo(buf[:0])
-		rr.Release()
-		if err != nil {
-			return nil, err
-		}
-		if len(buf) == 0 {
-			break
-		}
-		for rest := buf; len(rest) > 0; {
-			var batch []byte
-			if batch, rest, err = record.NextBatch(rest); err != nil {
-				return nil, fmt.Errorf("offset %d: %w", off, err)
-			}
-			h, err := record.ParseHeader(batch)
-			if err != nil {
-				return nil, err
-			}
-			off = h.LastOffset() + 1
-			if h.IsControl() {
-				continue
-			}
-			err = v.ForEachRecord(batch, func(r *record.Record) error {
-				rec := group.Record{Key: append([]byte(nil), r.Key...)}
-				if r.Value != nil {
-					rec.Value = append([]byte{}, r.Value...)
-				}
-				recs = append(recs, rec)
-				return nil
-			})
-			if err != nil {
-				return nil, err
-			}
-		}
-	}
-	return recs, nil
-}
-
-// coordinatorFor answers FindCoordinator for one key: this broker, once
-// __consumer_offsets exists and is loaded.
-func (g *Groups) coordinatorFor(keyType int8) (cluster.BrokerInfo, *kerr.Error, error) {
-	switch keyType {
-	case 0:
-	case 1: // transactions are not supported (see 22_init_producer_id.go)
-		return cluster.BrokerInfo{}, kerr.TransactionalIDAuthFailed, nil
-	default:
-		return cluster.BrokerInfo{}, kerr.InvalidRequest, nil
-	}
-	if _, err := g.node.EnsureInternalTopic(offsetsTopic); err != nil {
-		if errors.Is(err, cluster.ErrClosed) {
-			return cluster.BrokerInfo{}, kerr.CoordinatorNotAvailable, nil
-		}
-		return cluster.BrokerInfo{}, kerr.CoordinatorNotAvailable, err
-	}
-	g.ensureLoaded()
-	return g.node.Brokers()[0], nil, nil
 }
 
 // TopicsDeleted tells the coordinator that topics were deleted (their

@@ -152,6 +152,8 @@ var (
 	TelemetryTooLarge                = def(118, "TELEMETRY_TOO_LARGE", false, "Client sent a push telemetry request larger than the maximum size the broker will accept.")
 	InvalidRegistration              = def(119, "INVALID_REGISTRATION", false, "The controller has considered the broker registration to be invalid.")
 	TransactionAbortable             = def(120, "TRANSACTION_ABORTABLE", false, "The server encountered an error with the transaction. The client can abort the transaction to continue using this transactional ID.")
+	// Kafka 4.0 (KIP-848 regex subscriptions, served by ConsumerGroupHeartbeat v1).
+	InvalidRegularExpression = def(128, "INVALID_REGULAR_EXPRESSION", false, "The regular expression is not valid.")
 )
 
 // CodeOf returns e's code, 0 for nil.

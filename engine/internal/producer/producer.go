@@ -34,6 +34,15 @@ type Entry struct {
 	Batches []Batch // oldest first, at most MaxBatches
 }
 
+// LastTimestamp is the max timestamp of the producer's last batch (Kafka's
+// ProducerStateEntry.lastTimestamp), -1 when it has none.
+func (e *Entry) LastTimestamp() int64 {
+	if len(e.Batches) == 0 {
+		return -1
+	}
+	return e.Batches[len(e.Batches)-1].Timestamp
+}
+
 func (e *Entry) lastSeq() int32 {
 	if len(e.Batches) == 0 {
 		return -1
@@ -127,6 +136,24 @@ func (s *State) Update(pid int64, epoch int16, b Batch) {
 		e.Batches = e.Batches[:MaxBatches-1]
 	}
 	e.Batches = append(e.Batches, b)
+}
+
+// RemoveExpired forgets every producer whose last batch's timestamp is
+// expiration or more before nowMs (Kafka's
+// ProducerStateManager.removeExpiredProducers with producer.id.expiration.ms;
+// there are no transactions, so no producer has one ongoing). A producer
+// forgotten this way is new again to Check: any sequence is accepted, as
+// Kafka accepts an expired producer id (KIP-360). It returns how many were
+// removed.
+func (s *State) RemoveExpired(nowMs, expirationMs int64) int {
+	n := 0
+	for pid, e := range s.m {
+		if nowMs-e.LastTimestamp() >= expirationMs {
+			delete(s.m, pid)
+			n++
+		}
+	}
+	return n
 }
 
 // Clone returns a deep copy.

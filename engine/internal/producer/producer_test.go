@@ -87,3 +87,43 @@ func FuzzDecodeSnapshot(f *testing.F) {
 		}
 	})
 }
+
+// Producers whose last batch is producer.id.expiration.ms old are
+// forgotten (at exactly the expiration, as Kafka's >=); others stay; a
+// forgotten one is accepted again at any sequence (KIP-360) and the
+// snapshot no longer holds it.
+func TestRemoveExpired(t *testing.T) {
+	const day = 86_400_000
+	s := NewState()
+	s.Update(1, 0, Batch{FirstSeq: 0, LastSeq: 4, Timestamp: 1_000})
+	s.Update(1, 0, Batch{FirstSeq: 5, LastSeq: 9, Timestamp: 50_000}) // the last batch counts
+	s.Update(2, 3, Batch{FirstSeq: 0, LastSeq: 0, Timestamp: 10_000})
+	s.Update(3, 0, Batch{FirstSeq: 0, LastSeq: 0, Timestamp: day})
+	s.m[4] = &Entry{Epoch: 1} // no batches (e.g. from an old snapshot): timestamp -1
+	full := len(s.Encode())
+	if n := s.RemoveExpired(10_000+day-1, day); n != 1 || s.Len() != 3 {
+		t.Fatalf("removed %d, %d left; want only the batchless producer gone", n, s.Len())
+	}
+	if n := s.RemoveExpired(10_000+day, day); n != 1 {
+		t.Fatalf("removed %d at exactly the expiration of producer 2", n)
+	}
+	if _, ok := s.Get(2); ok {
+		t.Fatal("producer 2 kept")
+	}
+	if _, ok := s.Get(1); !ok {
+		t.Fatal("producer 1 expired by its first batch's timestamp")
+	}
+	if n := s.RemoveExpired(50_000+day, day); n != 1 || s.Len() != 1 {
+		t.Fatalf("removed %d, %d left", n, s.Len())
+	}
+	if dup, err := s.Check(1, 0, 77, 80); dup != nil || err != nil {
+		t.Fatalf("expired producer at sequence 77: dup=%v err=%v", dup, err)
+	}
+	dec, err := Decode(s.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := dec.Get(1); ok || dec.Len() != 1 || len(s.Encode()) >= full {
+		t.Fatalf("snapshot after expiry: %d producers, %d bytes (was %d)", dec.Len(), len(s.Encode()), full)
+	}
+}

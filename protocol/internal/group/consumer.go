@@ -2,6 +2,7 @@ package group
 
 import (
 	"bytes"
+	"regexp"
 	"slices"
 	"time"
 
@@ -48,7 +49,8 @@ type cgMember struct {
 	epoch, prevEpoch       int32
 	state                  cgState
 	rebalanceTimeout       time.Duration
-	topics                 []string
+	topics                 []string // SubscribedTopicNames, sorted
+	regex                  string   // SubscribedTopicRegex ("" = none)
 	assignor               string
 	assigned, revoking     map[tpid]bool
 	changed                bool // assignment changed since the last response
@@ -61,12 +63,15 @@ type consumerGroup struct {
 	owner              map[tpid]string   // partition -> member holding it
 	static             map[string]string // group.instance.id -> member id
 	assignor           string
-	written            []TopicInfo // subscribed topics' metadata as last written (key 4)
+	written            []TopicInfo            // subscribed topics' metadata as last written (key 4)
+	regexes            map[string]*topicRegex // the members' regexes, resolved (regex.go)
+	resolving          uint64                 // Seq of the ResolveRegexes in flight (0: none)
+	resolveAgain       bool                   // ask again once it is answered
 }
 
 func newConsumerGroup() *consumerGroup {
 	return &consumerGroup{target: map[string]map[tpid]bool{}, members: map[string]*cgMember{},
-		owner: map[tpid]string{}, static: map[string]string{}}
+		owner: map[tpid]string{}, static: map[string]string{}, regexes: map[string]*topicRegex{}}
 }
 
 // stateName is the group state as ListGroups and ConsumerGroupDescribe show it.
@@ -88,7 +93,7 @@ func (cg *consumerGroup) stateName() string {
 func (cg *consumerGroup) subscribedTopics() map[string]bool {
 	out := map[string]bool{}
 	for _, m := range cg.members {
-		for _, t := range m.topics {
+		for _, t := range cg.memberTopics(m) {
 			out[t] = true
 		}
 	}
@@ -119,6 +124,19 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 		return
 	}
 	g = c.group(q.Group)
+	// A regex the group does not know yet is compiled before anything
+	// changes, so a bad one leaves the group as it was.
+	var newRegex *regexp.Regexp
+	if q.SubscribedTopicRegex != nil && *q.SubscribedTopicRegex != "" &&
+		(g == nil || g.consumer == nil || g.consumer.regexes[*q.SubscribedTopicRegex] == nil) {
+		re, msg := compileTopicRegex(*q.SubscribedTopicRegex)
+		if msg != "" {
+			g = nil
+			fail(kerr.InvalidRegularExpression.Code, msg)
+			return
+		}
+		newRegex = re
+	}
 	if q.MemberEpoch == 0 {
 		if g == nil {
 			g = c.getOrCreate(q.Group)
@@ -230,6 +248,10 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 			bump = true
 		}
 	}
+	if q.SubscribedTopicRegex != nil && *q.SubscribedTopicRegex != m.regex {
+		c.setMemberRegex(g, m, *q.SubscribedTopicRegex, newRegex)
+		bump = true
+	}
 	if q.ServerAssignor != nil && *q.ServerAssignor != m.assignor {
 		m.assignor = *q.ServerAssignor
 		bump = true
@@ -259,7 +281,8 @@ func (c *Coordinator) cgHeartbeat(r Request, q *kmsg.ConsumerGroupHeartbeatReque
 	} else {
 		c.timers.cancel(timerKey{timerCgRevoke, g.id, m.id})
 	}
-	full := q.MemberEpoch == 0 || (q.RebalanceTimeoutMillis != -1 && q.SubscribedTopicNames != nil && q.Topics != nil)
+	full := q.MemberEpoch == 0 || (q.RebalanceTimeoutMillis != -1 &&
+		(q.SubscribedTopicNames != nil || q.SubscribedTopicRegex != nil) && q.Topics != nil)
 	resp.MemberID = &m.id
 	resp.MemberEpoch = m.epoch
 	resp.HeartbeatIntervalMillis = int32(c.opts.ConsumerHeartbeatInterval.Milliseconds())
@@ -304,7 +327,7 @@ func (c *Coordinator) cgFlushQuiet(g *classicGroup) {
 func (m *cgMember) value() cgMemberValue {
 	return cgMemberValue{
 		instanceID: m.instanceID, rackID: m.rackID, clientID: m.clientID, clientHost: m.clientHost,
-		topics: m.topics, rebalanceTimeoutMs: int32(m.rebalanceTimeout.Milliseconds()), assignor: m.assignor,
+		topics: m.topics, regex: m.regex, rebalanceTimeoutMs: int32(m.rebalanceTimeout.Milliseconds()), assignor: m.assignor,
 	}
 }
 
@@ -336,10 +359,10 @@ func (c *Coordinator) cgValidate(q *kmsg.ConsumerGroupHeartbeatRequest) (int16, 
 		return kerr.InvalidRequest.Code, "RebalanceTimeoutMs must be provided in first request."
 	case q.MemberEpoch == 0 && q.Topics == nil:
 		return kerr.InvalidRequest.Code, "TopicPartitions must be empty when (re-)joining."
-	case q.MemberEpoch == 0 && len(q.SubscribedTopicNames) == 0 && q.SubscribedTopicRegex == nil:
-		return kerr.InvalidRequest.Code, "SubscribedTopicNames must be set in first request."
-	case q.SubscribedTopicRegex != nil:
-		return kerr.InvalidRequest.Code, "SubscribedTopicRegex is not supported."
+	case q.MemberEpoch == 0 && q.SubscribedTopicNames == nil && q.SubscribedTopicRegex == nil:
+		// An empty list or regex is accepted: a member of the group
+		// subscribed to nothing, as in Kafka 4.
+		return kerr.InvalidRequest.Code, "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining."
 	case q.ServerAssignor != nil && !knownAssignor(*q.ServerAssignor):
 		return kerr.UnsupportedAssignor.Code, "ServerAssignor " + *q.ServerAssignor + " is not supported. Supported assignors: uniform, range."
 	}

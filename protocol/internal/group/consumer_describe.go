@@ -77,6 +77,7 @@ func (c *Coordinator) cgDescribe(r Request, q *kmsg.ConsumerGroupDescribeRequest
 				dm.MemberID, dm.InstanceID, dm.RackID = m.id, nullable(m.instanceID), nullable(m.rackID)
 				dm.MemberEpoch, dm.ClientID, dm.ClientHost = m.epoch, m.clientID, m.clientHost
 				dm.SubscribedTopics = m.topics
+				dm.SubscribedTopicRegex = nullable(m.regex)
 				dm.Assignment = toAssignment(m.assigned)
 				dm.TargetAssignment = toAssignment(cg.target[m.id])
 				dm.MemberType = 1 // consumer protocol

@@ -25,18 +25,19 @@ type pendingAppend struct {
 // no I/O, starts no goroutines and reads no clock. It is not safe for
 // concurrent use; the adapter serialises calls to Handle.
 type Coordinator struct {
-	opts       Options
-	now        time.Time
-	out        []Action
-	partitions map[int32]partitionState
-	groups     map[string]*classicGroup
-	timers     timers
-	appends    map[uint64]pendingAppend
-	nextToken  uint64
-	lastTimer  time.Time // last SetTimer reported
-	topics     map[string]TopicInfo
-	cgRecs     []Record // consumer group records produced by the event being handled
-	stats      Stats
+	opts        Options
+	now         time.Time
+	out         []Action
+	partitions  map[int32]partitionState
+	groups      map[string]*classicGroup
+	timers      timers
+	appends     map[uint64]pendingAppend
+	nextToken   uint64
+	lastTimer   time.Time // last SetTimer reported
+	topics      map[string]TopicInfo
+	cgRecs      []Record // consumer group records produced by the event being handled
+	nextResolve uint64   // last ResolveRegexes.Seq
+	stats       Stats
 }
 
 // Stats are counters for observability and tests.
@@ -100,6 +101,8 @@ func (c *Coordinator) Handle(now time.Time, ev Event) []Action {
 		c.topicsDeleted(e.Topics)
 	case TopicsChanged:
 		c.topicsChanged(e.Topics)
+	case RegexesResolved:
+		c.regexesResolved(e)
 	}
 	c.fireTimers()
 	next, _ := c.timers.next()

@@ -24,6 +24,10 @@
 //	AppendDone{Partition, Token, Code}                          feed AppendDone
 //	TopicsDeleted{Topics}                                       (tombstones, no response)
 //	TopicsChanged{Topics}                                       (KIP-848 assignors' metadata)
+//	RegexesResolved{Group, Seq,          ResolveRegexes{Group,  match Regexes against
+//	  Topics}                              Seq, Regexes,        Topics off the coordinator's
+//	                                       Topics}              goroutine, feed back
+//	                                                            RegexesResolved
 //
 // Requests about a group whose __consumer_offsets partition this broker does
 // not lead get NOT_COORDINATOR; while the partition loads,
@@ -137,7 +141,10 @@
 // rejoins) rather than GROUP_ID_NOT_FOUND; when an append fails the
 // in-memory state is not rolled back (the member retries, and the next
 // leader of the partition reloads from the log); subscribed topic regexes
-// are refused (INVALID_REQUEST), as in Kafka 3.9; classic members cannot
+// are served as in Kafka 4 (regex.go: RE2 syntax, whole-name matches,
+// internal topics included, resolved again when topics come or go) but
+// their resolutions are not recorded, so a loaded group resolves them anew
+// and starts a new epoch; classic members cannot
 // join a non-empty consumer group (INCONSISTENT_GROUP_PROTOCOL: no online
 // migration between protocols); an OffsetCommit at the member's previous
 // epoch is accepted for partitions it still holds (as KIP-1251 later

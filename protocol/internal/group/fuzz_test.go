@@ -83,6 +83,9 @@ func FuzzRequests(f *testing.F) {
 				r.SubscribedTopicNames = []string{md, "t1"}
 				r.ServerAssignor = &md
 			}
+			if n%2 == 1 {
+				r.SubscribedTopicRegex = &md // any string: compiled or refused, then resolved
+			}
 			if n%3 != 0 {
 				r.Topics = []kmsg.ConsumerGroupHeartbeatRequestTopic{{TopicID: topicT1.ID, Partitions: []int32{n, 0}}}
 			}

@@ -13,17 +13,20 @@ import (
 // collects responses, carries out appends (acknowledged at once unless
 // holdAppends) into an in-memory log per partition, and follows SetTimer.
 type harness struct {
-	t           *testing.T
-	c           *Coordinator
-	opts        Options
-	now         time.Time
-	nextID      uint64
-	resps       map[uint64]kmsg.Response
-	log         map[int32][]Record
-	held        []Append
-	holdAppends bool
-	timer       time.Time
-	ids         int
+	t            *testing.T
+	c            *Coordinator
+	opts         Options
+	now          time.Time
+	nextID       uint64
+	resps        map[uint64]kmsg.Response
+	log          map[int32][]Record
+	held         []Append
+	holdAppends  bool
+	timer        time.Time
+	ids          int
+	topics       []TopicInfo // given to a reloaded coordinator first, if set
+	resolves     []ResolveRegexes
+	holdResolves bool
 }
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -66,10 +69,29 @@ func (h *harness) handle(ev Event) {
 			h.held = append(h.held, a)
 		case SetTimer:
 			h.timer = a.At
+		case ResolveRegexes:
+			h.resolves = append(h.resolves, a)
 		}
 	}
 	if !h.holdAppends {
 		h.ackAll(0)
+	}
+	if !h.holdResolves {
+		h.resolveAll()
+	}
+}
+
+// resolveAll answers every held ResolveRegexes, as the adapter does later
+// on another goroutine.
+func (h *harness) resolveAll() {
+	h.t.Helper()
+	for len(h.resolves) > 0 {
+		a := h.resolves[0]
+		h.resolves = h.resolves[1:]
+		hold := h.holdResolves
+		h.holdResolves = true
+		h.handle(RegexesResolved{Group: a.Group, Seq: a.Seq, Topics: a.Resolve()})
+		h.holdResolves = hold
 	}
 }
 

@@ -210,7 +210,7 @@ func (c *Coordinator) loadConsumerRecord(p int32, rec Record) error {
 		var v cgMemberValue
 		if v, err = decodeCGMember(rec.Value); err == nil {
 			m.instanceID, m.rackID, m.clientID, m.clientHost = v.instanceID, v.rackID, v.clientID, v.clientHost
-			m.topics, m.assignor = v.topics, v.assignor
+			m.topics, m.regex, m.assignor = v.topics, v.regex, v.assignor
 			m.rebalanceTimeout = time.Duration(v.rebalanceTimeoutMs) * time.Millisecond
 		}
 	case keyCGTargetMember:
@@ -252,6 +252,7 @@ func (c *Coordinator) finishConsumerLoad(g *classicGroup) {
 			cg.owner[p] = m.id
 		}
 		votes[m.assignor]++
+		cg.loadMemberRegex(m)
 		if m.instanceID != "" {
 			cg.static[m.instanceID] = m.id
 		}
@@ -266,9 +267,14 @@ func (c *Coordinator) finishConsumerLoad(g *classicGroup) {
 	}
 	if len(cg.members) == 0 {
 		g.transition(Empty, c.now)
-	} else if c.topics != nil && !slices.Equal(c.subscribedMetadata(cg), cg.written) {
-		// Topics changed while another broker (or nobody) led the group.
-		c.cgBump(g)
-		c.cgFlushQuiet(g)
+	} else {
+		// Regex resolutions are not recorded (regex.go): ask anew.
+		c.resolveRegexes(g)
+		if c.topics != nil && len(cg.regexes) == 0 && !slices.Equal(c.subscribedMetadata(cg), cg.written) {
+			// Topics changed while another broker (or nobody) led the
+			// group. (With regexes, the resolution's answer decides.)
+			c.cgBump(g)
+			c.cgFlushQuiet(g)
+		}
 	}
 }

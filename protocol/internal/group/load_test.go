@@ -18,6 +18,9 @@ func (h *harness) reload() {
 		h.t.Fatal(err)
 	}
 	h.c, h.timer = c, time.Time{}
+	if h.topics != nil {
+		h.handle(TopicsChanged{Topics: h.topics}) // as the adapter does before loading
+	}
 	for p := int32(0); p < h.opts.NumPartitions; p++ {
 		h.handle(LoadBegin{Partition: p})
 		h.handle(LoadRecords{Partition: p, Records: log[p]})

@@ -17,7 +17,7 @@ func (c *Coordinator) cgBump(g *classicGroup) {
 	in := assignInput{topics: map[string][]string{}, prev: cg.target, meta: c.topics}
 	for id, m := range cg.members {
 		in.members = append(in.members, id)
-		in.topics[id] = m.topics
+		in.topics[id] = cg.memberTopics(m)
 		if m.assignor != "" {
 			votes[m.assignor]++
 		}
@@ -140,6 +140,7 @@ func (c *Coordinator) cgRemove(g *classicGroup, m *cgMember) {
 		}
 	}
 	delete(cg.members, m.id)
+	cg.dropUnusedRegex(m.regex)
 	if m.instanceID != "" && cg.static[m.instanceID] == m.id {
 		delete(cg.static, m.instanceID)
 	}
@@ -167,14 +168,18 @@ func (c *Coordinator) cgExpire(gid, mid string) {
 	}
 }
 
-// topicsChanged replaces the topic metadata; consumer groups whose
+// topicsChanged replaces the topic metadata. Consumer groups whose
 // subscribed topics' metadata differs from what they last recorded start a
-// new epoch.
+// new epoch; when topics were created or deleted, a group with regexes has
+// them resolved again first (asynchronously, see regex.go) and the answer
+// decides.
 func (c *Coordinator) topicsChanged(ts []TopicInfo) {
+	old := c.topics
 	c.topics = make(map[string]TopicInfo, len(ts))
 	for _, t := range ts {
 		c.topics[t.Name] = t
 	}
+	renamed := !sameTopicNames(old, c.topics)
 	ids := make([]string, 0)
 	for id, g := range c.groups {
 		if g.consumer != nil && len(g.consumer.members) > 0 {
@@ -184,7 +189,16 @@ func (c *Coordinator) topicsChanged(ts []TopicInfo) {
 	slices.Sort(ids)
 	for _, id := range ids {
 		g := c.groups[id]
-		if c.partitions[g.partition] == partActive && !slices.Equal(c.subscribedMetadata(g.consumer), g.consumer.written) {
+		if c.partitions[g.partition] != partActive {
+			continue // resolved when its load completes
+		}
+		if renamed && len(g.consumer.regexes) > 0 {
+			// Topics created or deleted: match again; the answer starts
+			// the new epoch if anything changed (regexesResolved).
+			c.resolveRegexes(g)
+			continue
+		}
+		if !slices.Equal(c.subscribedMetadata(g.consumer), g.consumer.written) {
 			c.cgBump(g)
 			c.cgFlushQuiet(g)
 		}

@@ -35,6 +35,9 @@ type RunnerConfig struct {
 	// Append appends recs as one batch to __consumer_offsets partition
 	// partition, then Submits AppendDone{partition, token, code}.
 	Append func(partition int32, token uint64, recs []Record)
+	// Resolve matches a's regexes (a.Resolve(), which may take a while) and
+	// Submits RegexesResolved{a.Group, a.Seq, result}; it must not block.
+	Resolve func(a ResolveRegexes)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -137,6 +140,10 @@ func (r *Runner) apply(timer *time.Timer, acts []Action) {
 			r.cfg.Respond(a.To, a.Msg)
 		case Append:
 			r.cfg.Append(a.Partition, a.Token, a.Records)
+		case ResolveRegexes:
+			if r.cfg.Resolve != nil {
+				r.cfg.Resolve(a)
+			}
 		case SetTimer:
 			timer.Stop()
 			if !a.At.IsZero() {

@@ -31,6 +31,9 @@ var rewrite = flag.Bool("rewrite", false, "rewrite testdata/*.txt expectations w
 //	tick d=DURATION                     (moves the clock, firing timers)
 //	hold | ack [code=NAME]              (hold appends; acknowledge held ones)
 //
+// and the KIP-848 commands of script_cg_test.go (topics, cg, cgleave,
+// cgdescribe).
+//
 // Requests are numbered #1, #2...; a response is printed when it is sent,
 // which may be under a later command.
 func TestScripts(t *testing.T) {
@@ -53,6 +56,10 @@ type script struct {
 	hold  bool
 	out   []string
 	kinds map[uint64]string
+	cg    cgScript // KIP-848 commands (script_cg_test.go)
+
+	resolves     []ResolveRegexes
+	holdResolves bool // "hold regexes" (script_cg_test.go)
 }
 
 func runScript(t *testing.T, path string) {
@@ -121,7 +128,11 @@ func (s *script) handle(ev Event) {
 	for _, a := range s.c.Handle(s.now, ev) {
 		switch a := a.(type) {
 		case Respond:
-			s.out = append(s.out, fmt.Sprintf("#%d %s", a.To, describeResponse(a.Msg)))
+			d := describeResponse(a.Msg)
+			if d == "" {
+				d = s.describeCG(a.To, a.Msg)
+			}
+			s.out = append(s.out, fmt.Sprintf("#%d %s", a.To, d))
 		case Append:
 			s.out = append(s.out, "append "+describeRecords(a.Records))
 			s.held = append(s.held, a)
@@ -131,10 +142,39 @@ func (s *script) handle(ev Event) {
 			} else {
 				s.out = append(s.out, "timer at +"+a.At.Sub(t0).String())
 			}
+		case ResolveRegexes:
+			s.resolves = append(s.resolves, a)
 		}
 	}
 	if !s.hold {
 		s.ack(0)
+	}
+	if !s.holdResolves {
+		s.resolveAll()
+	}
+}
+
+// resolveAll answers the held ResolveRegexes (after the appends, as the
+// adapter's resolver does later), printing each answer.
+func (s *script) resolveAll() {
+	for len(s.resolves) > 0 {
+		a := s.resolves[0]
+		s.resolves = s.resolves[1:]
+		res := a.Resolve()
+		keys := make([]string, 0, len(res))
+		for k := range res {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, k+"=["+strings.Join(res[k], " ")+"]")
+		}
+		s.out = append(s.out, "resolved "+a.Group+" "+strings.Join(parts, " "))
+		hold := s.holdResolves
+		s.holdResolves = true
+		s.handle(RegexesResolved{Group: a.Group, Seq: a.Seq, Topics: res})
+		s.holdResolves = hold
 	}
 }
 
@@ -262,7 +302,9 @@ func (s *script) run(line string) {
 		}
 		s.ack(code)
 	default:
-		s.t.Fatalf("unknown command %q", f[0])
+		if !s.runCG(f[0], args, send) {
+			s.t.Fatalf("unknown command %q", f[0])
+		}
 	}
 }
 
@@ -326,6 +368,8 @@ func describeResponse(m kmsg.Response) string {
 		}
 		p := r.Topics[0].Partitions[0]
 		return fmt.Sprintf("OffsetFetch %s offset=%d", errName(p.ErrorCode), p.Offset)
+	case *kmsg.ConsumerGroupHeartbeatResponse, *kmsg.ConsumerGroupDescribeResponse:
+		return "" // described by the script (script_cg_test.go), which knows topic names
 	case *kmsg.DescribeGroupsResponse:
 		g := r.Groups[0]
 		var ms []string
@@ -349,6 +393,8 @@ func describeRecords(recs []Record) string {
 		case kind == KeyOffset:
 			v, _ := DecodeOffsetValue(r.Value)
 			parts = append(parts, fmt.Sprintf("offset(%s %s/%d)=%d", k.Group, k.Topic, k.Partition, v.Offset))
+		case kind == KeyOther:
+			parts = append(parts, describeCGRecord(r))
 		case kind == KeyGroup && r.Value == nil:
 			parts = append(parts, fmt.Sprintf("group(%s)=tombstone", k.Group))
 		default:

@@ -21,6 +21,9 @@ type State struct {
 	LogSizes      []PartitionSize
 	Groups        int // consumer groups known to the coordinator (NumGroups)
 	GroupLags     []GroupLag
+	// CoordinatorPartitions counts the __consumer_offsets partitions the
+	// group coordinator leads by state: "loading", "active", "failed".
+	CoordinatorPartitions map[string]int
 }
 
 // PartitionSize is one partition's size on disk.
@@ -52,6 +55,8 @@ var (
 		"Operations waiting in a purgatory (DelayedOperationPurgatory PurgatorySize).", []string{"delayedoperation"}, nil)
 	descLogSize = prometheus.NewDesc("kafka_log_log_size",
 		"Bytes of a partition's log segments (kafka.log:type=Log,name=Size).", []string{"topic", "partition"}, nil)
+	descCoordinatorPartitions = prometheus.NewDesc("kafka_server_group_coordinator_metrics_num_partitions",
+		"__consumer_offsets partitions of the group coordinator by state: loading, active, failed (a failed load, retried).", []string{"state"}, nil)
 	descGroups = prometheus.NewDesc("kafka_coordinator_group_groupmetadatamanager_numgroups",
 		"Consumer groups known to the group coordinator (NumGroups).", nil, nil)
 	descLag = prometheus.NewDesc("kafka_consumergroup_lag",
@@ -75,7 +80,7 @@ func (c *stateCollector) set(f func(*State)) {
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPartitions, descLeaders, descUnderReplicated, descOffline, descPurgatory, descLogSize, descGroups, descLag} {
+	for _, d := range []*prometheus.Desc{descPartitions, descLeaders, descUnderReplicated, descOffline, descPurgatory, descLogSize, descGroups, descLag, descCoordinatorPartitions} {
 		ch <- d
 	}
 }
@@ -102,6 +107,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descLogSize, float64(p.Bytes), p.Topic, strconv.Itoa(int(p.Partition)))
 	}
 	gauge(descGroups, float64(s.Groups))
+	for _, st := range []string{"loading", "active", "failed"} {
+		gauge(descCoordinatorPartitions, float64(s.CoordinatorPartitions[st]), st)
+	}
 	for _, l := range s.GroupLags {
 		gauge(descLag, float64(l.Lag), l.Group, l.Topic, strconv.Itoa(int(l.Partition)))
 	}

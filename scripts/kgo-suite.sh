@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Runs franz-go's own integration suite (the github.com/twmb/franz-go/pkg/kgo
+# tests of the version go.mod requires, compiled from the Go module cache;
+# nothing of it is copied into this repository) against a built bin/sluice
+# (make build: no race detector in the broker), as franz-go's CI runs it
+# against Kafka: KGO_SEEDS, KGO_TEST_RF=1, KGO_TEST_RECORDS.
+#
+# TestTxnEtl is skipped until Sluice has transactions (without them it
+# hangs). Other tests skip themselves when the broker does not advertise
+# what they need (share groups, Kafka 4.2) or the environment does not set
+# it up (SCRAM); they are listed. Every test that runs must pass: exit 1
+# otherwise, with the output of the failed tests and the broker's log tail.
+#
+#   KGO_TEST_RECORDS   records per producing test (default 50000; franz-go's
+#                      own default, 500000, is `make kgo-full`)
+#   KGO_SUITE_TIMEOUT  go test -timeout (default 10m)
+#   KGO_SUITE_RUN      go test -run filter (default: all)
+#   SLUICE_BIN         the broker binary (default bin/sluice)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=${SLUICE_BIN:-bin/sluice}
+PY=${PYTHON:-/usr/bin/python3}
+RECORDS=${KGO_TEST_RECORDS:-50000}
+TIMEOUT=${KGO_SUITE_TIMEOUT:-10m}
+RUN=${KGO_SUITE_RUN:-}
+[ -x "$BIN" ] || { echo "kgo-suite: $BIN not built (run make build)"; exit 1; }
+command -v "$PY" >/dev/null || { echo "kgo-suite: $PY not found (scripts/install-test-deps.sh installs it)"; exit 1; }
+
+work=$(mktemp -d)
+port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$BIN" broker --override "listeners=PLAINTEXT://127.0.0.1:$port" --override "log.dirs=$work/data" \
+	--override sluice.metrics.listener= >"$work/broker.log" 2>&1 &
+broker=$!
+cleanup() {
+	kill "$broker" 2>/dev/null
+	wait "$broker" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for _ in $(seq 100); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+	kill -0 "$broker" 2>/dev/null || { echo "kgo-suite: broker exited:"; cat "$work/broker.log"; exit 1; }
+	sleep 0.1
+done
+
+version=$(go list -m -f '{{.Version}}' github.com/twmb/franz-go)
+echo "kgo-suite: franz-go $version pkg/kgo tests against $BIN on 127.0.0.1:$port (KGO_TEST_RECORDS=$RECORDS)"
+start=$(date +%s)
+KGO_SEEDS=127.0.0.1:$port KGO_TEST_RF=1 KGO_TEST_RECORDS=$RECORDS \
+	go test -count=1 -timeout "$TIMEOUT" -json ${RUN:+-run "$RUN"} -skip '^TestTxnEtl$' \
+	github.com/twmb/franz-go/pkg/kgo >"$work/kgo.json" 2>"$work/kgo.stderr"
+rc=$?
+took=$(($(date +%s) - start))
+
+# One line per outcome; skipped tests with their reason; failed tests with
+# their output.
+$PY - "$work/kgo.json" "$took" <<'EOF'
+import json, sys
+out, state = {}, {}
+for line in open(sys.argv[1]):
+    try:
+        ev = json.loads(line)
+    except ValueError:
+        continue
+    t = ev.get("Test")
+    if not t:
+        continue
+    if ev["Action"] == "output":
+        out.setdefault(t, []).append(ev["Output"])
+    elif ev["Action"] in ("pass", "fail", "skip"):
+        state[t] = ev["Action"]
+top = {t: a for t, a in state.items() if "/" not in t}
+count = {a: sum(1 for v in top.values() if v == a) for a in ("pass", "skip", "fail")}
+subs = sum(1 for t, a in state.items() if "/" in t and a == "pass")
+for t in sorted(t for t, a in top.items() if a == "skip"):
+    why = [l.strip() for l in out.get(t, []) if l.startswith("    ") and ".go:" in l]
+    print("  skip %s: %s" % (t, why[-1].split(": ", 1)[-1] if why else "?"))
+for t in sorted(t for t, a in state.items() if a == "fail"):
+    print("--- FAIL %s" % t)
+    sys.stdout.write("".join(out.get(t, [])[-80:]))
+print("kgo-suite: %d passed (and %d subtests), %d skipped, %d failed in %ss" %
+      (count["pass"], subs, count["skip"], count["fail"], sys.argv[2]))
+sys.exit(1 if count["fail"] or not count["pass"] else 0)
+EOF
+summary=$?
+if ! kill -0 "$broker" 2>/dev/null; then
+	echo "kgo-suite: the broker died during the run"
+	rc=1
+fi
+if [ "$rc" != 0 ] || [ "$summary" != 0 ]; then
+	grep -v '^{' "$work/kgo.json" | tail -20
+	tail -20 "$work/kgo.stderr"
+	echo "--- broker log (tail)"
+	tail -40 "$work/broker.log"
+	exit 1
+fi
