@@ -21,7 +21,10 @@ import (
 // half-way), and past that grows with the bytes that actually arrived
 // (never to the announced size at once), so a client cannot reserve more
 // than assembleUpfront per connection by announcing large frames. (Kafka
-// allocates the announced size at once.)
+// allocates the announced size at once.) On a Server with a Budget the
+// buffer is taken at the frame's full size at once: the Budget already
+// charged that size and bounds the total, so growing would only add
+// garbage.
 const (
 	assembleMin     = 32 << 10
 	minPoolClass    = 16 // 64 KiB
@@ -44,13 +47,15 @@ func getAssembly(n int) []byte {
 	return make([]byte, 0, n)
 }
 
-// putAssembly recycles b into the class its capacity guarantees.
+// putAssembly recycles b into the class its capacity guarantees. Buffers
+// above the largest class are left to the garbage collector: pooled, they
+// would be pinned in a smaller class while every frame of their size
+// allocates anew.
 func putAssembly(b []byte) {
 	k := bits.Len(uint(cap(b))) - 1 // floor(log2(cap))
-	if k < minPoolClass {
+	if k < minPoolClass || cap(b) > 1<<maxPoolClass {
 		return
 	}
-	k = min(k, maxPoolClass)
 	b = b[:0]
 	assemblyPools[k-minPoolClass].Put(&b)
 }
@@ -184,6 +189,14 @@ func (c *Conn) nextFrame(gc gnet.Conn, maxSize int32) (frame []byte, assembled, 
 	}
 	_, _ = gc.Discard(frameHeaderSize)
 	c.asmLen, c.asmCharge = int(size), int64(size)
+	if c.s.budget != nil {
+		// The Budget charged the whole frame and bounds what all frames
+		// in flight may claim: take the buffer at its full size now
+		// rather than grow it, which leaves a second copy of the frame
+		// in garbage (a burst of 96 MiB frames peaked at 0.8 GiB RSS
+		// growing, 0.4 GiB allocated at once).
+		c.asm = getAssembly(int(size))
+	}
 	if avail > 0 {
 		b, err := gc.Next(avail)
 		if err != nil {
