@@ -30,6 +30,7 @@ func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	c := newConn(s, gc, s.nextID.Add(1), pc.ip)
 	if err := c.initMute(); err != nil {
 		s.muteUnavailable.Do(func() {
+			s.muteBroken.Store(&err)
 			s.log.Error("refusing connections: netio cannot bound their reads", "err", err)
 		})
 		return nil, gnet.Close

@@ -350,6 +350,9 @@ func (s *Server) Accepting() (bool, string) {
 	if a == nil || s.draining.Load() {
 		return false, "not listening"
 	}
+	if err := s.muteBroken.Load(); err != nil {
+		return false, fmt.Sprintf("refusing connections: %v", *err)
+	}
 	switch a.state.Load() {
 	case listenAccepting:
 		return true, ""

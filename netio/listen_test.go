@@ -1,6 +1,7 @@
 package netio
 
 import (
+	"context"
 	"net"
 	"os"
 	"strings"
@@ -172,4 +173,26 @@ func openFDs(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(ents)
+}
+
+// A Start that cannot listen reports it; Shutdown afterwards returns.
+func TestStartOnBusyAddress(t *testing.T) {
+	busy := startServer(t, Config{}, echoHandler())
+	s, err := NewServer(Config{Addr: busy.Addr().String(), Logger: testLogger(t)}, echoHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("Start on a busy address: %v", err)
+	}
+	if ok, _ := s.Accepting(); ok {
+		t.Fatal("Accepting after a failed Start")
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Shutdown(context.Background()) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Shutdown after a failed Start hangs")
+	}
 }

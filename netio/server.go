@@ -47,7 +47,9 @@ type Server struct {
 	// lockOSThread pins each loop to an OS thread (benchmarks read the
 	// loop's thread CPU clock).
 	lockOSThread bool
-	// muteUnavailable is logged once (mute.go).
+	// muteBroken is set (and logged once) when connections are refused
+	// because they cannot be muted (mute.go).
+	muteBroken      atomic.Pointer[error]
 	muteUnavailable sync.Once
 	shutDone        chan struct{} // closed when Shutdown finished
 
@@ -100,6 +102,7 @@ func (s *Server) Start() error {
 		s.mu.Lock()
 		s.mu.stopped = true
 		s.mu.Unlock()
+		close(s.shutDone) // a later Shutdown has nothing to do
 		return err
 	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
@@ -172,9 +175,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	defer close(s.shutDone)
-	if s.cli == nil { // Start failed
-		return nil
-	}
 	s.draining.Store(true)
 	// The accept goroutine must be gone before the loops stop: an
 	// enrolment waits for its loop.
