@@ -155,8 +155,14 @@ func TestAcceptSurvivesEMFILE(t *testing.T) {
 		t.Fatalf("Accepting() = %v, %q while accept fails with EMFILE", ok, why)
 	}
 	cleanup()
-	if !answers(late, 10*time.Second) || !answers(waiting, 10*time.Second) || !answers(healthy, 5*time.Second) {
+	if !answers(waiting, 10*time.Second) || !answers(healthy, 5*time.Second) {
 		t.Fatal("not serving after descriptors were freed")
+	}
+	// The connection that met EMFILE is served, or (when a descriptor
+	// freed elsewhere in this process let accept through but not gnet's
+	// dup) it was closed and the failed hand-over counted.
+	if !answers(late, 10*time.Second) && s.Stats().AcceptErrors < 2 {
+		t.Fatal("the connection accepted after EMFILE was neither served nor counted as lost")
 	}
 	waitFor(t, 5*time.Second, "accepting", func() bool { ok, _ := s.Accepting(); return ok })
 	fresh := dial(t, s)

@@ -60,6 +60,7 @@ func (r *Request) Respond(resp Response) {
 	unsent := resp.memSize()
 	c.unsent.Add(unsent)
 	if charge := r.charge.Swap(0); charge > 0 { // frames are at least 1 byte: the first Respond
+		c.touch() // before unanswered drops: the idle check must not see a stale time
 		c.unanswered.Add(-1)
 		c.releaseCharge(charge)
 	}
