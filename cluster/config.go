@@ -141,8 +141,18 @@ var BrokerConfigDefs = []BrokerConfigDef{
 		1, maxInt),
 	longDef("connections.max.idle.ms", "600000", "Idle connections timeout: the server socket processor threads close the "+
 		"connections that idle more than this.", minLong, maxLong),
-	intDef("max.connections", "2147483647", "The maximum number of connections we allow in the broker at any time.", 0, maxInt),
-	intDef("max.connections.per.ip", "2147483647", "The maximum number of connections we allow from each ip address.", 0, maxInt),
+	longDef("queued.max.request.bytes", "134217728", "The number of queued bytes allowed before no more requests are read. "+
+		"Sluice counts a request's bytes from its length prefix until it is answered and stops reading client connections "+
+		"while the total is at this bound; -1 (or any value <= 0) means no bound. Unless set, it is raised to "+
+		"socket.request.max.bytes when that is larger.", minLong, maxLong),
+	intDef("max.connections", "2147483647", "The maximum number of connections we allow in the broker at any time. "+
+		"New connections wait in the listen backlog while the limit is reached. Sluice lowers it to the open-files limit "+
+		"minus a reserve for log files (a quarter of the limit, and at least the smaller of 256 and half the limit).", 0, maxInt),
+	intDef("max.connections.per.ip", "2147483647", "The maximum number of connections we allow from each ip address. This can "+
+		"be set to 0 if there are overrides configured using max.connections.per.ip.overrides property. New connections from "+
+		"the ip address are dropped if the limit is reached.", 0, maxInt),
+	stringDef("max.connections.per.ip.overrides", "", "A comma-separated list of per-ip or hostname overrides to the default "+
+		"maximum number of connections. An example value is \"hostName:100,127.0.0.1:200\""),
 	intDef("fetch.max.bytes", "57671680", "The maximum number of bytes we will return for a fetch request.", 1024, maxInt),
 	intDef("max.incremental.fetch.session.cache.slots", "1000", "The maximum number of incremental fetch sessions that we will "+
 		"maintain.", 0, maxInt),

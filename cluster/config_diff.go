@@ -44,6 +44,13 @@ var KafkaDifferences = []Difference{
 		Why: "the worker pool is sized at start-up"},
 	{Name: "log.cleaner.threads", Kafka: "dynamically updatable cluster-wide", Sluice: "read-only",
 		Why: "the cleaner is sized at start-up"},
+	{Name: "queued.max.request.bytes", Kafka: "-1", Sluice: "134217728", Default: true,
+		Why: "clients that pipeline requests faster than they are served must not be able to fill the broker's memory (128 MiB; " +
+			"raised to socket.request.max.bytes when that is larger and this is not set); the bound applies to client " +
+			"(data-plane) listeners only, so inter-broker and controller traffic never waits behind it"},
+	{Name: "max.connections", Kafka: "2147483647 (no bound)", Sluice: "at most the open-files limit minus a reserve for log files",
+		Why: "a broker out of file descriptors can neither accept nor open segments; past the bound new connections wait in " +
+			"the listen backlog (as with Kafka's max.connections) instead of failing accept(2)"},
 	{Name: "listener.security.protocol.map", Kafka: "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL", Sluice: "PLAINTEXT only",
 		Why: "TLS and SASL are not implemented; a listener mapped to another protocol stops start-up"},
 }

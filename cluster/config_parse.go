@@ -32,6 +32,7 @@ type BrokerConfig struct {
 	NumNetworkThreads     int
 	NumIOThreads          int
 	ConnectionsMaxIdle    time.Duration
+	Limits                NetworkLimits // queued.max.request.bytes, max.connections*
 
 	ZookeeperConnect        string
 	ZookeeperSessionTimeout time.Duration
@@ -227,6 +228,11 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 	c.NumNetworkThreads = int(r.i64("num.network.threads"))
 	c.NumIOThreads = int(r.i64("num.io.threads"))
 	c.ConnectionsMaxIdle = r.ms("connections.max.idle.ms")
+	limits, err := parseNetworkLimits(r, c.SocketRequestMaxBytes)
+	if err != nil {
+		return c, err
+	}
+	c.Limits = limits
 
 	c.ZookeeperConnect, _ = r.optional("zookeeper.connect")
 	c.ZookeeperSessionTimeout = r.ms("zookeeper.session.timeout.ms")

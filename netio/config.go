@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 )
 
@@ -13,7 +14,19 @@ const (
 	DefaultMaxFrameBytes = 100 * 1024 * 1024 // socket.request.max.bytes
 	DefaultIdleTimeout   = 10 * time.Minute  // connections.max.idle.ms
 	DefaultMaxInflight   = 100               // Sluice's own; Kafka serves one request at a time per connection
+	// DefaultMaxQueuedBytes bounds the request bytes one connection holds
+	// (served, not yet answered). Requests of a connection run one at a
+	// time, so a deeper queue only adds latency; five pipelined 1 MiB
+	// produce requests fit.
+	DefaultMaxQueuedBytes = 8 << 20
+	// DefaultMaxUnsentBytes bounds the response memory one connection
+	// holds (answered, not yet written). File ranges do not count.
+	DefaultMaxUnsentBytes = 4 << 20
 )
+
+// NoConnsPerIP as Config.MaxConnsPerIP admits only the addresses listed in
+// MaxConnsPerIPOverrides (Kafka's max.connections.per.ip=0).
+const NoConnsPerIP = -1
 
 // Config configures a Server. The zero value of every field means its default.
 type Config struct {
@@ -28,9 +41,36 @@ type Config struct {
 	// responses for this long (connections.max.idle.ms). Negative disables.
 	IdleTimeout time.Duration
 	// MaxInflight bounds the requests of one connection that were handed to
-	// Serve but whose responses are not yet written. Further frames wait in
-	// the inbound buffer until one completes (pipelining stays in order).
+	// Serve but whose responses are not yet written. At the bound the
+	// connection is muted (see the package doc) until one completes.
 	MaxInflight int
+	// MaxQueuedBytes bounds the frame bytes of one connection's requests
+	// that were handed to Serve and not yet answered (Respond); at the
+	// bound the connection is muted. A frame is admitted while the
+	// connection is below the bound, so one frame larger than it still
+	// passes.
+	MaxQueuedBytes int64
+	// MaxUnsentBytes bounds the memory-chunk bytes of one connection's
+	// answered responses not yet written; at the bound it is muted.
+	MaxUnsentBytes int64
+	// Budget, shared by the Servers of a broker, bounds the request bytes
+	// they hold together (queued.max.request.bytes). nil exempts this
+	// Server: a control-plane or inter-broker listener.
+	Budget *Budget
+	// MaxConns bounds the open connections (max.connections); at the
+	// bound the listener stops accepting until one closes. 0 (and
+	// math.MaxInt32, Kafka's default) means the open-files limit minus a
+	// reserve for log files (ConnLimitFromFDs); a larger value is lowered
+	// to it.
+	MaxConns int
+	// MaxConnsPerIP bounds the connections from one address
+	// (max.connections.per.ip): a connection past it is closed at once.
+	// 0 means no bound; NoConnsPerIP admits only the overrides.
+	MaxConnsPerIP int
+	// MaxConnsPerIPOverrides maps an IP address or a host name to its own
+	// bound (max.connections.per.ip.overrides). Host names are resolved
+	// by NewServer.
+	MaxConnsPerIPOverrides map[string]int
 	// Logger receives connection-level events; nil means slog.Default()
 	// with component=network.
 	Logger *slog.Logger
@@ -53,6 +93,15 @@ func (cfg Config) EnsureDefaults() Config {
 	if cfg.MaxInflight == 0 {
 		cfg.MaxInflight = DefaultMaxInflight
 	}
+	if cfg.MaxQueuedBytes == 0 {
+		cfg.MaxQueuedBytes = DefaultMaxQueuedBytes
+	}
+	if cfg.MaxUnsentBytes == 0 {
+		cfg.MaxUnsentBytes = DefaultMaxUnsentBytes
+	}
+	if cfg.MaxConnsPerIP == 0 {
+		cfg.MaxConnsPerIP = math.MaxInt32
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default().With("component", "network")
 	}
@@ -70,6 +119,23 @@ func (cfg Config) Validate() error {
 	}
 	if cfg.MaxInflight < 1 {
 		errs = append(errs, fmt.Errorf("%w: MaxInflight %d not in [1, 2147483647]", ErrInvalidConfig, cfg.MaxInflight))
+	}
+	if cfg.MaxQueuedBytes < 1 {
+		errs = append(errs, fmt.Errorf("%w: MaxQueuedBytes %d not in [1, ...]", ErrInvalidConfig, cfg.MaxQueuedBytes))
+	}
+	if cfg.MaxUnsentBytes < 1 {
+		errs = append(errs, fmt.Errorf("%w: MaxUnsentBytes %d not in [1, ...]", ErrInvalidConfig, cfg.MaxUnsentBytes))
+	}
+	if cfg.MaxConns < 0 {
+		errs = append(errs, fmt.Errorf("%w: MaxConns %d not in [0, ...]", ErrInvalidConfig, cfg.MaxConns))
+	}
+	if cfg.MaxConnsPerIP < NoConnsPerIP {
+		errs = append(errs, fmt.Errorf("%w: MaxConnsPerIP %d not in [-1, ...]", ErrInvalidConfig, cfg.MaxConnsPerIP))
+	}
+	for host, n := range cfg.MaxConnsPerIPOverrides {
+		if n < 0 {
+			errs = append(errs, fmt.Errorf("%w: MaxConnsPerIPOverrides[%q] %d not in [0, ...]", ErrInvalidConfig, host, n))
+		}
 	}
 	return errors.Join(errs...)
 }

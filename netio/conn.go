@@ -17,14 +17,25 @@ type Conn struct {
 	gc     gnet.Conn
 	id     uint64
 	remote net.Addr
+	ip     string // normalised remote IP, counted against max.connections.per.ip
 
 	userData   atomic.Pointer[userDataBox]
 	lastActive atomic.Int64 // unix nanos of the last read or write progress
 	inflight   atomic.Int32 // slots not yet finished
+	unanswered atomic.Int32 // slots not yet answered (Respond)
 	idleClosed atomic.Bool  // the idle timeout asked gnet to close it
-	// paused: OnTraffic stopped framing at MaxInflight; the next slot to
-	// finish (on the loop or in a direct write) resumes it.
+	// paused: OnTraffic stopped framing at one of the connection's own
+	// bounds; the next slot to be answered or to finish (on the loop or
+	// in a direct write) resumes it.
 	paused atomic.Bool
+	// queued: frame bytes of requests served and not yet answered
+	// (MaxQueuedBytes). unsent: memory-chunk bytes of responses answered
+	// and not yet written (MaxUnsentBytes).
+	queued atomic.Int64
+	unsent atomic.Int64
+	// budget is the connection's place in the Server's Budget, guarded
+	// by Budget.mu.
+	budget budgetWait
 
 	mu struct {
 		sync.Mutex
@@ -52,13 +63,17 @@ type Conn struct {
 	copyBuf    *[]byte    // copying fallback buffer (pooled), nil when idle
 	copyPend   []byte     // read from file, not yet written (next bytes at the cursor)
 	armed      bool       // waiting in the side poller for writability
-	dupfd      int        // dup of the socket registered in the side poller, -1 if none
+	wpolled    bool       // the socket is registered in the side poller (removed in OnClose)
 	closing    bool       // close requested (CloseAfter, bad frame, write error)
 	closed     bool       // OnClose ran
 	noSendfile bool       // sendfile refused once on this connection: copy from now on
 	leftover   int        // inbound bytes already counted in Stats.BytesIn
 	asm        []byte     // body of a large frame being assembled (assemble.go)
 	asmLen     int        // its size; 0 when none is in progress
+	asmCharge  int64      // bytes charged (queued, Budget) for the frame being assembled
+	charge     int64      // bytes charged for the frame nextFrame just returned
+	epfd       int        // the gnet loop's epoll instance (mute.go)
+	muted      bool       // not read: registered for EPOLLRDHUP only (mute.go)
 
 	pumpTask     gnet.RunnableFunc
 	writableTask gnet.RunnableFunc
@@ -66,8 +81,8 @@ type Conn struct {
 
 type userDataBox struct{ v any }
 
-func newConn(s *Server, gc gnet.Conn, id uint64) *Conn {
-	c := &Conn{s: s, gc: gc, id: id, remote: gc.RemoteAddr(), dupfd: -1}
+func newConn(s *Server, gc gnet.Conn, id uint64, ip string) *Conn {
+	c := &Conn{s: s, gc: gc, id: id, remote: gc.RemoteAddr(), ip: ip, epfd: -1}
 	c.pumpTask = func(context.Context) error {
 		c.mu.Lock()
 		c.mu.pumpQueued = false

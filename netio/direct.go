@@ -81,6 +81,7 @@ func (c *Conn) tryDirectLocked(r *Request) bool {
 	c.mu.Unlock()
 	c.wmu.Unlock()
 	c.touch() // before inflight drops: the idle check must not see a stale time
+	c.unsent.Add(-r.unsent)
 	c.s.finishRequest(c)
 	callDone(resp.Done)
 	c.resumeFraming()
@@ -101,9 +102,10 @@ func (c *Conn) releaseWriteSide() {
 	c.mu.Unlock()
 }
 
-// resumeFraming wakes OnTraffic when it stopped framing at MaxInflight
-// (frames wait in gnet's inbound buffer; Wake runs OnTraffic again). Any
-// goroutine, after a slot finished.
+// resumeFraming wakes OnTraffic when it stopped framing at one of the
+// connection's bounds (frames wait in gnet's inbound buffer, the connection
+// is muted; Wake runs OnTraffic again, which unmutes it if it may read).
+// Any goroutine, after a slot was answered or finished.
 func (c *Conn) resumeFraming() {
 	if c.paused.CompareAndSwap(true, false) {
 		_ = c.gc.Wake(nil)

@@ -3,6 +3,10 @@
 // write the handler's responses back in request order, sending file ranges
 // with sendfile(2). It knows nothing about Kafka.
 //
+// netio listens and accepts itself (listen.go) and hands each socket to a
+// gnet event loop; gnet runs without a listener of its own, whose accept
+// loop would end for good on the first EMFILE.
+//
 // # Wire format
 //
 // Both directions are frames; netio parses only the inbound prefix:
@@ -77,11 +81,12 @@
 // netio never writes through gnet (c.Write/AsyncWrite): gnet's outbound
 // buffer stays empty, so raw writes cannot interleave with buffered ones,
 // and gnet would never tell us when its buffer drained anyway. When a raw
-// write returns EAGAIN (or writes short), the connection arms a dup of its
-// socket in a private epoll (internal/wpoll) with EPOLLOUT|EPOLLONESHOT and
-// stops pumping; the poller's goroutine queues a pump on the loop when the
-// socket is writable. The dup is closed (and removed) in OnClose, so the
-// poller never sees a reused descriptor; reports carry the connection id.
+// write returns EAGAIN (or writes short), the connection arms its socket in
+// a private epoll (internal/wpoll) with EPOLLOUT|EPOLLONESHOT and stops
+// pumping; the poller's goroutine queues a pump on the loop when the socket
+// is writable. OnClose removes the socket from that epoll before gnet
+// closes it, so the poller never sees a reused descriptor; reports carry
+// the connection id.
 //
 // # Invariants
 //
@@ -99,25 +104,59 @@
 //   - At most one pump task is queued per connection (mu.pumpQueued), and at
 //     most one side-poller arm is outstanding (armed).
 //
-// # Backpressure
+// # Backpressure: muting and the Budget
 //
-// A connection with Config.MaxInflight requests served but not yet written
-// stops cutting frames; the rest wait in gnet's inbound buffer, and the
-// first completed response wakes the connection (gnet Conn.Wake runs
-// OnTraffic again). gnet keeps reading the socket meanwhile: there is no way
-// to pause a gnet v2.9.7 connection's reads, so this bounds the work handed
-// to the protocol layer, not the inbound memory.
+// A connection is muted (mute.go: its read interest in gnet's epoll is
+// dropped, so neither gnet nor netio reads it and TCP pushes back on the
+// client) when, between frames, it holds
+//
+//   - Config.MaxInflight requests served but not yet written, or
+//   - Config.MaxQueuedBytes of request frames served but not yet answered
+//     (Respond), or
+//   - Config.MaxUnsentBytes of answered responses' memory chunks not yet
+//     written (a client that does not read),
+//
+// or when the Budget (budget.go, shared by a broker's data-plane Servers:
+// queued.max.request.bytes) holds back its next frame. A frame is charged
+// to its connection and the Budget from its length prefix to its Respond;
+// each bound admits one more frame while below it, and a frame once
+// started is read to its end, so no connection waits half-way through a
+// frame. The first answer or write that brings the connection back under
+// its bounds wakes it (gnet Conn.Wake runs OnTraffic, which serves what
+// waited in gnet's inbound buffer and unmutes); a Budget grant wakes the
+// waiter it was granted to. What a muted connection can make the broker
+// hold is what it held when muted: at most one gnet read (64 KiB) of
+// unframed bytes, and its bounded requests and responses. A Server without
+// a Budget (a control-plane or inter-broker listener) is never held back
+// by client traffic.
+//
+// A connection whose answers wait for a client that does not read makes no
+// progress: the idle timeout closes it (unanswered requests, such as a
+// parked long poll, keep it open).
+//
+// # Accepting
+//
+// One goroutine per Server accepts (listen.go). At Config.MaxConns open
+// connections (max.connections; by default the open-files limit minus a
+// reserve) it stops accepting until one closes, as Kafka does: new
+// connections wait in the kernel's backlog. An accept error (EMFILE,
+// ENFILE, ...) is counted, logged at most every 10 s, and retried with
+// backoff (5 ms to 1 s); after EMFILE/ENFILE the listener waits until a
+// descriptor can be had before taking a connection off the backlog. A
+// connection past Config.MaxConnsPerIP for its address (or its override)
+// is closed at once. Server.Accepting reports which of these holds.
 //
 // # Shutdown
 //
-// Shutdown refuses new connections (gnet cannot pause its listener: they are
-// accepted and closed at once) and new frames, waits until every served
-// request has been answered and written (bounded by its ctx), then stops the
-// engine; OnClose runs for every connection.
+// Shutdown closes the listener, stops serving new frames (connections are
+// muted), waits until every served request has been answered and written
+// (bounded by its ctx), then stops the event loops; OnClose runs for every
+// connection.
 //
 // # Locks
 //
-// Server.mu (connection registry), Conn.mu (slot FIFO) and the side
-// poller's mutex are never held together, and no netio lock is held while
-// Handler methods or Done run.
+// Server.mu (connection registry), Conn.mu (slot FIFO), Budget.mu, the
+// acceptor's counts and the side poller's mutex are never held together,
+// and no netio lock is held while Handler methods or Done run (Conn.wmu
+// before Conn.mu is the exception, see direct.go).
 package netio

@@ -17,4 +17,11 @@ var (
 	// ErrShortFile is the logged reason for closing a connection whose file
 	// chunk ended before Off+Len (the file was truncated under the response).
 	ErrShortFile = errors.New("netio: file chunk beyond end of file")
+	// ErrNoMute is the logged reason for refusing a connection when its
+	// event loop's epoll cannot be found or changed (mute.go): a gnet
+	// version this package was not written for.
+	ErrNoMute = errors.New("netio: cannot pause reading in this gnet version")
+	// ErrTooManyConnsFromIP is the logged reason for closing a connection
+	// past MaxConnsPerIP (or its override) for its address.
+	ErrTooManyConnsFromIP = errors.New("netio: too many connections from this address")
 )

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
-	"golang.org/x/sys/unix"
 )
 
 // frameHeaderSize is the length prefix: a big-endian int32 counting the
@@ -18,26 +17,24 @@ type events struct {
 	s *Server
 }
 
-func (e *events) OnBoot(eng gnet.Engine) gnet.Action {
-	s := e.s
-	addr, err := listenerAddr(eng)
-	if err != nil {
-		s.log.Error("reading listener address", "err", err)
-	}
-	s.mu.Lock()
-	s.mu.eng = eng
-	s.mu.addr = addr
-	s.mu.Unlock()
-	close(s.booted)
-	return gnet.None
-}
-
 func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	s := e.s
+	pc, _ := gc.Context().(*pendingConn)
+	if pc == nil {
+		return nil, gnet.Close // not enrolled by the acceptor: cannot happen
+	}
+	pc.opened.Store(true) // from here on OnClose releases its count
 	if s.draining.Load() {
 		return nil, gnet.Close
 	}
-	c := newConn(s, gc, s.nextID.Add(1))
+	c := newConn(s, gc, s.nextID.Add(1), pc.ip)
+	if err := c.initMute(); err != nil {
+		s.muteUnavailable.Do(func() {
+			s.muteBroken.Store(&err)
+			s.log.Error("refusing connections: netio cannot bound their reads", "err", err)
+		})
+		return nil, gnet.Close
+	}
 	gc.SetContext(c)
 	s.mu.Lock()
 	s.mu.conns[c.id] = c
@@ -52,7 +49,10 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	s := e.s
 	c, ok := gc.Context().(*Conn)
 	if !ok {
-		return gnet.None // refused in OnOpen
+		if pc, ok := gc.Context().(*pendingConn); ok { // refused in OnOpen
+			s.acc.Load().release(pc.ip)
+		}
+		return gnet.None
 	}
 	gc.SetContext(nil)
 	c.closed, c.closing = true, true
@@ -62,10 +62,20 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	c.wmu.Lock() // wait out a direct write: gnet closes the fd after OnClose
 	c.wmu.Unlock()
 	c.releaseAssembly()
-	if c.dupfd >= 0 {
-		s.wpoll.Remove(c.dupfd)
-		_ = unix.Close(c.dupfd)
-		c.dupfd = -1
+	if c.asmCharge > 0 { // a frame cut short: nobody will answer it
+		c.releaseCharge(c.asmCharge)
+		c.asmCharge = 0
+	}
+	if s.budget != nil {
+		s.budget.forget(c)
+	}
+	if c.muted {
+		c.muted = false
+		s.stats.mutedConns.Add(-1)
+	}
+	if c.wpolled {
+		s.wpoll.Remove(gc.Fd())
+		c.wpolled = false
 	}
 	c.releaseCopyBuf()
 
@@ -101,6 +111,7 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	delete(s.mu.conns, c.id)
 	s.mu.Unlock()
 	s.stats.activeConns.Add(-1)
+	s.acc.Load().release(c.ip)
 	if err != nil {
 		s.log.Debug("connection closed", "conn", c.id, "remote", c.remote, "err", err)
 	}
@@ -110,7 +121,9 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 
 // OnTraffic cuts complete frames off the inbound buffer and serves them.
 // A length prefix out of range closes the connection before its body is
-// waited for.
+// waited for. A connection at one of its bounds, or waiting for the
+// Budget, or on a server shutting down, is muted when OnTraffic returns;
+// one that may read on is unmuted (mute.go).
 func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 	s := e.s
 	c, ok := gc.Context().(*Conn)
@@ -127,26 +140,37 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 	}
 
 	action := gnet.None
+	blocked := false
 	c.mu.Lock()
 	c.mu.serving = true
 	c.mu.Unlock()
-	for !s.draining.Load() {
-		if int(c.inflight.Load()) >= s.cfg.MaxInflight {
+	for {
+		if s.draining.Load() {
+			blocked = true
+			break
+		}
+		// Between frames, check the connection's own bounds. A frame
+		// being assembled was admitted and charged: it is read to its end.
+		if c.asmLen == 0 && c.overBounds() {
 			c.pump() // write what is answered already (inline responses)
 			if c.closing {
 				break
 			}
-			if int(c.inflight.Load()) >= s.cfg.MaxInflight {
-				// A slot finishing (here or in a direct write) wakes us.
-				// Set, then look again: a slot finished in between
-				// may not have seen the flag.
+			if c.overBounds() {
+				// A slot answered or finished wakes us (resumeFraming).
+				// Set, then look again: one finished in between may not
+				// have seen the flag.
 				c.paused.Store(true)
-				if int(c.inflight.Load()) >= s.cfg.MaxInflight || !c.paused.CompareAndSwap(true, false) {
+				if c.overBounds() || !c.paused.CompareAndSwap(true, false) {
+					if s.budget != nil {
+						s.budget.forget(c) // hold no place or grant while muted for our own bounds
+					}
+					blocked = true
 					break
 				}
 			}
 		}
-		frame, assembled, bad, size := c.nextFrame(gc, s.cfg.MaxFrameBytes)
+		frame, assembled, bad, wait, size := c.nextFrame(gc, s.cfg.MaxFrameBytes)
 		if bad {
 			s.stats.badFrames.Add(1)
 			s.log.Warn("closing connection: invalid frame size", "conn", c.id, "remote", c.remote,
@@ -155,10 +179,16 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 			action = gnet.Close
 			break
 		}
+		if wait {
+			blocked = true // the Budget wakes us with a grant
+			break
+		}
 		if frame == nil {
 			break
 		}
 		r := &Request{c: c}
+		r.charge.Store(c.charge)
+		c.charge = 0
 		if assembled {
 			r.owned = frame
 		}
@@ -166,6 +196,7 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 		c.mu.queue = append(c.mu.queue, r)
 		c.mu.Unlock()
 		c.inflight.Add(1)
+		c.unanswered.Add(1)
 		s.inflight.Add(1)
 		s.stats.frames.Add(1)
 		s.h.Serve(c, frame, r)
@@ -190,12 +221,23 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 		return action
 	}
 	c.leftover = gc.InboundBuffered()
+	c.setMuted(blocked)
 	c.pump()
 	return gnet.None
 }
 
+// overBounds reports whether the connection holds as many requests,
+// request bytes or unsent response bytes as it may.
+func (c *Conn) overBounds() bool {
+	cfg := &c.s.cfg
+	return int(c.inflight.Load()) >= cfg.MaxInflight || c.queued.Load() >= cfg.MaxQueuedBytes ||
+		c.unsent.Load() >= cfg.MaxUnsentBytes
+}
+
 // OnTick runs on gnet's ticker goroutine: it closes idle connections, those
-// without traffic and without unfinished requests for IdleTimeout.
+// without read or write progress for IdleTimeout and with no request the
+// handler has yet to answer (answered ones stuck behind a client that does
+// not read do not keep a connection open, as in Kafka).
 func (e *events) OnTick() (time.Duration, gnet.Action) {
 	s := e.s
 	idle := s.cfg.IdleTimeout
@@ -206,7 +248,7 @@ func (e *events) OnTick() (time.Duration, gnet.Action) {
 	var victims []*Conn
 	s.mu.Lock()
 	for _, c := range s.mu.conns {
-		if c.inflight.Load() == 0 && c.lastActive.Load() < deadline && !c.idleClosed.Load() {
+		if c.unanswered.Load() == 0 && c.lastActive.Load() < deadline && !c.idleClosed.Load() {
 			victims = append(victims, c)
 		}
 	}

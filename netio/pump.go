@@ -272,6 +272,7 @@ func (c *Conn) finishHead() {
 	c.mu.Lock()
 	r.state = slotFinished
 	c.mu.Unlock()
+	c.unsent.Add(-r.unsent)
 	c.s.finishRequest(c)
 	callDone(r.resp.Done)
 	if r.resp.CloseAfter {
@@ -282,22 +283,15 @@ func (c *Conn) finishHead() {
 }
 
 // arm registers the socket with the side poller; its report queues
-// writableTask on this loop.
+// writableTask on this loop. The registration is removed in OnClose, before
+// gnet closes the descriptor, so the poller never sees a reused one.
 func (c *Conn) arm() {
-	if c.dupfd < 0 {
-		fd, err := unix.FcntlInt(uintptr(c.gc.Fd()), unix.F_DUPFD_CLOEXEC, 0)
-		if err != nil {
-			c.s.log.Error("dup socket failed, closing", "conn", c.id, "err", err)
-			c.closeSoon()
-			return
-		}
-		c.dupfd = fd
-	}
-	if err := c.s.wpoll.Arm(c.dupfd, c.id); err != nil {
+	if err := c.s.wpoll.Arm(c.gc.Fd(), c.id); err != nil {
 		c.s.log.Error("arming write poller failed, closing", "conn", c.id, "err", err)
 		c.closeSoon()
 		return
 	}
+	c.wpolled = true
 	c.armed = true
 	c.s.stats.writeStalls.Add(1)
 }

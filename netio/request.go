@@ -1,5 +1,7 @@
 package netio
 
+import "sync/atomic"
+
 // slotState is the life cycle of a response slot. Transitions happen under
 // Conn.mu: pending -> ready (Respond) -> finished (written, or the
 // connection closed); pending -> finished when Respond comes after close.
@@ -20,9 +22,13 @@ type Request struct {
 	// otherwise and once TakeFrame took it. Event loop only.
 	owned []byte
 	// Guarded by c.mu.
-	state slotState
-	resp  Response
-	sent  int // bytes a direct write sent before handing the rest to the loop
+	state  slotState
+	resp   Response
+	sent   int   // bytes a direct write sent before handing the rest to the loop
+	unsent int64 // memory-chunk bytes counted in Conn.unsent until finished
+	// charge is the frame's bytes counted in Conn.queued and the Budget,
+	// set before Serve, given back by the first Respond.
+	charge atomic.Int64
 }
 
 // Conn is the connection the request arrived on.
@@ -48,21 +54,34 @@ func (r *Request) TakeFrame() ([]byte, bool) {
 // bug: it is logged and its Done is called, nothing is written.
 func (r *Request) Respond(resp Response) {
 	c := r.c
+	// Count the answer as unsent, then give back the request's charge
+	// (its frame is no longer held; a second Respond finds nothing): the
+	// connection may be read again, the Budget may let a waiter in.
+	unsent := resp.memSize()
+	c.unsent.Add(unsent)
+	if charge := r.charge.Swap(0); charge > 0 { // frames are at least 1 byte: the first Respond
+		c.touch() // before unanswered drops: the idle check must not see a stale time
+		c.unanswered.Add(-1)
+		c.releaseCharge(charge)
+	}
 	c.mu.Lock()
 	switch {
 	case r.state != slotPending:
 		c.mu.Unlock()
+		c.unsent.Add(-unsent)
 		c.s.log.Error("Respond called twice for one request", "conn", c.id)
 		callDone(resp.Done)
 		return
 	case c.mu.closed:
 		r.state = slotFinished
 		c.mu.Unlock()
+		c.unsent.Add(-unsent)
 		c.s.finishRequest(c)
 		callDone(resp.Done)
 		return
 	}
 	r.resp = resp
+	r.unsent = unsent
 	if c.tryDirectLocked(r) {
 		return // c.mu released, response written or handed to the loop
 	}
@@ -83,4 +102,19 @@ func callDone(done func()) {
 	if done != nil {
 		done()
 	}
+}
+
+// releaseCharge gives back a frame's charge: the connection may be below
+// MaxQueuedBytes again, and the Budget may let a waiter in.
+// Any goroutine, no lock held.
+func (c *Conn) releaseCharge(n int64) {
+	if n <= 0 {
+		return
+	}
+	c.queued.Add(-n)
+	c.s.stats.queuedBytes.Add(-n)
+	if b := c.s.budget; b != nil {
+		b.release(n)
+	}
+	c.resumeFraming()
 }

@@ -40,3 +40,14 @@ type Response struct {
 	// Respond when the connection was already closed.
 	Done func()
 }
+
+// memSize is the bytes of the response's memory chunks (MaxUnsentBytes).
+func (r *Response) memSize() int64 {
+	var n int64
+	for i := range r.Chunks {
+		if r.Chunks[i].File == nil {
+			n += int64(len(r.Chunks[i].Mem))
+		}
+	}
+	return n
+}

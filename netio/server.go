@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
-	"golang.org/x/sys/unix"
 
 	"sluice/netio/internal/wpoll"
 )
@@ -30,38 +29,42 @@ type Handler interface {
 	Serve(c *Conn, frame []byte, req *Request)
 }
 
-// Server accepts connections on gnet event loops, frames requests and
-// writes responses. See the package doc.
+// Server accepts connections, runs them on gnet event loops, frames
+// requests and writes responses. See the package doc.
 type Server struct {
-	cfg Config
-	h   Handler
-	log *slog.Logger
+	cfg    Config
+	h      Handler
+	log    *slog.Logger
+	budget *Budget // nil: exempt (Config.Budget)
 
 	nextID   atomic.Uint64
 	inflight atomic.Int64 // request slots not finished, all connections
 	draining atomic.Bool  // Shutdown began: no new connections or frames
 	stats    stats
 	wpoll    *wpoll.Poller
+	cli      *gnet.Client // the event loops (no listener of their own)
+	acc      atomic.Pointer[acceptor]
 	// lockOSThread pins each loop to an OS thread (benchmarks read the
 	// loop's thread CPU clock).
 	lockOSThread bool
-
-	booted  chan struct{} // closed by OnBoot
-	runDone chan struct{} // closed when gnet.Run returned
-	runErr  error         // set before runDone closes
+	// muteBroken is set (and logged once) when connections are refused
+	// because they cannot be muted (mute.go).
+	muteBroken      atomic.Pointer[error]
+	muteUnavailable sync.Once
+	shutDone        chan struct{} // closed when Shutdown finished
 
 	mu struct {
 		sync.Mutex
 		started bool
 		stopped bool
-		eng     gnet.Engine
 		addr    net.Addr
 		conns   map[uint64]*Conn
 	}
 }
 
 // NewServer validates cfg (after defaults) and returns a Server that is not
-// yet listening.
+// yet listening. Host names in Config.MaxConnsPerIPOverrides are resolved
+// here.
 func NewServer(cfg Config, h Handler) (*Server, error) {
 	cfg = cfg.EnsureDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -70,18 +73,18 @@ func NewServer(cfg Config, h Handler) (*Server, error) {
 	if h == nil {
 		return nil, fmt.Errorf("%w: nil Handler", ErrInvalidConfig)
 	}
-	s := &Server{
-		cfg:     cfg,
-		h:       h,
-		log:     cfg.Logger,
-		booted:  make(chan struct{}),
-		runDone: make(chan struct{}),
-	}
+	s := &Server{cfg: cfg, h: h, log: cfg.Logger, budget: cfg.Budget, shutDone: make(chan struct{})}
 	s.mu.conns = make(map[uint64]*Conn)
+	acc, err := newAcceptor(s, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.acc.Store(acc)
 	return s, nil
 }
 
-// Start listens on cfg.Addr and returns once the listener is bound.
+// Start listens on cfg.Addr, starts the event loops and the accept
+// goroutine, and returns once the listener is bound.
 func (s *Server) Start() error {
 	s.mu.Lock()
 	if s.mu.stopped {
@@ -95,34 +98,48 @@ func (s *Server) Start() error {
 	s.mu.started = true
 	s.mu.Unlock()
 
-	wp, err := wpoll.New(s.onWritable)
-	if err != nil {
-		return err
-	}
-	s.wpoll = wp
-	go func() {
-		defer close(s.runDone)
-		s.runErr = gnet.Run(&events{s: s}, "tcp://"+s.cfg.Addr,
-			gnet.WithMulticore(true),
-			gnet.WithNumEventLoop(s.cfg.Loops),
-			gnet.WithTicker(true),
-			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
-			gnet.WithReuseAddr(true),
-			gnet.WithLogger(gnetLogger{s.log}),
-			gnet.WithLockOSThread(s.lockOSThread),
-		)
-	}()
-	select {
-	case <-s.booted:
-		s.log.Info("listening", "addr", s.Addr().String(), "loops", s.cfg.Loops)
-		return nil
-	case <-s.runDone:
-		s.wpoll.Close()
+	fail := func(err error) error {
 		s.mu.Lock()
 		s.mu.stopped = true
 		s.mu.Unlock()
-		return fmt.Errorf("netio: listen %s: %w", s.cfg.Addr, s.runErr)
+		close(s.shutDone) // a later Shutdown has nothing to do
+		return err
 	}
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fail(fmt.Errorf("netio: listen %s: %w", s.cfg.Addr, err))
+	}
+	acc := s.acc.Load()
+	acc.ln = ln.(*net.TCPListener)
+	wp, err := wpoll.New(s.onWritable)
+	if err != nil {
+		_ = ln.Close()
+		return fail(err)
+	}
+	s.wpoll = wp
+	cli, err := gnet.NewClient(&events{s: s},
+		gnet.WithMulticore(true),
+		gnet.WithNumEventLoop(s.cfg.Loops),
+		gnet.WithTicker(true),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithLogger(gnetLogger{s.log}),
+		gnet.WithLockOSThread(s.lockOSThread),
+	)
+	if err == nil {
+		err = cli.Start()
+	}
+	if err != nil {
+		_ = ln.Close()
+		s.wpoll.Close()
+		return fail(fmt.Errorf("netio: starting event loops: %w", err))
+	}
+	s.cli = cli
+	s.mu.Lock()
+	s.mu.addr = ln.Addr()
+	s.mu.Unlock()
+	go acc.run()
+	s.log.Info("listening", "addr", ln.Addr().String(), "loops", s.cfg.Loops, "max_connections", acc.maxConns)
+	return nil
 }
 
 // Addr is the bound listener address (nil before Start).
@@ -133,9 +150,15 @@ func (s *Server) Addr() net.Addr {
 }
 
 // Stats returns the counters.
-func (s *Server) Stats() Stats { return s.stats.snapshot() }
+func (s *Server) Stats() Stats {
+	st := s.stats.snapshot()
+	if s.budget != nil {
+		st.BudgetWaits = s.budget.Waits()
+	}
+	return st
+}
 
-// Shutdown stops accepting connections and serving new frames, waits (at
+// Shutdown closes the listener and stops serving new frames, waits (at
 // most until ctx is done) for every request already served to be answered
 // and written, then closes all connections and stops the event loops.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -146,13 +169,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	already := s.mu.stopped
 	s.mu.stopped = true
-	eng := s.mu.eng
 	s.mu.Unlock()
 	if already {
-		<-s.runDone
+		<-s.shutDone
 		return nil
 	}
+	defer close(s.shutDone)
 	s.draining.Store(true)
+	// The accept goroutine must be gone before the loops stop: an
+	// enrolment waits for its loop.
+	s.acc.Load().close()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	var drainErr error
@@ -164,10 +190,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
-	// gnet's Stop returns once shutdown is signalled; Run returns after
-	// every loop closed its connections (OnClose for each).
-	_ = eng.Stop(context.Background())
-	<-s.runDone
+	// Stop returns after every loop closed its connections (OnClose for
+	// each).
+	if err := s.cli.Stop(); err != nil {
+		s.log.Debug("stopping event loops", "err", err)
+	}
 	s.wpoll.Close()
 	s.log.Info("stopped", "addr", s.Addr().String())
 	return drainErr
@@ -187,24 +214,4 @@ func (s *Server) onWritable(id uint64) {
 	if c != nil {
 		_ = c.gc.EventLoop().Execute(context.Background(), c.writableTask)
 	}
-}
-
-// listenerAddr reads the bound address from a dup of the listener socket.
-func listenerAddr(eng gnet.Engine) (net.Addr, error) {
-	fd, err := eng.Dup()
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return nil, err
-	}
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]).To16(), Port: a.Port}, nil
-	case *unix.SockaddrInet6:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}, nil
-	}
-	return nil, fmt.Errorf("netio: unexpected listener address %T", sa)
 }

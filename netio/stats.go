@@ -15,6 +15,12 @@ type Stats struct {
 	IdleClosed    int64 // connections closed by the idle timeout
 	WriteStalls   int64 // times a socket was full and armed in the side poller
 	DirectWrites  int64 // responses Respond wrote itself, not through the loop (direct.go)
+	AcceptErrors  int64 // accept(2) (or hand-over to an event loop) failures
+	RejectedConns int64 // connections closed at once for max.connections.per.ip
+	MutedConns    int64 // connections not being read now (their bounds, the budget, shutdown)
+	Mutes         int64 // times a connection was muted
+	QueuedBytes   int64 // request frame bytes held now (served, not answered), this Server's connections
+	BudgetWaits   int64 // times a connection of any Server sharing the Budget waited for it
 }
 
 type stats struct {
@@ -29,6 +35,11 @@ type stats struct {
 	idleClosed    atomic.Int64
 	writeStalls   atomic.Int64
 	directWrites  atomic.Int64
+	acceptErrors  atomic.Int64
+	rejectedConns atomic.Int64
+	mutedConns    atomic.Int64
+	mutes         atomic.Int64
+	queuedBytes   atomic.Int64
 }
 
 func (s *stats) snapshot() Stats {
@@ -44,5 +55,10 @@ func (s *stats) snapshot() Stats {
 		IdleClosed:    s.idleClosed.Load(),
 		WriteStalls:   s.writeStalls.Load(),
 		DirectWrites:  s.directWrites.Load(),
+		AcceptErrors:  s.acceptErrors.Load(),
+		RejectedConns: s.rejectedConns.Load(),
+		MutedConns:    s.mutedConns.Load(),
+		Mutes:         s.mutes.Load(),
+		QueuedBytes:   s.queuedBytes.Load(),
 	}
 }

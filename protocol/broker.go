@@ -81,9 +81,15 @@ func StartBroker(o BrokerOptions) (*Broker, error) {
 	b := &Broker{log: logger.With("component", "server"), eng: eng, node: node, groups: groups}
 	b.h = NewHandler(&handlers.Env{Deps: handlers.Deps{Engine: eng, Node: node, Groups: groups}, Now: o.Now, Rec: o.Recorder},
 		HandlerOptions{IOThreads: cfg.NumIOThreads, Logger: logger})
+	// One Budget for the data-plane (client) listeners; a control-plane or
+	// inter-broker listener gets none, so it never waits behind clients.
+	// Only the first client listener is served today.
+	budget := netio.NewBudget(cfg.Limits.QueuedMaxRequestBytes)
 	b.srv, err = netio.NewServer(netio.Config{
 		Addr: addr, Loops: cfg.NumNetworkThreads, MaxFrameBytes: cfg.SocketRequestMaxBytes,
 		IdleTimeout: cfg.ConnectionsMaxIdle, Logger: logger.With("component", "network"),
+		Budget: budget, MaxConns: cfg.Limits.MaxConnections, MaxConnsPerIP: connsPerIP(cfg.Limits.MaxConnectionsPerIP),
+		MaxConnsPerIPOverrides: cfg.Limits.MaxConnectionsPerIPOverrides,
 	}, b.h)
 	if err == nil {
 		err = b.srv.Start()
@@ -125,6 +131,19 @@ func (b *Broker) GroupLoadStatus() handlers.LoadStatus { return b.groups.LoadSta
 
 // Stats are the network layer's counters.
 func (b *Broker) Stats() netio.Stats { return b.srv.Stats() }
+
+// Accepting reports whether the listener takes new connections now and, if
+// not, why (at max.connections, accept failing, shutting down).
+func (b *Broker) Accepting() (bool, string) { return b.srv.Accepting() }
+
+// connsPerIP maps max.connections.per.ip to netio's setting: Kafka's 0
+// admits only the overrides.
+func connsPerIP(n int) int {
+	if n == 0 {
+		return netio.NoConnsPerIP
+	}
+	return n
+}
 
 // Close shuts down gracefully: parked long polls answer, the network layer
 // stops accepting and finishes in-flight responses (bounded by ctx), the

@@ -92,10 +92,21 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	}
 
 	// The metrics listener comes up first so /healthz answers during
-	// recovery; /readyz turns ready once the broker serves.
+	// recovery; /readyz turns ready once the broker serves, and says not
+	// ready while its listener does not accept (max.connections reached,
+	// accept failing).
 	var ready atomic.Bool
+	var served atomic.Pointer[protocol.Broker]
+	isReady := func() bool {
+		b := served.Load()
+		if !ready.Load() || b == nil {
+			return false
+		}
+		ok, _ := b.Accepting()
+		return ok
+	}
 	metrics := obs.NewMetrics()
-	msrv, err := obs.Serve(cfg.MetricsListener, metrics, ready.Load)
+	msrv, err := obs.Serve(cfg.MetricsListener, metrics, isReady)
 	if err != nil {
 		return err
 	}
@@ -109,12 +120,15 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	gm := newGroupMetrics(b.Addr().String())
 	defer gm.Close()
 	metrics.SetStateFunc(gm.With(brokerState(b)))
+	metrics.Registry().MustRegister(netCollector{b})
+	served.Store(b)
 	ready.Store(true)
 	server.Info("ready", "listen", b.Addr().String(), "metrics", addrString(msrv),
 		"start_ms", time.Since(start).Milliseconds(), "log_dirs", strings.Join(cfg.LogDirs, ","))
 
 	ctx, stop := signalContext(parent)
 	defer stop()
+	go trimMemory(ctx, server)
 	<-ctx.Done()
 	server.Info("shutting down")
 	ready.Store(false)

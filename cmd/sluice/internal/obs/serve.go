@@ -38,7 +38,9 @@ func Serve(addr string, m *Metrics, ready func() bool) (*Server, error) {
 		return nil, fmt.Errorf("obs: metrics listener: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	// A collector that fails (the process collector, out of descriptors)
+	// must not hide the rest.
+	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	// Profiles for whoever tunes the broker (the listener is loopback by
 	// default): go tool pprof http://127.0.0.1:9644/debug/pprof/profile
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
