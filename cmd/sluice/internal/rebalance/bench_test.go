@@ -1,0 +1,27 @@
+package rebalance
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkAddTwoBrokers plans 5,000 partitions (RF 3) of ten topics on 12
+// brokers after two more joined.
+func BenchmarkAddTwoBrokers(b *testing.B) {
+	var parts []Partition
+	for t := 0; t < 10; t++ {
+		parts = append(parts, kafkaLayout(fmt.Sprintf("t%d", t), t*500, 500, 3, 12)...)
+	}
+	var ids []int32
+	for i := int32(0); i < 14; i++ {
+		ids = append(ids, i)
+	}
+	live := brokers(ids...)
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Generate(live, parts, Options{})
+		if err != nil || r.Added == 0 {
+			b.Fatal(r.Added, err)
+		}
+	}
+}
