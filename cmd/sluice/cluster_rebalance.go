@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
 
+	"sluice/cmd/sluice/internal/cli"
 	"sluice/cmd/sluice/internal/rebalance"
 )
 
@@ -91,7 +92,7 @@ Leadership follows the new first replicas at the next preferred election
 				}
 				out.Applied = &a
 			}
-			return printRebalance(f, out, output)
+			return printRebalance(f.printer(), out, output)
 		},
 	}
 	fl := cmd.Flags()
@@ -145,8 +146,7 @@ type rebalanceOutput struct {
 	Applied *applied `json:"applied,omitempty"`
 }
 
-func printRebalance(f *clientFlags, out rebalanceOutput, output string) error {
-	p := f.printer()
+func printRebalance(p *cli.Printer, out rebalanceOutput, output string) error {
 	r := out.Result
 	if p.JSON {
 		return p.Encode(map[string]any{
@@ -168,9 +168,10 @@ func printRebalance(f *clientFlags, out rebalanceOutput, output string) error {
 			fmt.Sprintf("%d -> %d", b.ReplicasBefore, b.ReplicasAfter),
 			fmt.Sprintf("%d -> %d", b.LeadersBefore, b.PreferredAfter), note})
 	}
-	if err := p.Table([]string{"broker", "rack", "replicas", "leaders", ""}, rows); err != nil {
+	if err := p.Table([]string{"broker", "rack", "replicas", "leaders", "note"}, rows); err != nil {
 		return err
 	}
+	fmt.Fprintln(p.Out, "(replicas: now -> after the plan; leaders: now -> after a preferred election)")
 	fmt.Fprintln(p.Out)
 	if len(r.Plan.Partitions) == 0 {
 		_, err := fmt.Fprintln(p.Out, "Replicas and leaders are balanced: nothing to move.")
@@ -179,7 +180,7 @@ func printRebalance(f *clientFlags, out rebalanceOutput, output string) error {
 	fmt.Fprintf(p.Out, "%d partition(s) change: %d replica(s) to copy, %d to remove (of %d).\n",
 		len(r.Plan.Partitions), r.Added, r.Removed, r.Replicas)
 	if out.Applied != nil {
-		return printApplied(f, *out.Applied)
+		return printApplied(p, *out.Applied)
 	}
 	fmt.Fprintf(p.Out, "\nCurrent partition replica assignment\n\n%s\n\nProposed partition reassignment configuration\n\n%s\n",
 		r.Rollback.Marshal(), r.Plan.Marshal())

@@ -306,3 +306,47 @@ func TestUnsupportedAPIMessage(t *testing.T) {
 		t.Errorf("43: %s", got)
 	}
 }
+
+func TestRebalanceOutput(t *testing.T) {
+	// Three brokers with four partitions each (RF 2), a fourth joins.
+	var parts []rebalance.Partition
+	for p := int32(0); p < 6; p++ {
+		reps := []int32{p % 3, (p + 1) % 3}
+		parts = append(parts, rebalance.Partition{Topic: "orders", Partition: p, Replicas: reps, Leader: reps[0]})
+	}
+	live := []rebalance.Broker{{ID: 0}, {ID: 1}, {ID: 2}, {ID: 3}}
+	res, err := rebalance.Generate(live, parts, rebalance.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := printRebalance(&cli.Printer{Out: &buf}, rebalanceOutput{Result: res}, "plan.json"); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !lineHas(out, "3", "0", "->", "3", "0", "->", "1") {
+		t.Errorf("new broker's row:\n%s", out)
+	}
+	for _, want := range []string{
+		"3 replica(s) to copy, 3 to remove (of 12)",
+		"Current partition replica assignment\n\n{\"version\":1,",
+		"Proposed partition reassignment configuration\n\n{\"version\":1,",
+		"sluice topic reassign --plan plan.json",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	buf.Reset()
+	if err := printRebalance(&cli.Printer{Out: &buf, JSON: true}, rebalanceOutput{Result: res}, ""); err != nil {
+		t.Fatal(err)
+	}
+	j := decode[struct {
+		Plan    rebalance.Plan         `json:"plan"`
+		Added   int                    `json:"replicas_added"`
+		Brokers []rebalance.BrokerLoad `json:"brokers"`
+	}](t, buf.String())
+	if len(j.Plan.Partitions) != len(res.Plan.Partitions) || j.Added != 3 || len(j.Brokers) != 4 || j.Brokers[3].ReplicasAfter != 3 {
+		t.Errorf("json: %s", buf.String())
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"sluice/cmd/sluice/internal/cli"
 	"sluice/cmd/sluice/internal/perf"
 	"sluice/cmd/sluice/internal/rebalance"
 )
@@ -94,7 +95,7 @@ with a plan in Kafka's reassignment JSON ("-" reads it from stdin):
 				if err != nil {
 					return fmt.Errorf("reassign: %w", ctxErr("reassign", err))
 				}
-				return printApplied(f, res)
+				return printApplied(f.printer(), res)
 			case status:
 				if err := requireListAPI(ctx, adm); err != nil {
 					return fmt.Errorf("reassignment status: %w", ctxErr("status", err))
@@ -121,8 +122,7 @@ with a plan in Kafka's reassignment JSON ("-" reads it from stdin):
 }
 
 // printApplied reports a started reassignment as Kafka's tool does.
-func printApplied(f *clientFlags, res applied) error {
-	p := f.printer()
+func printApplied(p *cli.Printer, res applied) error {
 	if p.JSON {
 		return p.Encode(res)
 	}
