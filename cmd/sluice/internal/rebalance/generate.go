@@ -98,7 +98,6 @@ type part struct {
 
 func (p *part) has(b int32) bool       { return slices.Contains(p.cur, b) }
 func (p *part) wasOn(b int32) bool     { return slices.Contains(p.orig, b) }
-func (p *part) name() string           { return fmt.Sprintf("%s-%d", p.topic, p.id) }
 func (p *part) less(q *part) bool      { return p.topic < q.topic || p.topic == q.topic && p.id < q.id }
 func (p *part) replace(from, to int32) { p.cur[slices.Index(p.cur, from)] = to }
 
@@ -183,7 +182,8 @@ func newState(live []Broker, parts []Partition, opt Options) (*state, error) {
 			p.rf = rf
 		}
 		if p.rf > len(s.brokers) {
-			// Kafka's wording (TopicCommand / AdminUtils).
+			// Kafka's wording (TopicCommand / AdminUtils), full stop included.
+			//lint:ignore ST1005 Kafka's message ends with a full stop
 			return nil, fmt.Errorf("%w: %s: Replication factor: %d larger than available brokers: %d.",
 				ErrReplicationFactor, in.Topic, p.rf, len(s.brokers))
 		}

@@ -148,22 +148,11 @@ func (s *state) valid(m move) bool {
 	return s.rackValid(reps)
 }
 
-// cost is what m adds to the number of replicas copied: 1 for a broker
-// that did not hold p, minus 1 if it takes back a copy the plan had added.
-func (m move) cost() int {
-	c := 0
-	if !m.p.wasOn(m.to) {
-		c++
-	}
-	if !m.p.wasOn(m.from) {
-		c--
-	}
-	return c
-}
-
-// moveScore ranks moves: cheapest, then to the emptiest broker, then not
-// the preferred leader, then the one that best evens out the topic; ties go
-// by topic, partition and broker for a stable plan.
+// moveScore ranks moves: cheapest (cost is what the move adds to the
+// replicas copied: +1 onto a broker that did not hold the partition, -1
+// taking back a copy the plan had added), then to the emptiest broker, then
+// not the preferred leader, then the one that best evens out the topic;
+// ties go by topic, partition and broker for a stable plan.
 type moveScore struct {
 	cost, toCount, leader, topicGain int
 }
