@@ -181,6 +181,9 @@ func newState(live []Broker, parts []Partition, opt Options) (*state, error) {
 		if rf, ok := opt.ReplicationFactor[in.Topic]; ok {
 			p.rf = rf
 		}
+		if p.rf == 0 {
+			continue // no replicas and none asked for: nothing to place
+		}
 		if p.rf > len(s.brokers) {
 			// Kafka's wording (TopicCommand / AdminUtils), full stop included.
 			//lint:ignore ST1005 Kafka's message ends with a full stop

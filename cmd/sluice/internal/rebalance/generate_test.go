@@ -534,3 +534,16 @@ func TestUnevenRacksNeedChains(t *testing.T) {
 		}
 	}
 }
+
+func TestPartitionWithoutReplicas(t *testing.T) {
+	parts := append(kafkaLayout("t", 0, 4, 2, 3), Partition{Topic: "t", Partition: 4, Leader: -1})
+	r, err := Generate(brokers(0, 1, 2), parts, Options{})
+	if err != nil || len(r.Plan.Partitions) != 0 {
+		t.Errorf("a partition without replicas: %s, %v", r.Plan.Marshal(), err)
+	}
+	// Given a replication factor, it gets replicas.
+	r, err = Generate(brokers(0, 1, 2), parts, Options{ReplicationFactor: map[string]int{"t": 2}})
+	if err != nil || len(r.Plan.Partitions) != 1 || len(r.Plan.Partitions[0].Replicas) != 2 {
+		t.Errorf("with a replication factor: %s, %v", r.Plan.Marshal(), err)
+	}
+}
