@@ -8,23 +8,26 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"sluice/cmd/sluice/internal/cli"
 )
 
-// newClusterCmd is `sluice cluster ...`: brokers, controller, broker configs.
+// newClusterCmd is `sluice cluster ...`: brokers, controller, leader
+// elections, rebalancing, broker configs.
 func newClusterCmd() *cobra.Command {
 	f := &clientFlags{}
-	cmd := parentCmd("cluster", "Show the cluster and describe or alter broker configs")
+	cmd := parentCmd("cluster", "Show the cluster, elect leaders, rebalance replicas, describe or alter broker configs")
 	addClientFlags(cmd, f, true)
 	cfg := parentCmd("config", "Describe or alter broker configs")
 	cfg.AddCommand(newClusterConfigDescribeCmd(f), newClusterConfigAlterCmd(f))
-	cmd.AddCommand(newClusterInfoCmd(f), cfg)
+	cmd.AddCommand(newClusterInfoCmd(f), newClusterElectCmd(f), newClusterRebalanceCmd(f), cfg)
 	return cmd
 }
 
 func newClusterInfoCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "info",
-		Short: "Show the cluster id, the controller and the brokers",
+		Short: "Show the cluster id, the controller and the brokers with their leaders, partitions and under-replicated partitions",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx, adm, done, err := f.adminSession(c.Context())
@@ -32,41 +35,89 @@ func newClusterInfoCmd(f *clientFlags) *cobra.Command {
 				return err
 			}
 			defer done()
-			md, err := adm.BrokerMetadata(ctx)
+			md, err := adm.Metadata(ctx)
 			if err != nil {
 				return fmt.Errorf("cluster info: %w", ctxErr("cluster info", err))
 			}
-			type broker struct {
-				ID         int32  `json:"id"`
-				Host       string `json:"host"`
-				Port       int32  `json:"port"`
-				Rack       string `json:"rack,omitempty"`
-				Controller bool   `json:"controller"`
-			}
-			brokers := []broker{}
-			var rows [][]string
-			for _, b := range md.Brokers {
-				rack := ""
-				if b.Rack != nil {
-					rack = *b.Rack
-				}
-				brokers = append(brokers, broker{b.NodeID, b.Host, b.Port, rack, b.NodeID == md.Controller})
-				ctl := ""
-				if b.NodeID == md.Controller {
-					ctl = "*"
-				}
-				rows = append(rows, []string{itoa(b.NodeID) + ctl, b.Host, itoa(b.Port), rack})
-			}
-			p := f.printer()
-			if p.JSON {
-				return p.Encode(map[string]any{"cluster_id": md.Cluster, "controller": md.Controller, "brokers": brokers})
-			}
-			if err := p.KV([][2]string{{"Cluster ID", md.Cluster}, {"Controller", itoa(md.Controller)}}); err != nil {
-				return err
-			}
-			return p.Section(false, "BROKERS (* = controller)", []string{"id", "host", "port", "rack"}, rows)
+			return printClusterInfo(f.printer(), md)
 		},
 	}
+}
+
+// clusterBroker is one broker in `cluster info`.
+type clusterBroker struct {
+	ID         int32  `json:"id"`
+	Host       string `json:"host"`
+	Port       int32  `json:"port"`
+	Rack       string `json:"rack,omitempty"`
+	Controller bool   `json:"controller"`
+	Live       bool   `json:"live"`
+	brokerHealth
+}
+
+// clusterInfo is `cluster info --json`.
+type clusterInfo struct {
+	ClusterID       string          `json:"cluster_id"`
+	Controller      int32           `json:"controller"`
+	Brokers         []clusterBroker `json:"brokers"`
+	Partitions      int             `json:"partitions"`
+	UnderReplicated int             `json:"under_replicated_partitions"`
+	Offline         int             `json:"offline_partitions"`
+}
+
+// clusterInfoOf summarises md: every live broker, and every broker that
+// holds replicas without being live (host empty, live false).
+func clusterInfoOf(md kadm.Metadata) clusterInfo {
+	ci := clusterInfo{ClusterID: md.Cluster, Controller: md.Controller, Brokers: []clusterBroker{}}
+	addr := map[int32]kadm.BrokerDetail{}
+	for _, b := range md.Brokers {
+		addr[b.NodeID] = b
+	}
+	for _, h := range brokerHealthOf(md) {
+		cb := clusterBroker{ID: h.ID, Controller: h.ID == md.Controller, brokerHealth: h}
+		if b, ok := addr[h.ID]; ok {
+			cb.Host, cb.Port, cb.Live = b.Host, b.Port, true
+			if b.Rack != nil {
+				cb.Rack = *b.Rack
+			}
+		}
+		ci.Brokers = append(ci.Brokers, cb)
+	}
+	for _, h := range healthOf(md, allPartitions, false) {
+		ci.Partitions++
+		if h.UnderReplicated {
+			ci.UnderReplicated++
+		}
+		if h.Offline {
+			ci.Offline++
+		}
+	}
+	return ci
+}
+
+func printClusterInfo(p *cli.Printer, md kadm.Metadata) error {
+	ci := clusterInfoOf(md)
+	if p.JSON {
+		return p.Encode(ci)
+	}
+	var rows [][]string
+	for _, b := range ci.Brokers {
+		id, host, port := itoa(b.ID), b.Host, itoa(b.Port)
+		if b.Controller {
+			id += "*"
+		}
+		if !b.Live {
+			host, port = "(not live)", "-"
+		}
+		rows = append(rows, []string{id, host, port, b.Rack, itoa(b.Leaders), itoa(b.Partitions), itoa(b.UnderReplicated)})
+	}
+	if err := p.KV([][2]string{
+		{"Cluster ID", ci.ClusterID}, {"Controller", itoa(ci.Controller)},
+		{"Partitions", fmt.Sprintf("%d (%d under-replicated, %d offline)", ci.Partitions, ci.UnderReplicated, ci.Offline)},
+	}); err != nil {
+		return err
+	}
+	return p.Section(false, "BROKERS (* = controller)", []string{"id", "host", "port", "rack", "leaders", "partitions", "under-replicated"}, rows)
 }
 
 func newClusterConfigDescribeCmd(f *clientFlags) *cobra.Command {

@@ -25,6 +25,7 @@ func newTopicCmd() *cobra.Command {
 		newTopicDeleteCmd(f),
 		newTopicDeleteRecordsCmd(f),
 		newTopicOffsetsCmd(f),
+		newTopicReassignCmd(f),
 	)
 	return cmd
 }

@@ -14,15 +14,17 @@ import (
 
 // partitionView is one row of `topic describe`.
 type partitionView struct {
-	Partition     int32   `json:"partition"`
-	Leader        int32   `json:"leader"`
-	LeaderEpoch   int32   `json:"leader_epoch"`
-	Replicas      []int32 `json:"replicas"`
-	ISR           []int32 `json:"isr"`
-	LogStart      int64   `json:"log_start_offset"`
-	HighWatermark int64   `json:"high_watermark"`
-	Size          int64   `json:"size_bytes"`
-	Error         string  `json:"error,omitempty"`
+	Partition       int32   `json:"partition"`
+	Leader          int32   `json:"leader"`
+	LeaderEpoch     int32   `json:"leader_epoch"`
+	Replicas        []int32 `json:"replicas"`
+	ISR             []int32 `json:"isr"`
+	LogStart        int64   `json:"log_start_offset"`
+	HighWatermark   int64   `json:"high_watermark"`
+	Size            int64   `json:"size_bytes"`
+	UnderReplicated bool    `json:"under_replicated"`
+	Offline         bool    `json:"offline"`
+	Error           string  `json:"error,omitempty"`
 }
 
 // configView is one topic or broker config entry.
@@ -42,90 +44,155 @@ type topicView struct {
 }
 
 func newTopicDescribeCmd(f *clientFlags) *cobra.Command {
-	var all bool
+	var all, underReplicated, unavailable, excludeInternal bool
 	cmd := &cobra.Command{
-		Use:   "describe NAME",
-		Short: "Show a topic's partitions (leader, replicas, ISR, offsets, size) and its non-default configs",
-		Args:  cobra.ExactArgs(1),
+		Use:   "describe [NAME]",
+		Short: "Show a topic's partitions (leader, replicas, ISR, offsets, size) and its non-default configs; every topic without NAME",
+		Long: `Show a topic's partitions (leader, replicas, ISR, offsets, size) and its
+non-default configs, or every topic's without NAME. Under-replicated
+partitions (fewer in-sync replicas than replicas) and offline ones (no
+leader, or a leader that is not a live broker) are marked.
+
+--under-replicated and --unavailable list only those partitions, one line
+each and nothing when there are none, as kafka-topics.sh's
+--under-replicated-partitions and --unavailable-partitions.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			filter := allPartitions
+			switch {
+			case underReplicated && unavailable:
+				return usagef("describe: give --under-replicated or --unavailable, not both")
+			case underReplicated:
+				filter = underReplicatedOnly
+			case unavailable:
+				filter = unavailableOnly
+			}
+			what := "describe topics"
+			if len(args) == 1 {
+				what = "describe topic " + args[0]
+			}
 			ctx, adm, done, err := f.adminSession(c.Context())
 			if err != nil {
 				return err
 			}
 			defer done()
-			v, err := describeTopic(ctx, adm, args[0], all)
-			if err != nil {
-				return fmt.Errorf("describe topic %s: %w", args[0], ctxErr("describe", err))
+			if filter != allPartitions {
+				md, err := topicsMetadata(ctx, adm, args)
+				if err != nil {
+					return fmt.Errorf("%s: %w", what, ctxErr("describe", err))
+				}
+				return printHealth(f.printer(), healthOf(md, filter, excludeInternal))
 			}
-			return printTopicView(f, v, all)
+			vs, err := describeTopics(ctx, adm, args, all, excludeInternal)
+			if err != nil {
+				return fmt.Errorf("%s: %w", what, ctxErr("describe", err))
+			}
+			if len(args) == 1 {
+				return printTopicView(f, vs[0], all)
+			}
+			return printTopicViews(f, vs, all)
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all-configs", false, "show every config, not only those that differ from the defaults")
+	fl := cmd.Flags()
+	fl.BoolVar(&all, "all-configs", false, "show every config, not only those that differ from the defaults")
+	fl.BoolVar(&underReplicated, "under-replicated", false, "list only partitions whose ISR is smaller than their replica list")
+	fl.BoolVar(&unavailable, "unavailable", false, "list only partitions without a leader, or whose leader is not a live broker")
+	fl.BoolVar(&excludeInternal, "exclude-internal", false, "leave out internal topics (__consumer_offsets) when describing every topic")
 	return cmd
 }
 
-func describeTopic(ctx context.Context, adm *kadm.Client, topic string, allConfigs bool) (topicView, error) {
-	md, err := adm.Metadata(ctx, topic)
+// topicsMetadata is Metadata for the named topics (every topic if none);
+// a named topic that the broker does not know is an error.
+func topicsMetadata(ctx context.Context, adm *kadm.Client, topics []string) (kadm.Metadata, error) {
+	md, err := adm.Metadata(ctx, topics...)
 	if err != nil {
-		return topicView{}, err
+		return md, err
 	}
-	td, ok := md.Topics[topic]
-	if !ok {
-		return topicView{}, fmt.Errorf("not in the metadata response")
+	for _, t := range topics {
+		td, ok := md.Topics[t]
+		if !ok {
+			return md, fmt.Errorf("%s is not in the metadata response", t)
+		}
+		if td.Err != nil {
+			return md, td.Err
+		}
 	}
-	if td.Err != nil {
-		return topicView{}, td.Err
-	}
-	starts, err := adm.ListStartOffsets(ctx, topic)
+	return md, nil
+}
+
+// describeTopics describes the named topics, or every topic (internal ones
+// unless excludeInternal) if none are named.
+func describeTopics(ctx context.Context, adm *kadm.Client, topics []string, allConfigs, excludeInternal bool) ([]topicView, error) {
+	md, err := topicsMetadata(ctx, adm, topics)
 	if err != nil {
-		return topicView{}, err
+		return nil, err
 	}
-	ends, err := adm.ListEndOffsets(ctx, topic)
+	var names []string
+	for _, td := range md.Topics.Sorted() {
+		if td.Err == nil && (len(topics) > 0 || !excludeInternal || !td.IsInternal) {
+			names = append(names, td.Topic)
+		}
+	}
+	vs := []topicView{}
+	if len(names) == 0 {
+		return vs, nil
+	}
+	starts, err := adm.ListStartOffsets(ctx, names...)
 	if err != nil {
-		return topicView{}, err
+		return nil, err
+	}
+	ends, err := adm.ListEndOffsets(ctx, names...)
+	if err != nil {
+		return nil, err
 	}
 	// Sizes come from DescribeLogDirs on every broker; a partition's size is
 	// its leader's copy.
-	dirs, dirErr := adm.DescribeAllLogDirs(ctx, kadm.TopicsSet{topic: nil})
-	v := topicView{Topic: topic, ID: cli.TopicID(td.ID), Internal: td.IsInternal, Partitions: []partitionView{}}
-	for _, p := range td.Partitions.Sorted() {
-		pv := partitionView{
-			Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
-			Replicas: nonNil(p.Replicas), ISR: nonNil(p.ISR), LogStart: -1, HighWatermark: -1, Size: -1,
-		}
-		if p.Err != nil {
-			pv.Error = p.Err.Error()
-		}
-		if o, ok := starts.Lookup(topic, p.Partition); ok && o.Err == nil {
-			pv.LogStart = o.Offset
-		}
-		if o, ok := ends.Lookup(topic, p.Partition); ok && o.Err == nil {
-			pv.HighWatermark = o.Offset
-		}
-		if dirErr == nil {
-			if bd, ok := dirs[p.Leader]; ok {
-				for _, d := range bd {
-					if dp, ok := d.Topics.Lookup(topic, p.Partition); ok {
+	set := kadm.TopicsSet{}
+	for _, n := range names {
+		set[n] = nil
+	}
+	dirs, dirErr := adm.DescribeAllLogDirs(ctx, set)
+	rcs, err := adm.DescribeTopicConfigs(ctx, names...)
+	if err != nil {
+		return nil, err
+	}
+	live := liveBrokers(md)
+	for _, name := range names {
+		td := md.Topics[name]
+		v := topicView{Topic: name, ID: cli.TopicID(td.ID), Internal: td.IsInternal, Partitions: []partitionView{}}
+		for _, p := range td.Partitions.Sorted() {
+			h := partitionOf(p, live)
+			pv := partitionView{
+				Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
+				Replicas: h.Replicas, ISR: h.ISR, LogStart: -1, HighWatermark: -1, Size: -1,
+				UnderReplicated: h.UnderReplicated, Offline: h.Offline, Error: h.Error,
+			}
+			if o, ok := starts.Lookup(name, p.Partition); ok && o.Err == nil {
+				pv.LogStart = o.Offset
+			}
+			if o, ok := ends.Lookup(name, p.Partition); ok && o.Err == nil {
+				pv.HighWatermark = o.Offset
+			}
+			if dirErr == nil {
+				for _, d := range dirs[p.Leader] {
+					if dp, ok := d.Topics.Lookup(name, p.Partition); ok {
 						pv.Size = dp.Size
 					}
 				}
 			}
+			v.Partitions = append(v.Partitions, pv)
 		}
-		v.Partitions = append(v.Partitions, pv)
+		rc, err := rcs.On(name, nil)
+		if err == nil {
+			err = rc.Err
+		}
+		if err != nil {
+			return nil, fmt.Errorf("configs of %s: %w", name, respErrOf(err, rc.ErrMessage))
+		}
+		v.Configs = configViews(rc.Configs, allConfigs, kmsg.ConfigSourceDynamicTopicConfig)
+		vs = append(vs, v)
 	}
-	rcs, err := adm.DescribeTopicConfigs(ctx, topic)
-	if err != nil {
-		return topicView{}, err
-	}
-	rc, err := rcs.On(topic, nil)
-	if err == nil {
-		err = rc.Err
-	}
-	if err != nil {
-		return topicView{}, fmt.Errorf("configs: %w", respErrOf(err, rc.ErrMessage))
-	}
-	v.Configs = configViews(rc.Configs, allConfigs, kmsg.ConfigSourceDynamicTopicConfig)
-	return v, nil
+	return vs, nil
 }
 
 // configViews converts configs, keeping only those set at one of the given
@@ -163,16 +230,16 @@ func printTopicView(f *clientFlags, v topicView, all bool) error {
 	}
 	var rows [][]string
 	for _, pv := range v.Partitions {
-		row := []string{
-			itoa(pv.Partition), itoa(pv.Leader), itoa(pv.LeaderEpoch), ints(pv.Replicas), ints(pv.ISR),
-			itoa(pv.LogStart), itoa(pv.HighWatermark), itoa(pv.Size),
-		}
+		status := partitionHealth{UnderReplicated: pv.UnderReplicated, Offline: pv.Offline}.status()
 		if pv.Error != "" {
-			row = append(row, pv.Error)
+			status = strings.TrimSpace(status + " " + pv.Error)
 		}
-		rows = append(rows, row)
+		rows = append(rows, []string{
+			itoa(pv.Partition), itoa(pv.Leader), itoa(pv.LeaderEpoch), ints(pv.Replicas), ints(pv.ISR),
+			itoa(pv.LogStart), itoa(pv.HighWatermark), itoa(pv.Size), status,
+		})
 	}
-	if err := p.Section(false, "PARTITIONS", []string{"partition", "leader", "epoch", "replicas", "isr", "log-start", "high-watermark", "size"}, rows); err != nil {
+	if err := p.Section(false, "PARTITIONS", []string{"partition", "leader", "epoch", "replicas", "isr", "log-start", "high-watermark", "size", "status"}, rows); err != nil {
 		return err
 	}
 	title := "CONFIGS (non-default)"
@@ -188,6 +255,40 @@ func printTopicView(f *clientFlags, v topicView, all bool) error {
 		return err
 	}
 	return p.Section(false, title, []string{"name", "value", "source"}, rows)
+}
+
+// printTopicViews prints every described topic: a JSON array, or one
+// block per topic separated by a blank line.
+func printTopicViews(f *clientFlags, vs []topicView, all bool) error {
+	if f.json {
+		return f.printer().Encode(vs)
+	}
+	for i, v := range vs {
+		if i > 0 {
+			fmt.Println()
+		}
+		if err := printTopicView(f, v, all); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printHealth prints the partitions --under-replicated or --unavailable
+// selected: a JSON array, or a table, or nothing at all when there are
+// none (so a script can test for empty output, as with kafka-topics.sh).
+func printHealth(p *cli.Printer, hs []partitionHealth) error {
+	if p.JSON {
+		return p.Encode(hs)
+	}
+	if len(hs) == 0 {
+		return nil
+	}
+	var rows [][]string
+	for _, h := range hs {
+		rows = append(rows, []string{h.Topic, itoa(h.Partition), itoa(h.Leader), ints(h.Replicas), ints(h.ISR), ints(h.OfflineReplicas), h.status()})
+	}
+	return p.Table([]string{"topic", "partition", "leader", "replicas", "isr", "offline-replicas", "status"}, rows)
 }
 
 func ints(v []int32) string {

@@ -1,0 +1,222 @@
+package main
+
+// End-to-end tests of the cluster-operations commands against the single
+// test broker: what one broker can show (describe filters, per-broker
+// counts, plans), the input errors, and the one-line refusal while the
+// broker does not serve ElectLeaders (43), AlterPartitionReassignments (45)
+// and ListPartitionReassignments (46). The multi-broker tests of these
+// commands live with the cluster tests.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sluice/cmd/sluice/internal/rebalance"
+)
+
+func TestE2ETopicDescribeAllAndFilters(t *testing.T) {
+	needBroker(t)
+	a, b := newTopic(t), newTopic(t)
+	ok(t, "", "topic", "create", a, "-p", "2")
+	ok(t, "", "topic", "create", b, "-p", "1")
+
+	// No name: every topic, each with its partitions.
+	out := ok(t, "", "topic", "describe")
+	for _, want := range []string{"Topic:      " + a, "Topic:      " + b, "STATUS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("describe (all) lacks %q:\n%s", want, out)
+		}
+	}
+	all := decode[[]topicView](t, ok(t, "", "topic", "describe", "--json"))
+	seen := map[string]int{}
+	for _, v := range all {
+		seen[v.Topic] = len(v.Partitions)
+		for _, p := range v.Partitions {
+			if p.UnderReplicated || p.Offline {
+				t.Errorf("%s-%d marked on a single healthy broker: %+v", v.Topic, p.Partition, p)
+			}
+		}
+	}
+	if seen[a] != 2 || seen[b] != 1 {
+		t.Errorf("describe --json (all): %v", seen)
+	}
+	for _, v := range decode[[]topicView](t, ok(t, "", "topic", "describe", "--json", "--exclude-internal")) {
+		if v.Internal {
+			t.Errorf("--exclude-internal lists %s", v.Topic)
+		}
+	}
+	// One name still gives one object.
+	if v := decode[topicView](t, ok(t, "", "topic", "describe", a, "--json")); v.Topic != a || len(v.Partitions) != 2 {
+		t.Errorf("describe NAME --json: %+v", v)
+	}
+
+	// The filters: nothing is under-replicated or unavailable on one live
+	// broker, so nothing is printed (as kafka-topics.sh), and [] as JSON.
+	for _, args := range [][]string{
+		{"topic", "describe", "--under-replicated"},
+		{"topic", "describe", "--unavailable"},
+		{"topic", "describe", a, "--under-replicated"},
+		{"topic", "describe", a, "--unavailable"},
+	} {
+		if out := ok(t, "", args...); out != "" {
+			t.Errorf("%v printed %q", args, out)
+		}
+		if out := ok(t, "", append(args, "--json")...); out != "[]\n" {
+			t.Errorf("%v --json printed %q", args, out)
+		}
+	}
+	r := fails(t, 1, "", "topic", "describe", "no-such-topic", "--unavailable", "--brokers", e2e.brokers)
+	if !strings.Contains(r.stderr, "UNKNOWN_TOPIC_OR_PARTITION") {
+		t.Errorf("filter on a missing topic: %q", r.stderr)
+	}
+	fails(t, 2, "", "topic", "describe", "--under-replicated", "--unavailable", "--brokers", e2e.brokers)
+	fails(t, 2, "", "topic", "describe", a, b, "--brokers", e2e.brokers)
+}
+
+func TestE2EClusterInfoCounts(t *testing.T) {
+	needBroker(t)
+	ok(t, "", "topic", "create", newTopic(t), "-p", "3")
+	total := 0
+	for _, l := range decode[[]map[string]any](t, ok(t, "", "topic", "list", "--internal", "--json")) {
+		total += int(l["partitions"].(float64))
+	}
+	ci := decode[clusterInfo](t, ok(t, "", "cluster", "info", "--json"))
+	if len(ci.Brokers) != 1 {
+		t.Fatalf("cluster info --json: %+v", ci)
+	}
+	// Against an external broker (SLUICE_TEST_BROKERS) others may create
+	// topics between the two calls: the counts may only be higher.
+	br := ci.Brokers[0]
+	if br.Leaders < total || br.Partitions != br.Leaders || br.UnderReplicated != 0 || !br.Live || !br.Controller ||
+		ci.Partitions != br.Partitions || ci.UnderReplicated != 0 || ci.Offline != 0 {
+		t.Errorf("cluster info --json (%d partitions listed): %+v", total, ci)
+	}
+	out := ok(t, "", "cluster", "info")
+	if !strings.Contains(out, "LEADERS") || !strings.Contains(out, "UNDER-REPLICATED") || !strings.Contains(out, "0 under-replicated, 0 offline") {
+		t.Errorf("cluster info:\n%s", out)
+	}
+}
+
+// brokerID is the test broker's id.
+func brokerID(t *testing.T) string {
+	ci := decode[clusterInfo](t, ok(t, "", "cluster", "info", "--json"))
+	return itoa(ci.Brokers[0].ID)
+}
+
+func TestE2ERebalanceAndPlans(t *testing.T) {
+	needBroker(t)
+	topic := newTopic(t)
+	ok(t, "", "topic", "create", topic, "-p", "2")
+	id := brokerID(t)
+	dir := t.TempDir()
+
+	// One broker is balanced: an empty plan, written in Kafka's format.
+	planFile := filepath.Join(dir, "plan.json")
+	out := ok(t, "", "cluster", "rebalance", "--output", planFile)
+	if !strings.Contains(out, "nothing to move") || !lineHas(out, id) {
+		t.Errorf("rebalance:\n%s", out)
+	}
+	b, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := rebalance.ParsePlan(b); err != nil || p.Version != 1 || len(p.Partitions) != 0 {
+		t.Errorf("written plan %s: %+v %v", b, p, err)
+	}
+	res := decode[map[string]any](t, ok(t, "", "cluster", "rebalance", "--json", "--topic", topic))
+	if res["partitions"] != float64(0) || res["replicas"] != float64(2) || res["replicas_added"] != float64(0) {
+		t.Errorf("rebalance --json: %v", res)
+	}
+	if out := ok(t, "", "cluster", "rebalance", "--execute"); !strings.Contains(out, "nothing to move") {
+		t.Errorf("rebalance --execute on a balanced cluster:\n%s", out)
+	}
+
+	// A plan round trip: a plan written as Kafka's tool writes it is read,
+	// checked against the cluster, and only then sent.
+	good := filepath.Join(dir, "good.json")
+	os.WriteFile(good, []byte(`{"version":1,"partitions":[{"topic":"`+topic+`","partition":1,"replicas":[`+id+`],"log_dirs":["any"]}]}`), 0o644)
+	r := fails(t, 1, "", "topic", "reassign", "--plan", good, "--brokers", e2e.brokers)
+	if !strings.Contains(r.stderr, "does not serve ListPartitionReassignments (API key 46): UNSUPPORTED_VERSION") {
+		t.Errorf("reassign --plan: %q", r.stderr)
+	}
+	r = fails(t, 1, "", "topic", "reassign", "--plan", good, "--additional", "--brokers", e2e.brokers)
+	if !strings.Contains(r.stderr, "does not serve AlterPartitionReassignments (API key 45): UNSUPPORTED_VERSION") {
+		t.Errorf("reassign --plan --additional: %q", r.stderr)
+	}
+	plan, _ := os.ReadFile(good)
+	r = sluice(t, string(plan), "topic", "reassign", "--plan", "-", "--additional", "--brokers", e2e.brokers)
+	if r.code != 1 || !strings.Contains(r.stderr, "API key 45") {
+		t.Errorf("reassign --plan - (stdin): exit %d %q", r.code, r.stderr)
+	}
+
+	// Input errors: exit 2, one line.
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		return p
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"cluster", "rebalance", "--decommission", "777"}, "unknown broker 777"},
+		{[]string{"cluster", "rebalance", "--decommission", id}, "leaves no live broker"},
+		{[]string{"cluster", "rebalance", "--topic", topic, "--replication-factor", "2"}, "Replication factor: 2 larger than available brokers: 1."},
+		{[]string{"cluster", "rebalance", "--topic", "no-such-topic"}, `unknown topic "no-such-topic"`},
+		{[]string{"cluster", "rebalance", "--replication-factor", "2"}, "needs --topic"},
+		{[]string{"cluster", "rebalance", "--throttle", "100"}, "goes with --execute"},
+		{[]string{"topic", "reassign"}, "give --plan FILE"},
+		{[]string{"topic", "reassign", "--plan", filepath.Join(dir, "missing.json")}, "no such file"},
+		{[]string{"topic", "reassign", "--plan", write("bad.json", "{not json")}, "not JSON"},
+		{[]string{"topic", "reassign", "--plan", write("v2.json", `{"version":2,"partitions":[]}`)}, "version 2"},
+		{[]string{"topic", "reassign", "--plan", planFile}, "the plan lists no partitions"},
+		{[]string{"topic", "reassign", "--plan", write("b7.json", `{"partitions":[{"topic":"`+topic+`","partition":0,"replicas":[777]}]}`)}, "names broker 777"},
+		{[]string{"topic", "reassign", "--plan", write("nt.json", `{"partitions":[{"topic":"no-such-topic","partition":0,"replicas":[`+id+`]}]}`)}, "topic no-such-topic not found"},
+		{[]string{"topic", "reassign", "--plan", write("np.json", `{"partitions":[{"topic":"`+topic+`","partition":9,"replicas":[`+id+`]}]}`)}, "partition " + topic + "-9 not found"},
+		{[]string{"topic", "reassign", "--status", "--cancel"}, "only one of"},
+		{[]string{"topic", "reassign", "--verify"}, "--verify needs --plan"},
+		{[]string{"topic", "reassign", "--plan", good, "--throttle", "-1"}, "positive number"},
+		{[]string{"topic", "reassign", "--status", "--throttle", "100"}, "--throttle goes with --plan"},
+		{[]string{"cluster", "elect-leaders", "--partition", "0"}, "--partition needs --topic"},
+	} {
+		r := fails(t, 2, "", append(tc.args, "--brokers", e2e.brokers)...)
+		if !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: %q, want %q", tc.args, r.stderr, tc.want)
+		}
+	}
+	// Auto-creation must not have made the topic a plan named.
+	if strings.Contains(ok(t, "", "topic", "list"), "no-such-topic") {
+		t.Error("a plan naming a missing topic created it")
+	}
+}
+
+// TestE2EUnservedClusterAPIs: until the broker serves ElectLeaders and the
+// reassignment APIs, each command says which API it refused, on one line,
+// with exit status 1.
+func TestE2EUnservedClusterAPIs(t *testing.T) {
+	needBroker(t)
+	topic := newTopic(t)
+	ok(t, "", "topic", "create", topic, "-p", "1")
+	plan := filepath.Join(t.TempDir(), "plan.json")
+	os.WriteFile(plan, []byte(`{"version":1,"partitions":[{"topic":"`+topic+`","partition":0,"replicas":[`+brokerID(t)+`]}]}`), 0o644)
+	for _, tc := range []struct {
+		args []string
+		api  string
+	}{
+		{[]string{"cluster", "elect-leaders"}, "ElectLeaders (API key 43)"},
+		{[]string{"cluster", "elect-leaders", "--unclean", "--topic", topic}, "ElectLeaders (API key 43)"},
+		{[]string{"cluster", "elect-leaders", "--topic", topic, "--partition", "0"}, "ElectLeaders (API key 43)"},
+		{[]string{"topic", "reassign", "--status"}, "ListPartitionReassignments (API key 46)"},
+		{[]string{"topic", "reassign", "--status", "--watch", "--plan", plan}, "ListPartitionReassignments (API key 46)"},
+		{[]string{"topic", "reassign", "--cancel"}, "ListPartitionReassignments (API key 46)"},
+		{[]string{"topic", "reassign", "--verify", "--plan", plan}, "ListPartitionReassignments (API key 46)"},
+		{[]string{"topic", "reassign", "--plan", plan, "--throttle", "1048576"}, "ListPartitionReassignments (API key 46)"},
+	} {
+		r := fails(t, 1, "", append(tc.args, "--brokers", e2e.brokers)...)
+		if !strings.Contains(r.stderr, "does not serve "+tc.api+": UNSUPPORTED_VERSION") {
+			t.Errorf("%v: %q", tc.args, r.stderr)
+		}
+	}
+}
