@@ -44,6 +44,10 @@ var KafkaDifferences = []Difference{
 		Why: "the worker pool is sized at start-up"},
 	{Name: "log.cleaner.threads", Kafka: "dynamically updatable cluster-wide", Sluice: "read-only",
 		Why: "the cleaner is sized at start-up"},
+	{Name: "sluice.batch.decompressed.max.bytes", Kafka: "no limit", Sluice: "64 MiB per batch",
+		Why: "a few KB of zstd can announce gigabytes; decoding stops at the limit and the batch answers INVALID_RECORD, so a bomb costs bounded CPU and memory"},
+	{Name: "sluice.request.decompressed.max.bytes", Kafka: "no limit", Sluice: "256 MiB per Produce request",
+		Why: "bounds the CPU of one request carrying many small bombs; its compressed batches past the limit answer INVALID_RECORD"},
 	{Name: "listener.security.protocol.map", Kafka: "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL", Sluice: "PLAINTEXT only",
 		Why: "TLS and SASL are not implemented; a listener mapped to another protocol stops start-up"},
 }

@@ -52,6 +52,7 @@ func EngineOptions(cfg BrokerConfig) (engine.Options, error) {
 		CleanerEnable:          cfg.CleanerEnable,
 		CleanerBackoff:         cfg.CleanerBackoff,
 		ReserveAhead:           reserveAhead(cfg.SegmentReserveAhead),
+		MaxBatchDecompressed:   cfg.BatchDecompressedMax,
 		NodeID:                 cfg.NodeID,
 		ClusterID:              clusterID,
 		FlushCheckInterval:     cfg.FlushSchedulerInterval,

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"sluice/engine/record"
 	"sluice/engine/vfs"
 )
 
@@ -43,8 +44,11 @@ type Options struct {
 	CleanerEnable bool
 	// CleanerBackoff is log.cleaner.backoff.ms (15 s).
 	CleanerBackoff time.Duration
-	// ZstdMaxMemory caps the memory a zstd decoder may use (64 MiB).
-	ZstdMaxMemory uint64
+	// MaxBatchDecompressed caps the decompressed size of one appended
+	// batch's records, and the window of its zstd frames
+	// (sluice.batch.decompressed.max.bytes, 64 MiB): past it the append
+	// fails with ErrInvalidRecord and decoding stops there.
+	MaxBatchDecompressed int
 	// NodeID and ClusterID are written to meta.properties.
 	NodeID    int32
 	ClusterID string
@@ -81,6 +85,10 @@ type AppendOptions struct {
 	Origin AppendOrigin
 	// LeaderEpoch is written into each batch (OriginClient/Coordinator).
 	LeaderEpoch int32
+	// Budget, when set, bounds the bytes decompressed by all the appends
+	// sharing it (one Produce request, sluice.request.decompressed.max.bytes)
+	// on top of MaxBatchDecompressed.
+	Budget *record.Budget
 }
 
 // AppendResult describes a successful append.

@@ -43,7 +43,7 @@ func (l *Log) Append(records []byte, o AppendOptions) (AppendResult, error) {
 }
 
 // REQUIRES: l.mu held.
-func (l *Log) validateOptionsLocked(cfg *TopicConfig, origin AppendOrigin, nowMs int64) *record.ValidateOptions {
+func (l *Log) validateOptionsLocked(cfg *TopicConfig, origin AppendOrigin, budget *record.Budget, nowMs int64) *record.ValidateOptions {
 	vo := &l.mu.vopts
 	before := min(cfg.MessageTimestampBeforeMaxMs, cfg.MessageTimestampDifferenceMaxMs)
 	after := min(cfg.MessageTimestampAfterMaxMs, cfg.MessageTimestampDifferenceMaxMs)
@@ -61,7 +61,8 @@ func (l *Log) validateOptionsLocked(cfg *TopicConfig, origin AppendOrigin, nowMs
 		TimestampAfterMaxMs:  after,
 		NowMs:                nowMs,
 		Origin:               int8(origin),
-		ZstdMaxMemory:        l.eng.opts.ZstdMaxMemory,
+		MaxDecompressed:      l.eng.opts.MaxBatchDecompressed,
+		Budget:               budget,
 		Partition:            l.name,
 	}
 	return vo
@@ -81,7 +82,7 @@ func targetCodec(cfg *TopicConfig) (record.Codec, bool) {
 
 // REQUIRES: l.mu held.
 func (l *Log) appendLeaderLocked(batch []byte, o AppendOptions, cfg *TopicConfig, nowMs int64) (AppendResult, bool, error) {
-	h, err := l.mu.validator.Validate(batch, l.validateOptionsLocked(cfg, o.Origin, nowMs))
+	h, err := l.mu.validator.Validate(batch, l.validateOptionsLocked(cfg, o.Origin, o.Budget, nowMs))
 	if err != nil {
 		return AppendResult{}, false, err
 	}
@@ -148,7 +149,7 @@ func (l *Log) appendLeaderLocked(batch []byte, o AppendOptions, cfg *TopicConfig
 // keeping their offsets and epochs.
 // REQUIRES: l.mu held.
 func (l *Log) appendReplicaLocked(records []byte, cfg *TopicConfig, nowMs int64) (AppendResult, bool, error) {
-	vo := l.validateOptionsLocked(cfg, OriginReplication, nowMs)
+	vo := l.validateOptionsLocked(cfg, OriginReplication, nil, nowMs)
 	// Validate every batch before writing any.
 	var (
 		rest  = records

@@ -15,7 +15,8 @@ const (
 	DefaultRetentionCheckInterval = 5 * time.Minute  // log.retention.check.interval.ms
 	DefaultFlushCheckInterval     = time.Second      // how often flush.ms is checked
 	DefaultCleanerBackoff         = 15 * time.Second // log.cleaner.backoff.ms
-	DefaultZstdMaxMemory          = 64 << 20
+	// DefaultMaxBatchDecompressed is sluice.batch.decompressed.max.bytes.
+	DefaultMaxBatchDecompressed = 64 << 20
 	// CheckpointInterval is how often the per-dir checkpoint files are
 	// rewritten (Kafka: replica.high.watermark.checkpoint.interval.ms 5 s).
 	CheckpointInterval = 5 * time.Second
@@ -47,8 +48,8 @@ func (o *Options) EnsureDefaults() *Options {
 	if o.CleanerBackoff == 0 {
 		o.CleanerBackoff = DefaultCleanerBackoff
 	}
-	if o.ZstdMaxMemory == 0 {
-		o.ZstdMaxMemory = DefaultZstdMaxMemory
+	if o.MaxBatchDecompressed == 0 {
+		o.MaxBatchDecompressed = DefaultMaxBatchDecompressed
 	}
 	if o.ReserveAhead == 0 {
 		o.ReserveAhead = DefaultReserveAhead
