@@ -236,7 +236,7 @@ func (n *Node) openPartition(topic string, id [16]byte, mp metastore.Partition, 
 		}
 		l, err := n.eng.CreateLog(tp, id, cfg)
 		if err != nil {
-			p.err = fmt.Errorf("%w: create %s-%d: %v", engine.ErrStorage, topic, mp.Partition, err)
+			p.err = fmt.Errorf("%w: create %s-%d: %w", engine.ErrStorage, topic, mp.Partition, err)
 		} else {
 			p.log = l
 		}

@@ -60,6 +60,12 @@ type Options struct {
 	// segment.bytes; file sizes are unchanged; sealing releases the rest):
 	// 0 means DefaultReserveAhead, negative turns it off.
 	ReserveAhead int64
+	// ReserveDirPercent caps what all the active segments of one log dir
+	// may hold reserved ahead of their data, as a percent of the dir's
+	// volume (sluice.log.dir.reserve.max.percent): 0 means
+	// DefaultReserveDirPercent, negative reserves nothing. Idle segments
+	// give theirs back, so it goes to the partitions that write.
+	ReserveDirPercent float64
 	// OnFlush, when set, is called after each log fsync (Log.Flush) with
 	// how long the fsyncs took, for the broker's log flush time metric. It
 	// runs on the flushing goroutine and must not block.
@@ -133,9 +139,18 @@ type OffsetAndTimestamp struct {
 
 // DirInfo describes one log directory.
 type DirInfo struct {
-	Path        string
-	Offline     bool
-	Err         error // why it is offline
+	Path    string
+	Offline bool
+	Err     error // why it is offline
+	// Full is set while the volume is out of space: appends fail with
+	// ErrDiskFull, reads and deletes go on (FullErr and FullSince say
+	// what and since when).
+	Full        bool
+	FullErr     error
+	FullSince   time.Time
 	TotalBytes  int64
 	UsableBytes int64
+	// ReservedBytes is what the dir's active segments hold reserved ahead
+	// of their data, at most ReserveLimit.
+	ReservedBytes, ReserveLimit int64
 }

@@ -27,9 +27,13 @@ import (
 //     older than delete.retention.ms. Batches keep their offsets, epochs,
 //     producer fields and codec; unchanged batches are copied verbatim.
 //  4. swap (under l.mu, if the segments are still in place): per segment,
-//     write "<base>.swapend" (the offset the replaced range ends at), rename
-//     .cleaned -> .swap, the old files -> .deleted, .swap -> live, remove
-//     the marker. A crash in between is completed on open (open.go).
+//     write "<base>.swapend" (the offset the replaced range ends at;
+//     durable, with the .cleaned files' names), rename .cleaned -> .swap
+//     and fsync the directory (the commit point), rename the old files ->
+//     .deleted and .swap -> live, remove the marker; the directory is
+//     fsynced again once every segment is swapped. A crash before the
+//     commit point leaves the old segment; after it, the swap is completed
+//     on open (open.go).
 //
 // The active segment is never touched; offsets are preserved.
 
@@ -281,12 +285,15 @@ func (l *Log) swapCleaned(p cleanPlan, cleaned []*segment.Segment) error {
 		end := l.mu.segs[idx+i+1].Base()
 		marker := filepath.Join(l.path, segment.FileName(old.Base(), swapEndSuffix))
 		if err := checkpoint.Write(fs, marker, []byte(strconv.FormatInt(end, 10)+"\n")); err != nil {
-			return l.storageErr("clean swap", err)
+			return l.diskErr("clean swap", err)
 		}
 		if err := c.Rename(segment.SwapSuffix); err != nil {
 			return l.storageErr("clean swap", err)
 		}
 		cleaned[i] = nil // from here on the swap completes, now or on recovery
+		if err := fs.SyncDir(l.path); err != nil {
+			return l.storageErr("clean swap", err)
+		}
 		l.mu.segs[idx+i] = c
 		if err := l.removeSegmentsLocked([]*segment.Segment{old}); err != nil {
 			return err
@@ -312,6 +319,9 @@ func (l *Log) swapCleaned(p cleanPlan, cleaned []*segment.Segment) error {
 		if err := l.removeSegmentsLocked(empty); err != nil {
 			return err
 		}
+	}
+	if err := fs.SyncDir(l.path); err != nil {
+		return l.storageErr("clean swap", err)
 	}
 	l.cleanerOffset.Store(max(l.cleanerOffset.Load(), p.end))
 	l.updateSizeLocked()

@@ -39,7 +39,12 @@ func (e *Engine) DeleteLog(tp TopicPartition) error {
 	}
 	_ = e.fs.SyncDir(l.ldir.path)
 	e.scheduleDelete([]string{dst}, time.Duration(l.cfg.Load().FileDeleteDelayMs)*time.Millisecond)
-	return e.checkpointDir(l.ldir)
+	if err := e.checkpointDir(l.ldir); err != nil && !errors.Is(err, ErrDiskFull) {
+		return err
+	}
+	// Out of space the old checkpoints still name the partition, which
+	// is harmless: its dir is gone, and the next checkpoint drops it.
+	return nil
 }
 
 // scheduleDelete removes paths after delay (file.delete.delay.ms).

@@ -41,6 +41,7 @@ type Log struct {
 		vopts      record.ValidateOptions
 		unflushed  int64 // messages appended since the last flush
 		rollJitter int64 // segment.jitter.ms draw for the active segment
+		sweptSize  int64 // active segment's size at the last reservation sweep
 		closed     bool
 		deleted    bool
 	}
@@ -54,6 +55,10 @@ type Log struct {
 	// segment off the append path (Kafka's flush on roll), advancing the
 	// recovery point.
 	rolled atomic.Bool
+	// dirDirty is set when a segment file is created: the next Flush
+	// fsyncs the partition dir too, so that the new file's name, not only
+	// its data, survives a crash.
+	dirDirty atomic.Bool
 }
 
 // TopicPartition is the partition this log holds.

@@ -23,6 +23,12 @@ const (
 	// DefaultReserveAhead is Options.ReserveAhead's default: 16 MiB of
 	// .log blocks reserved ahead of the appends.
 	DefaultReserveAhead = 16 << 20
+	// DefaultReserveDirPercent is Options.ReserveDirPercent's default: 1%
+	// of a log dir's volume reserved ahead at most, over all partitions.
+	DefaultReserveDirPercent = 1.0
+	// ReserveIdleAfter is how long a partition may go without an append
+	// before its active segment gives its reserved blocks back.
+	ReserveIdleAfter = 10 * time.Second
 )
 
 // EnsureDefaults fills zero fields with their defaults and returns o.
@@ -54,6 +60,9 @@ func (o *Options) EnsureDefaults() *Options {
 	if o.ReserveAhead == 0 {
 		o.ReserveAhead = DefaultReserveAhead
 	}
+	if o.ReserveDirPercent == 0 {
+		o.ReserveDirPercent = DefaultReserveDirPercent
+	}
 	return o
 }
 
@@ -80,6 +89,12 @@ func (o *Options) Validate() error {
 		if x.d < 0 {
 			errs = append(errs, fmt.Errorf("%w: %s must be >= 0, got %v", ErrInvalidOptions, x.name, x.d))
 		}
+	}
+	if o.ReserveDirPercent > 100 {
+		errs = append(errs, fmt.Errorf("%w: ReserveDirPercent must be at most 100, got %v", ErrInvalidOptions, o.ReserveDirPercent))
+	}
+	if o.MaxBatchDecompressed < 0 {
+		errs = append(errs, fmt.Errorf("%w: MaxBatchDecompressed must be >= 0, got %d", ErrInvalidOptions, o.MaxBatchDecompressed))
 	}
 	if o.NodeID < 0 {
 		errs = append(errs, fmt.Errorf("%w: NodeID must be >= 0, got %d", ErrInvalidOptions, o.NodeID))

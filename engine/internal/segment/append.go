@@ -34,12 +34,13 @@ func (s *Segment) AppendOne(data []byte, b Batch, interval int32) error {
 	if err != nil {
 		if n > 0 {
 			if terr := s.log.Truncate(pos); terr != nil {
-				return fmt.Errorf("%w (trimming the partial write also failed: %v)", err, terr)
+				return fmt.Errorf("%w (%w: trimming the partial write also failed: %v)", err, ErrPartialWrite, terr)
 			}
-			s.reserved = 0
+			s.dropReserved()
 		}
 		return err
 	}
+	s.consumed(pos, pos+int64(len(data)))
 	s.indexBatch(pos, int64(len(data)), &b, interval)
 	return nil
 }

@@ -111,7 +111,8 @@ func (s *Segment) TruncateTo(offset int64, interval int32) (bool, error) {
 	if err := s.log.Truncate(pos); err != nil {
 		return false, err
 	}
-	s.size, s.reserved = pos, 0
+	s.dropReserved()
+	s.size = pos
 	_, err = s.Scan(false, s.base, interval, nil)
 	return true, err
 }

@@ -25,6 +25,9 @@ const scanChunk = 1 << 20
 // truncates the file there; truncated is the number of bytes cut. An error
 // is returned only for I/O failures.
 func (s *Segment) Scan(checkCRC bool, minOffset int64, interval int32, fn ScanFunc) (truncated int64, err error) {
+	if err := s.releaseReserved(); err != nil {
+		return 0, err
+	}
 	st, err := s.log.Stat()
 	if err != nil {
 		return 0, err
@@ -92,7 +95,6 @@ func (s *Segment) Scan(checkCRC bool, minOffset int64, interval int32, fn ScanFu
 		if err := s.log.Truncate(s.size); err != nil {
 			return 0, err
 		}
-		s.reserved = 0
 		return fileSize - s.size, nil
 	}
 	return 0, nil
