@@ -52,6 +52,7 @@ func (e *Engine) RunCleaner() {
 // cleanPlan is the outcome of step 1.
 type cleanPlan struct {
 	segs       []*segment.Segment // cleanable, referenced
+	views      []segment.View     // of segs, taken under l.mu
 	firstDirty int64
 	end        int64 // first offset not cleaned
 }
@@ -71,11 +72,11 @@ func (l *Log) compact(nowMs int64, force bool) (bool, error) {
 	}()
 	var v record.Validator
 	latest := map[string]int64{}
-	for _, s := range plan.segs {
+	for i, s := range plan.segs {
 		if s.Next() <= plan.firstDirty {
 			continue
 		}
-		err := forEachBatch(s, func(batch []byte, h *record.Header) error {
+		err := forEachBatch(&plan.views[i], func(batch []byte, h *record.Header) error {
 			if h.IsControl() {
 				return nil
 			}
@@ -106,7 +107,7 @@ func (l *Log) compact(nowMs int64, force bool) (bool, error) {
 		// Kafka measures delete.retention.ms from when a segment was
 		// first cleaned; we measure it from the segment's newest record.
 		dropTombstones := ts >= 0 && nowMs-ts > cfg.DeleteRetentionMs
-		c, err := l.cleanSegment(s, &v, latest, dropTombstones, cfg)
+		c, err := l.cleanSegment(s, &plan.views[i], &v, latest, dropTombstones, cfg)
 		cleaned[i] = c
 		if err != nil {
 			discard()
@@ -160,41 +161,35 @@ func (l *Log) planClean(cfg *TopicConfig, nowMs int64, force bool) (cleanPlan, b
 	}
 	for _, s := range p.segs {
 		s.Acquire()
+		p.views = append(p.views, s.View())
 	}
 	return p, true
 }
 
-// forEachBatch reads a segment batch by batch.
-func forEachBatch(s *segment.Segment, fn func(batch []byte, h *record.Header) error) error {
+// forEachBatch reads a segment batch by batch, checking each header as
+// reads do: the cleaner never copies past a corrupt batch.
+func forEachBatch(v *segment.View, fn func(batch []byte, h *record.Header) error) error {
 	var buf []byte
-	for pos := int64(0); pos < s.Size(); {
-		h, err := s.HeaderAt(pos)
-		if err != nil {
-			return err
-		}
+	return v.Walk(func(pos int64, h *record.Header) error {
 		if cap(buf) < h.Size() {
 			buf = make([]byte, h.Size())
 		}
 		b := buf[:h.Size()]
-		if _, err := s.ReadAt(b, pos); err != nil {
+		if _, err := v.ReadAt(b, pos); err != nil {
 			return err
 		}
-		if err := fn(b, &h); err != nil {
-			return err
-		}
-		pos += int64(h.Size())
-	}
-	return nil
+		return fn(b, h)
+	})
 }
 
 // cleanSegment is step 3 for one segment.
-func (l *Log) cleanSegment(s *segment.Segment, v *record.Validator, latest map[string]int64, dropTombstones bool, cfg *TopicConfig) (*segment.Segment, error) {
+func (l *Log) cleanSegment(s *segment.Segment, view *segment.View, v *record.Validator, latest map[string]int64, dropTombstones bool, cfg *TopicConfig) (*segment.Segment, error) {
 	out, err := segment.Create(l.eng.fs, l.path, s.Base(), cfg.SegmentIndexBytes, segment.CleanedSuffix, s.Created())
 	if err != nil {
 		return nil, err
 	}
 	var b record.Builder
-	err = forEachBatch(s, func(batch []byte, h *record.Header) error {
+	err = forEachBatch(view, func(batch []byte, h *record.Header) error {
 		if h.IsControl() {
 			return out.AppendOne(batch, segment.Batch{BaseOffset: h.BaseOffset, LastOffset: h.LastOffset(), MaxTimestamp: h.MaxTimestamp}, cfg.IndexIntervalBytes)
 		}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,6 +30,8 @@ type Engine struct {
 		pending      []pendingDelete
 		closed       bool
 	}
+
+	corruptReads atomic.Int64
 
 	stop chan struct{}
 	wg   sync.WaitGroup

@@ -104,7 +104,7 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 			if i > 0 {
 				minOff = max(minOff, l.mu.segs[i-1].Next())
 			}
-			cut, err := s.Scan(true, minOff, c.IndexIntervalBytes, onBatch)
+			cut, err := s.Recover(minOff, limit, c.IndexIntervalBytes, onBatch)
 			if err != nil {
 				l.releaseAll()
 				return nil, err
@@ -114,9 +114,9 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 				return nil, err
 			}
 			if cut > 0 {
-				e.opts.Logger.Warn("recovery truncated a torn or corrupt tail", "component", "engine", "partition", l.name,
-					"segment", base, "bytes", cut)
-				// Everything after the first bad batch goes.
+				// Everything after the first bad batch goes (Kafka's
+				// recovery does the same); say exactly what.
+				l.logRecoveryCut(s, cut, bases[i+1:])
 				for _, b := range bases[i+1:] {
 					for _, suf := range []string{segment.LogSuffix, segment.IndexSuffix, segment.TimeIndexSuffix} {
 						_ = e.fs.Remove(filepath.Join(path, segment.FileName(b, suf)))
@@ -130,9 +130,15 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 					return nil, err
 				}
 			}
-		} else if err := s.Load(limit, c.IndexIntervalBytes, nil); err != nil {
-			l.releaseAll()
-			return nil, err
+		} else {
+			rep, err := s.Load(limit, c.IndexIntervalBytes, nil)
+			if err != nil {
+				l.releaseAll()
+				return nil, err
+			}
+			if rep.Corrupt {
+				l.logLoadCorruption(s, rep)
+			}
 		}
 	}
 	// Drop empty non-active segments left by the cut, and check ordering.

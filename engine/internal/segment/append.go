@@ -20,7 +20,7 @@ type Batch struct {
 
 // FitsOffsets reports whether a batch with this last offset can go in the
 // segment (relative offsets are int32).
-func (s *Segment) FitsOffsets(last int64) bool { return last-s.base <= math.MaxInt32 }
+func (s *Segment) FitsOffsets(last int64) bool { return last >= s.base && last-s.base <= math.MaxInt32 }
 
 // AppendOne writes one whole batch (data) with one pwrite at the
 // segment's end and indexes it. On a write error the partial bytes are
