@@ -46,6 +46,8 @@ type BrokerConfig struct {
 	CleanerBackoff         time.Duration
 	// SegmentReserveAhead is sluice.segment.reserve.ahead.bytes (0: off).
 	SegmentReserveAhead int64
+	// ReserveDirPercent is sluice.log.dir.reserve.max.percent.
+	ReserveDirPercent float64
 	// BatchDecompressedMax and RequestDecompressedMax are
 	// sluice.batch.decompressed.max.bytes and
 	// sluice.request.decompressed.max.bytes.
@@ -241,6 +243,7 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 	c.CleanerEnable = r.bool("log.cleaner.enable")
 	c.CleanerBackoff = r.ms("log.cleaner.backoff.ms")
 	c.SegmentReserveAhead = r.i64("sluice.segment.reserve.ahead.bytes")
+	c.ReserveDirPercent, _ = strconv.ParseFloat(r.str("sluice.log.dir.reserve.max.percent"), 64)
 	c.BatchDecompressedMax = int(r.i64("sluice.batch.decompressed.max.bytes"))
 	c.RequestDecompressedMax = r.i64("sluice.request.decompressed.max.bytes")
 

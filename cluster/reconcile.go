@@ -53,6 +53,7 @@ func EngineOptions(cfg BrokerConfig) (engine.Options, error) {
 		CleanerBackoff:         cfg.CleanerBackoff,
 		ReserveAhead:           reserveAhead(cfg.SegmentReserveAhead),
 		MaxBatchDecompressed:   cfg.BatchDecompressedMax,
+		ReserveDirPercent:      reserveDirPercent(cfg.ReserveDirPercent),
 		NodeID:                 cfg.NodeID,
 		ClusterID:              clusterID,
 		FlushCheckInterval:     cfg.FlushSchedulerInterval,
@@ -262,6 +263,16 @@ func containsID(ids []int32, id int32) bool {
 		}
 	}
 	return false
+}
+
+// reserveDirPercent maps sluice.log.dir.reserve.max.percent to
+// engine.Options.ReserveDirPercent, where 0 means the default and negative
+// none.
+func reserveDirPercent(p float64) float64 {
+	if p == 0 {
+		return -1
+	}
+	return p
 }
 
 // reserveAhead maps sluice.segment.reserve.ahead.bytes to

@@ -93,9 +93,20 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 
 	// The metrics listener comes up first so /healthz answers during
 	// recovery; /readyz turns ready once the broker serves.
-	var ready atomic.Bool
+	var (
+		ready  atomic.Bool
+		broker atomic.Pointer[protocol.Broker]
+	)
 	metrics := obs.NewMetrics()
-	msrv, err := obs.Serve(cfg.MetricsListener, metrics, ready.Load)
+	msrv, err := obs.Serve(cfg.MetricsListener, metrics, func() (bool, string) {
+		if !ready.Load() {
+			return false, "not ready"
+		}
+		if why := storageHealth(broker.Load().Engine()); why != "" {
+			return false, why
+		}
+		return true, ""
+	})
 	if err != nil {
 		return err
 	}
@@ -109,6 +120,7 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	gm := newGroupMetrics(b.Addr().String())
 	defer gm.Close()
 	metrics.SetStateFunc(gm.With(brokerState(b)))
+	broker.Store(b)
 	ready.Store(true)
 	server.Info("ready", "listen", b.Addr().String(), "metrics", addrString(msrv),
 		"start_ms", time.Since(start).Milliseconds(), "log_dirs", strings.Join(cfg.LogDirs, ","))
