@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"sluice/cluster/internal/metastore"
 	"sluice/engine"
@@ -418,7 +419,13 @@ func (n *Node) EnsureInternalTopic(name string) (TopicInfo, error) {
 //
 // REQUIRES: n.mu held.
 func (n *Node) saveLocked(next *metastore.State) error {
-	if err := metastore.Save(n.fs, n.dir, next); err != nil {
+	err := metastore.Save(n.fs, n.dir, next)
+	if errors.Is(err, syscall.ENOSPC) && n.eng.MakeRoom(n.dir, err) {
+		// The engine's reserved blocks make room for the metadata, so that
+		// a DeleteTopics, which frees space, works on a full volume.
+		err = metastore.Save(n.fs, n.dir, next)
+	}
+	if err != nil {
 		return fmt.Errorf("%w: persist metadata: %v", engine.ErrStorage, err)
 	}
 	n.mu.state = next

@@ -43,6 +43,9 @@ func (l *Log) append(records []byte, o AppendOptions) (res AppendResult, flush b
 	if err = l.checkWritableLocked(); err != nil {
 		return res, false, err
 	}
+	if l.ldir.full.Load() && !l.eng.roomAgain(l.ldir, false) {
+		return res, false, fmt.Errorf("%w: %s: appends are refused until space is freed", ErrDiskFull, l.ldir.path)
+	}
 	if o.Origin == OriginReplication {
 		res, flush, err = l.appendReplicaLocked(records, cfg, nowMs)
 	} else {

@@ -46,7 +46,7 @@ func (e *Engine) readDirCheckpoints(d *logDir) map[TopicPartition]dirState {
 // REQUIRES: no Log.mu held.
 func (e *Engine) checkpointDir(d *logDir) error {
 	err := e.writeCheckpoints(d)
-	if isNoSpace(err) && e.releaseReservations(d) > 0 {
+	if isNoSpace(err) && (e.releaseReservations(d) > 0 || e.releaseSpare(d)) {
 		err = e.writeCheckpoints(d)
 	}
 	if err != nil {

@@ -128,8 +128,8 @@ func (l *Log) compact(nowMs int64, force bool) (bool, error) {
 func (l *Log) planClean(cfg *TopicConfig, nowMs int64, force bool) (cleanPlan, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.mu.closed || l.mu.deleted || !l.ldir.online.Load() {
-		return cleanPlan{}, false
+	if l.mu.closed || l.mu.deleted || !l.ldir.online.Load() || l.ldir.full.Load() {
+		return cleanPlan{}, false // out of space the cleaner would eat the spare
 	}
 	hw := l.hw.Load()
 	var p cleanPlan

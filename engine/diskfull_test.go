@@ -94,8 +94,10 @@ func TestDiskFullDegrades(t *testing.T) {
 		t.Fatal("deletes took the dir offline")
 	}
 
-	// Space is back: the next append succeeds and clears the state.
+	// Space is back: the flusher's probe (or an append 100 ms later) sees
+	// it and appends go on.
 	efs.SetInjector(nil)
+	e.probeFullDirs()
 	r := mustAppend(t, l, env.batch(batchSpec{n: 3, valSize: 100}))
 	if r.BaseOffset != leo || e.Dirs()[0].Full {
 		t.Fatalf("append after space came back: base %d (want %d), full %v", r.BaseOffset, leo, e.Dirs()[0].Full)
@@ -141,6 +143,7 @@ func TestDiskFullEpochCheckpoint(t *testing.T) {
 		t.Fatalf("log end %d, latest epoch %d after the refused append", l.LogEndOffset(), l.LatestEpoch())
 	}
 	efs.SetInjector(nil)
+	e.probeFullDirs()
 	if _, err := l.Append(env.batch(batchSpec{n: 2, valSize: 10}), AppendOptions{LeaderEpoch: 3}); err != nil {
 		t.Fatal(err)
 	}
@@ -272,4 +275,33 @@ func TestReservationCapWithManyPartitions(t *testing.T) {
 	if r < 1<<20-4096 {
 		t.Fatalf("the writing partition got %d reserved after the sweep", r)
 	}
+}
+
+// A partition that cannot open its files (EMFILE) fails its CreateLog with
+// ErrTooManyOpenFiles, leaves no partition dir behind and changes nothing
+// else: the dir stays online and the other logs work.
+func TestCreateLogTooManyOpenFiles(t *testing.T) {
+	env := newEnv(t, 1)
+	efs := errorfs.NewAt(vfs.Default, t.TempDir())
+	env.fs = efs
+	e := env.open()
+	defer e.Close()
+	other := mustCreate(t, e, TopicPartition{Topic: "other", Partition: 0}, nil)
+	efs.SetInjector(errorfs.FailNth(errorfs.OpOpen, 1, func(p string) bool { return strings.HasSuffix(p, ".log") && strings.Contains(p, "/orders-0/") }, syscall.EMFILE))
+	_, err := e.CreateLog(tp0, [16]byte{1}, DefaultTopicConfig())
+	efs.SetInjector(nil)
+	if !errors.Is(err, ErrTooManyOpenFiles) || !errors.Is(err, ErrStorage) || !strings.Contains(err.Error(), "ulimit -n") {
+		t.Fatalf("CreateLog at the descriptor limit: %v", err)
+	}
+	if e.Dirs()[0].Offline || e.Dirs()[0].Full {
+		t.Fatalf("dir state %+v after EMFILE", e.Dirs()[0])
+	}
+	if _, ok := e.Log(tp0); ok {
+		t.Fatal("the failed log is registered")
+	}
+	if _, err := os.Stat(filepath.Join(env.dirs[0], "orders-0")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("partition dir left behind: %v", err)
+	}
+	mustAppend(t, other, env.batch(batchSpec{n: 1, valSize: 10}))
+	mustCreate(t, e, tp0, nil) // once descriptors are back
 }

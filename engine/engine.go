@@ -84,6 +84,7 @@ func Open(opts Options) (*Engine, error) {
 		d.online.Store(true)
 		online++
 		e.loadDir(d)
+		e.makeSpare(d)
 	}
 	if online == 0 {
 		e.unlockAll()
@@ -171,6 +172,12 @@ func (e *Engine) CreateLog(tp TopicPartition, topicID [16]byte, cfg TopicConfig)
 	if !validTopic(tp.Topic) || tp.Partition < 0 {
 		return nil, fmt.Errorf("%w: %q partition %d", ErrInvalidTopic, tp.Topic, tp.Partition)
 	}
+	var discard *Log // a failed creation's dir, put aside once e.mu is released
+	defer func() {
+		if discard != nil {
+			_ = e.discardDir(discard)
+		}
+	}()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.mu.closed {
@@ -200,7 +207,8 @@ func (e *Engine) CreateLog(tp TopicPartition, topicID [16]byte, cfg TopicConfig)
 	// dir offline.
 	fail := func(err error) (*Log, error) {
 		if isNoSpace(err) || isFDLimit(err) {
-			_ = e.fs.RemoveAll(l.path)
+			// Renamed aside (no descriptor needed) and removed later.
+			discard = l
 		}
 		return nil, l.diskErr("create", err)
 	}

@@ -44,6 +44,10 @@ type logDir struct {
 	full atomic.Bool
 	// res bounds the blocks the dir's active segments reserve ahead.
 	res *segment.Reservations
+	// spare is set while the dir's spare file holds its blocks
+	// (diskfull.go); lastProbe is when a full dir was last looked at.
+	spare     atomic.Bool
+	lastProbe atomic.Int64
 	// ckMu serialises checkpoint writes of this dir.
 	ckMu sync.Mutex
 	mu   struct {
