@@ -17,8 +17,10 @@
 // Segments are reference counted: the owning log holds one reference and
 // every reader holding a file range holds one. The files are closed when
 // the last reference goes, so a range stays readable (same bytes) even after
-// the segment was deleted or replaced. All other methods require the
-// owner's lock.
+// the segment was deleted or replaced. A View, taken under the owner's
+// lock, lets a reader walk the file without it; every batch header a read
+// passes is checked (find.go), so corruption ends a read instead of being
+// skipped. All other methods require the owner's lock.
 package segment
 
 import (
