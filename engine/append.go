@@ -18,7 +18,10 @@ import (
 // For OriginReplication records may hold several batches whose offsets and
 // epochs are kept. A rejected batch leaves the log untouched; errors wrap
 // record.Err* (re-exported here), ErrOutOfOrderSequence,
-// ErrInvalidProducerEpoch or ErrStorage.
+// ErrInvalidProducerEpoch, ErrDiskFull (the volume is full: refused
+// without writing until it has room) or ErrStorage. Out of space, the
+// other segments' reservations are released and the append tried once
+// more first.
 func (l *Log) Append(records []byte, o AppendOptions) (AppendResult, error) {
 	// The header fields an append rewrites, for a second attempt.
 	var hdr [record.LogOverhead + 4]byte

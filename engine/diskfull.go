@@ -80,6 +80,12 @@ func (e *Engine) diskErr(d *logDir, op, what string, err error) error {
 			"component", "engine", "dir", d.path, "op", op, "partition", what, "err", err)
 		return fmt.Errorf("%w: %s %s: %v; raise the file-descriptor limit (ulimit -n / LimitNOFILE)", ErrTooManyOpenFiles, op, what, err)
 	}
+	return e.offline(d, op, what, err)
+}
+
+// offline takes the dir offline after a disk error and wraps err as
+// ErrStorage.
+func (e *Engine) offline(d *logDir, op, what string, err error) error {
 	d.markOffline(err)
 	e.opts.Logger.Error("log dir offline after disk error", "component", "engine", "dir", d.path,
 		"partition", what, "op", op, "err", err)

@@ -17,7 +17,9 @@ var (
 	ErrUnknownLog = errors.New("engine: unknown log")
 	// ErrOffsetOutOfRange: a read or truncation outside [logStart, logEnd].
 	ErrOffsetOutOfRange = errors.New("engine: offset out of range")
-	// ErrStorage: a disk error; the log dir is offline (KAFKA_STORAGE_ERROR).
+	// ErrStorage: a disk error (KAFKA_STORAGE_ERROR). Bare, the log dir is
+	// offline; ErrDiskFull and ErrTooManyOpenFiles wrap it for errors that
+	// leave the dir online.
 	ErrStorage = errors.New("engine: storage error")
 	// ErrOutOfOrderSequence: an idempotent producer skipped sequence numbers.
 	ErrOutOfOrderSequence = errors.New("engine: out of order sequence number")

@@ -162,12 +162,11 @@ func (l *Log) writeEpochsLocked() error {
 	return checkpoint.Write(l.eng.fs, filepath.Join(l.path, leaderEpochFile), checkpoint.FormatEpochs(l.mu.epochs.entries))
 }
 
-// storageErr takes the log's dir offline and wraps err as ErrStorage.
+// storageErr takes the log's dir offline and wraps err as ErrStorage, for
+// failures that leave the log in doubt whatever their cause (a failed
+// fsync, a cut half done); diskErr classifies the others.
 func (l *Log) storageErr(op string, err error) error {
-	l.ldir.markOffline(err)
-	l.eng.opts.Logger.Error("log dir offline after disk error", "component", "engine", "dir", l.ldir.path,
-		"partition", partitionDirName(l.tp), "op", op, "err", err)
-	return fmt.Errorf("%w: %s %s: %v", ErrStorage, op, partitionDirName(l.tp), err)
+	return l.eng.offline(l.ldir, op, l.name, err)
 }
 
 // REQUIRES: l.mu held. checkWritable fails when the log cannot take writes.
