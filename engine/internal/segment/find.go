@@ -123,6 +123,8 @@ func (w *walker) header() (record.Header, error) {
 		return h, err
 	case h.LastOffset() >= w.v.next || h.LastOffset() < h.BaseOffset:
 		return h, w.corrupt(pos, "batch offsets [%d, %d] reach past the segment's end offset %d", h.BaseOffset, h.LastOffset(), w.v.next)
+	case pos+int64(h.Size()) == w.v.size && h.LastOffset() != w.v.next-1:
+		return h, w.corrupt(pos, "the segment's last batch ends at offset %d, the segment at %d", h.LastOffset(), w.v.next-1)
 	}
 	for w.entry < w.v.oidx.Len() {
 		off, epos := w.v.oidx.Entry(w.entry)
@@ -194,15 +196,18 @@ func (v *View) ReadRange(target, maxBytes, maxOffset int64, minOne bool) (pos, l
 		return start, 0, target, nil
 	}
 	// A batch goes into the range once the header after it (if any) is
-	// read: a base offset out of order puts both in doubt.
-	lastPos, lastLo := w.pos, w.lo
+	// read: a base offset out of order puts both in doubt, and a batch
+	// whose base offset leaves a gap after its predecessor (compaction) is
+	// only vouched for by the next one, so a bad next header puts it in
+	// doubt too.
+	lastPos, lastLo, lastExact := w.pos, w.lo, h.BaseOffset == w.lo
 	w.advance(&h)
 	next = v.next
 	for w.pos < v.size {
 		nh, err := w.header()
 		if err != nil {
 			var ce *CorruptError
-			if errors.As(err, &ce) && ce.Order {
+			if errors.As(err, &ce) && (ce.Order || !lastExact) {
 				if lastPos == start {
 					return start, 0, target, err
 				}
@@ -216,7 +221,7 @@ func (v *View) ReadRange(target, maxBytes, maxOffset int64, minOne bool) (pos, l
 			next = nh.BaseOffset
 			break
 		}
-		lastPos, lastLo = w.pos, w.lo
+		lastPos, lastLo, lastExact = w.pos, w.lo, nh.BaseOffset == w.lo
 		w.advance(&nh)
 	}
 	return start, w.pos - start, next, nil
