@@ -15,9 +15,13 @@ import (
 // its base offset must follow the previous batch's last offset (or be at
 // least the segment's base for the first), equal the offset of an index
 // entry pointing at it, and its last offset stay below the segment's next
-// offset; no index entry may point inside a batch. The CRC is the
-// client's to check (it covers everything after it); the partition leader
-// epoch cannot be checked.
+// offset (the segment's last batch must end exactly there); no index
+// entry may point inside a batch. A batch is served only once it is
+// vouched for: by following its predecessor exactly, or, when its base
+// offset leaves a gap (compaction), by a good header after it; an order
+// violation puts both batches in doubt. The CRC is the client's to check
+// (it covers everything after it); the partition leader epoch cannot be
+// checked.
 
 // CorruptError is a batch header that fails those checks.
 type CorruptError struct {
