@@ -3,6 +3,7 @@ package segment
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"sluice/engine/internal/index"
 	"sluice/engine/record"
@@ -64,22 +65,36 @@ func (v *View) Size() int64 { return v.size }
 // ReadAt reads bytes of the .log (within Size).
 func (v *View) ReadAt(b []byte, pos int64) (int, error) { return v.s.log.ReadAt(b, pos) }
 
-// walker reads and checks batch headers from a position on.
+// walker reads and checks batch headers from a position on. Small
+// batches are read a window at a time (growing from 4 KiB to 64 KiB as the
+// walk goes on), large ones a header at a time.
 type walker struct {
 	v     *View
 	pos   int64 // position of the next batch
 	lo    int64 // smallest base offset the next batch may have
 	entry int   // next index entry to meet
-	buf   [4096]byte
-	bpos  int64 // file position of buf[0]
+	buf   *[]byte
+	bpos  int64 // file position of (*buf)[0]
 	blen  int   // valid bytes in buf
+	win   int   // size of the next window
 	small bool  // the last batch was small: read ahead a window
 }
+
+const maxWindow = 64 << 10
+
+var windows = sync.Pool{New: func() any { b := make([]byte, maxWindow); return &b }}
+
+func newWalker(v *View) *walker {
+	return &walker{v: v, lo: v.s.base, small: true, bpos: -1, win: 4 << 10, buf: windows.Get().(*[]byte)}
+}
+
+// release returns the window buffer.
+func (w *walker) release() { windows.Put(w.buf) }
 
 // walkFrom starts at the index entry at or before target (or the
 // segment's start).
 func (v *View) walkFrom(target int64) *walker {
-	w := &walker{v: v, lo: v.s.base, small: true, bpos: -1}
+	w := newWalker(v)
 	off, pos := v.oidx.Lookup(target)
 	if pos > 0 {
 		w.pos, w.lo = pos, off
@@ -101,9 +116,10 @@ func (w *walker) header() (record.Header, error) {
 	if w.bpos < 0 || pos < w.bpos || pos+record.HeaderSize > w.bpos+int64(w.blen) {
 		n := record.HeaderSize
 		if w.small {
-			n = int(min(int64(len(w.buf)), w.v.size-pos))
+			n = int(min(int64(w.win), w.v.size-pos))
+			w.win = min(2*w.win, maxWindow)
 		}
-		k, err := w.v.s.log.ReadAt(w.buf[:n], pos)
+		k, err := w.v.s.log.ReadAt((*w.buf)[:n], pos)
 		if k < record.HeaderSize {
 			if err == nil {
 				err = fmt.Errorf("short read of %d bytes", k)
@@ -112,7 +128,7 @@ func (w *walker) header() (record.Header, error) {
 		}
 		w.bpos, w.blen = pos, k
 	}
-	b := w.buf[pos-w.bpos:]
+	b := (*w.buf)[pos-w.bpos:]
 	h, err := record.ParseHeader(b)
 	switch {
 	case err != nil:
@@ -150,13 +166,14 @@ func (w *walker) header() (record.Header, error) {
 func (w *walker) advance(h *record.Header) {
 	w.pos += int64(h.Size())
 	w.lo = h.LastOffset() + 1
-	w.small = h.Size() < 2048
+	w.small = h.Size() < 8<<10
 }
 
 // Find returns the position and header of the first batch whose last
 // offset is >= target; ok is false when there is none.
 func (v *View) Find(target int64) (pos int64, h record.Header, ok bool, err error) {
 	w := v.walkFrom(target)
+	defer w.release()
 	for w.pos < v.size {
 		if h, err = w.header(); err != nil {
 			return w.pos, h, false, err
@@ -179,6 +196,7 @@ func (v *View) Find(target int64) (pos int64, h record.Header, ok bool, err erro
 // it is the first, fails the read with a *CorruptError.
 func (v *View) ReadRange(target, maxBytes, maxOffset int64, minOne bool) (pos, length, next int64, err error) {
 	w := v.walkFrom(target)
+	defer w.release()
 	var h record.Header
 	for {
 		if w.pos >= v.size {
@@ -235,7 +253,8 @@ func (v *View) ReadRange(target, maxBytes, maxOffset int64, minOne bool) (pos, l
 // start, checking each; it stops at fn's first error or the first corrupt
 // header.
 func (v *View) Walk(fn func(pos int64, h *record.Header) error) error {
-	w := &walker{v: v, lo: v.s.base, small: true, bpos: -1}
+	w := newWalker(v)
+	defer w.release()
 	for w.pos < v.size {
 		h, err := w.header()
 		if err != nil {
