@@ -3,6 +3,7 @@ package segment
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 
 	"sluice/engine/internal/index"
@@ -47,16 +48,22 @@ func (e *CorruptError) Unwrap() error { return ErrCorrupt }
 // owner's lock: the bytes below size do not change while the reference is
 // held.
 type View struct {
-	s    *Segment
-	size int64
-	next int64
-	oidx index.OffsetIndex
+	s      *Segment
+	size   int64
+	next   int64
+	oidx   index.OffsetIndex
+	suffix string // the segment's file suffix when the view was taken
+}
+
+// file is the .log's path as of the view.
+func (v *View) file() string {
+	return filepath.Join(v.s.dir, FileName(v.s.base, LogSuffix+v.suffix))
 }
 
 // View takes a view of the segment.
 // REQUIRES: the owner's lock.
 func (s *Segment) View() View {
-	return View{s: s, size: s.size, next: s.next, oidx: s.oidx.View()}
+	return View{s: s, size: s.size, next: s.next, oidx: s.oidx.View(), suffix: s.suffix}
 }
 
 // Size is the segment's size when the view was taken.
@@ -104,7 +111,7 @@ func (v *View) walkFrom(target int64) *walker {
 }
 
 func (w *walker) corrupt(pos int64, format string, args ...any) error {
-	return &CorruptError{File: w.v.s.path(LogSuffix), Pos: pos, Reason: fmt.Sprintf(format, args...)}
+	return &CorruptError{File: w.v.file(), Pos: pos, Reason: fmt.Sprintf(format, args...)}
 }
 
 // header reads and checks the batch header at w.pos; it does not advance.
@@ -124,7 +131,7 @@ func (w *walker) header() (record.Header, error) {
 			if err == nil {
 				err = fmt.Errorf("short read of %d bytes", k)
 			}
-			return record.Header{}, fmt.Errorf("read %s at %d: %w", w.v.s.path(LogSuffix), pos, err)
+			return record.Header{}, fmt.Errorf("read %s at %d: %w", w.v.file(), pos, err)
 		}
 		w.bpos, w.blen = pos, k
 	}
