@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"sluice/engine"
+	"sluice/engine/record"
 )
 
 // Log returns the local log of a partition this node leads, with its
@@ -58,17 +59,40 @@ func (n *Node) Append(ctx context.Context, tp engine.TopicPartition, records []b
 	if IsInternalTopic(tp.Topic) {
 		return engine.AppendResult{}, errorf(ErrInvalidTopic, "Cannot append to internal topic %s", tp.Topic)
 	}
-	return n.appendAsLeader(tp, records, acks, engine.OriginClient)
+	return n.appendAsLeader(tp, records, acks, engine.OriginClient, budgetFrom(ctx))
+}
+
+type budgetKey struct{}
+
+// NewRequestBudget returns the decompression budget of one Produce request
+// (sluice.request.decompressed.max.bytes); WithBudget hands it to the
+// Append calls of the request's partitions.
+func (n *Node) NewRequestBudget() *record.Budget {
+	return record.NewBudget(n.cfg.RequestDecompressedMax)
+}
+
+// WithBudget returns ctx carrying a request's decompression budget, which
+// Append charges for every batch it decompresses.
+func WithBudget(ctx context.Context, b *record.Budget) context.Context {
+	return context.WithValue(ctx, budgetKey{}, b)
+}
+
+func budgetFrom(ctx context.Context) *record.Budget {
+	if ctx == nil {
+		return nil
+	}
+	b, _ := ctx.Value(budgetKey{}).(*record.Budget)
+	return b
 }
 
 // AppendCoordinator appends a batch written by the broker's own group or
 // transaction coordinator (internal topics allowed, control batches
 // allowed), with acks=-1 semantics.
 func (n *Node) AppendCoordinator(ctx context.Context, tp engine.TopicPartition, records []byte) (engine.AppendResult, error) {
-	return n.appendAsLeader(tp, records, -1, engine.OriginCoordinator)
+	return n.appendAsLeader(tp, records, -1, engine.OriginCoordinator, nil)
 }
 
-func (n *Node) appendAsLeader(tp engine.TopicPartition, records []byte, acks int16, origin engine.AppendOrigin) (engine.AppendResult, error) {
+func (n *Node) appendAsLeader(tp engine.TopicPartition, records []byte, acks int16, origin engine.AppendOrigin, budget *record.Budget) (engine.AppendResult, error) {
 	t, p, err := n.partition(tp)
 	if err != nil {
 		return engine.AppendResult{}, err
@@ -78,7 +102,7 @@ func (n *Node) appendAsLeader(tp engine.TopicPartition, records []byte, acks int
 			"The size of the current ISR Set(%s) is insufficient to satisfy the min.isr requirement of %d for partition %s-%d",
 			joinIDs(p.info.ISR), t.minISR, tp.Topic, tp.Partition)
 	}
-	res, err := p.log.Append(records, engine.AppendOptions{Origin: origin, LeaderEpoch: p.info.LeaderEpoch})
+	res, err := p.log.Append(records, engine.AppendOptions{Origin: origin, LeaderEpoch: p.info.LeaderEpoch, Budget: budget})
 	if err != nil {
 		return res, err
 	}

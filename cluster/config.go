@@ -226,4 +226,17 @@ var BrokerConfigDefs = []BrokerConfigDef{
 		"do not change; a roll, a close or a truncation releases what is left, and a topic with preallocate=true reserves its "+
 		"whole segment instead. Each partition's active segment can hold up to this much disk beyond its data; 0 turns it off.",
 		0, maxLong),
+	doubleDef("sluice.log.dir.reserve.max.percent", "1", "Most disk blocks all the active segments of one log dir may hold "+
+		"reserved ahead of their data (sluice.segment.reserve.ahead.bytes each), as a percent of the dir's volume. A segment "+
+		"gets a reservation only while the total stays under it, and a partition idle for 10 s gives its back, so it goes "+
+		"to the partitions that write. When a write still runs out of space every reservation of the dir is released and "+
+		"the write tried again. 0 reserves nothing.", 0, 100),
+	intDef("sluice.batch.decompressed.max.bytes", "67108864", "Largest decompressed size of the records of one produced "+
+		"record batch, and largest zstd window accepted. A compressed batch that inflates past it is refused with "+
+		"INVALID_RECORD as soon as decoding passes it, so a decompression bomb costs no more than this much work. "+
+		"Kafka has no such limit.", 65536, maxInt),
+	longDef("sluice.request.decompressed.max.bytes", "268435456", "Largest decompressed size of all the record batches of "+
+		"one Produce request together: each batch is charged what it decoded (also when it was refused), and once the "+
+		"request has spent this much its remaining compressed batches are refused with INVALID_RECORD. It bounds the "+
+		"CPU one request of many small bombs can cost. Kafka has no such limit.", 65536, maxLong),
 }

@@ -51,6 +51,10 @@ var KafkaDifferences = []Difference{
 	{Name: "max.connections", Kafka: "2147483647 (no bound)", Sluice: "at most the open-files limit minus a reserve for log files",
 		Why: "a broker out of file descriptors can neither accept nor open segments; past the bound new connections wait in " +
 			"the listen backlog (as with Kafka's max.connections) instead of failing accept(2)"},
+	{Name: "sluice.batch.decompressed.max.bytes", Kafka: "no limit", Sluice: "64 MiB per batch",
+		Why: "a few KB of zstd can announce gigabytes; decoding stops at the limit and the batch answers INVALID_RECORD, so a bomb costs bounded CPU and memory"},
+	{Name: "sluice.request.decompressed.max.bytes", Kafka: "no limit", Sluice: "256 MiB per Produce request",
+		Why: "bounds the CPU of one request carrying many small bombs; its compressed batches past the limit answer INVALID_RECORD"},
 	{Name: "listener.security.protocol.map", Kafka: "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL", Sluice: "PLAINTEXT only",
 		Why: "TLS and SASL are not implemented; a listener mapped to another protocol stops start-up"},
 }

@@ -47,6 +47,13 @@ type BrokerConfig struct {
 	CleanerBackoff         time.Duration
 	// SegmentReserveAhead is sluice.segment.reserve.ahead.bytes (0: off).
 	SegmentReserveAhead int64
+	// ReserveDirPercent is sluice.log.dir.reserve.max.percent.
+	ReserveDirPercent float64
+	// BatchDecompressedMax and RequestDecompressedMax are
+	// sluice.batch.decompressed.max.bytes and
+	// sluice.request.decompressed.max.bytes.
+	BatchDecompressedMax   int
+	RequestDecompressedMax int64
 
 	OffsetsTopicNumPartitions     int32
 	OffsetsTopicReplicationFactor int16
@@ -244,6 +251,9 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 	c.CleanerEnable = r.bool("log.cleaner.enable")
 	c.CleanerBackoff = r.ms("log.cleaner.backoff.ms")
 	c.SegmentReserveAhead = r.i64("sluice.segment.reserve.ahead.bytes")
+	c.ReserveDirPercent, _ = strconv.ParseFloat(r.str("sluice.log.dir.reserve.max.percent"), 64)
+	c.BatchDecompressedMax = int(r.i64("sluice.batch.decompressed.max.bytes"))
+	c.RequestDecompressedMax = r.i64("sluice.request.decompressed.max.bytes")
 
 	c.OffsetsTopicNumPartitions = int32(r.i64("offsets.topic.num.partitions"))
 	c.OffsetsTopicReplicationFactor = int16(r.i64("offsets.topic.replication.factor"))

@@ -270,3 +270,34 @@ func TestSegmentReserveAheadToEngine(t *testing.T) {
 		t.Error("a negative reservation was accepted")
 	}
 }
+
+// The reservation budget and the decompression caps reach the engine: the
+// defaults, and 0 reserving nothing.
+func TestReserveBudgetAndDecompressionToEngine(t *testing.T) {
+	for _, c := range []struct {
+		set  string
+		want float64
+	}{{"", 1}, {"0", -1}, {"2.5", 2.5}} {
+		props := map[string]string{"log.dirs": t.TempDir()}
+		if c.set != "" {
+			props["sluice.log.dir.reserve.max.percent"] = c.set
+		}
+		cfg := mustParse(t, props)
+		opts, err := EngineOptions(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opts.ReserveDirPercent != c.want {
+			t.Errorf("sluice.log.dir.reserve.max.percent=%q: engine ReserveDirPercent %v, want %v", c.set, opts.ReserveDirPercent, c.want)
+		}
+		if opts.MaxBatchDecompressed != 64<<20 || cfg.RequestDecompressedMax != 256<<20 {
+			t.Errorf("decompression caps %d per batch, %d per request; want 64 MiB and 256 MiB", opts.MaxBatchDecompressed, cfg.RequestDecompressedMax)
+		}
+	}
+	for _, bad := range []map[string]string{{"sluice.log.dir.reserve.max.percent": "101"}, {"sluice.batch.decompressed.max.bytes": "10"},
+		{"sluice.request.decompressed.max.bytes": "-1"}} {
+		if _, _, err := ParseBrokerConfig(bad); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

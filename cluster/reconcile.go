@@ -52,6 +52,8 @@ func EngineOptions(cfg BrokerConfig) (engine.Options, error) {
 		CleanerEnable:          cfg.CleanerEnable,
 		CleanerBackoff:         cfg.CleanerBackoff,
 		ReserveAhead:           reserveAhead(cfg.SegmentReserveAhead),
+		MaxBatchDecompressed:   cfg.BatchDecompressedMax,
+		ReserveDirPercent:      reserveDirPercent(cfg.ReserveDirPercent),
 		NodeID:                 cfg.NodeID,
 		ClusterID:              clusterID,
 		FlushCheckInterval:     cfg.FlushSchedulerInterval,
@@ -237,7 +239,7 @@ func (n *Node) openPartition(topic string, id [16]byte, mp metastore.Partition, 
 		}
 		l, err := n.eng.CreateLog(tp, id, cfg)
 		if err != nil {
-			p.err = fmt.Errorf("%w: create %s-%d: %v", engine.ErrStorage, topic, mp.Partition, err)
+			p.err = fmt.Errorf("%w: create %s-%d: %w", engine.ErrStorage, topic, mp.Partition, err)
 		} else {
 			p.log = l
 		}
@@ -263,6 +265,16 @@ func containsID(ids []int32, id int32) bool {
 		}
 	}
 	return false
+}
+
+// reserveDirPercent maps sluice.log.dir.reserve.max.percent to
+// engine.Options.ReserveDirPercent, where 0 means the default and negative
+// none.
+func reserveDirPercent(p float64) float64 {
+	if p == 0 {
+		return -1
+	}
+	return p
 }
 
 // reserveAhead maps sluice.segment.reserve.ahead.bytes to

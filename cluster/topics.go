@@ -1,10 +1,12 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"sluice/cluster/internal/metastore"
 	"sluice/engine"
@@ -57,15 +59,14 @@ func (n *Node) createTopicLocked(req CreateTopicRequest) (TopicInfo, error) {
 	}
 	id := n.unusedTopicIDLocked()
 	mt.ID = UUIDString(id)
-	next := n.mu.state.Clone()
+	prev := n.mu.state
+	next := prev.Clone()
 	next.Topics = append(next.Topics, mt)
 	if err := n.saveLocked(next); err != nil {
 		return TopicInfo{}, err
 	}
-	for _, mp := range mt.Partitions {
-		if containsID(mp.Replicas, n.cfg.NodeID) {
-			n.mu.parts[partKey{id, mp.Partition}] = n.openPartition(mt.Name, id, mp, cfg)
-		}
+	if err := n.openNewPartitionsLocked(mt.Name, id, mt.Partitions, cfg, prev); err != nil {
+		return TopicInfo{}, err
 	}
 	n.publishLocked(snap.defaults)
 	n.logger.Info("created topic", "topic", req.Name, "topic_id", mt.ID, "partitions", len(mt.Partitions),
@@ -289,16 +290,54 @@ func (n *Node) CreatePartitions(name string, total int32, assignment [][]int32, 
 	for i, replicas := range newReplicas {
 		mt.Partitions = append(mt.Partitions, n.newPartition(old+int32(i), replicas))
 	}
+	prev := n.mu.state
 	if err := n.saveLocked(next); err != nil {
 		return err
 	}
-	for _, mp := range mt.Partitions[old:] {
-		if containsID(mp.Replicas, n.cfg.NodeID) {
-			n.mu.parts[partKey{t.info.ID, mp.Partition}] = n.openPartition(name, t.info.ID, mp, t.cfg)
-		}
+	if err := n.openNewPartitionsLocked(name, t.info.ID, mt.Partitions[old:], t.cfg, prev); err != nil {
+		return err
 	}
 	n.publishLocked(snap.defaults)
 	n.logger.Info("added partitions", "topic", name, "from", old, "to", total)
+	return nil
+}
+
+// openNewPartitionsLocked creates the local logs of new partitions. When
+// one cannot be created because the broker is out of file descriptors or
+// disk space (engine.ErrTooManyOpenFiles, engine.ErrDiskFull), nothing of
+// the request is kept: the metadata goes back to prev, the logs made so
+// far are deleted, and the error is returned (KAFKA_STORAGE_ERROR, its
+// message naming the limit); other partitions and the log dir are not
+// touched. Any other failure leaves that partition offline, as on start-up.
+// REQUIRES: n.mu held; the metadata holding the partitions saved.
+func (n *Node) openNewPartitionsLocked(topic string, id [16]byte, mps []metastore.Partition, cfg engine.TopicConfig, prev *metastore.State) error {
+	var opened []*partitionState
+	for _, mp := range mps {
+		if !containsID(mp.Replicas, n.cfg.NodeID) {
+			continue
+		}
+		p := n.openPartition(topic, id, mp, cfg)
+		resource := p.err != nil && (errors.Is(p.err, engine.ErrTooManyOpenFiles) || errors.Is(p.err, engine.ErrDiskFull))
+		if resource && prev != nil {
+			if err := n.saveLocked(prev); err != nil {
+				n.logger.Error("cannot roll back the metadata of a failed creation", "topic", topic, "err", err)
+				prev = nil // keep the partitions, offline where they failed
+			} else {
+				for _, o := range opened {
+					delete(n.mu.parts, partKey{id, o.tp.Partition})
+					if o.log != nil {
+						if err := n.eng.DeleteLog(o.tp); err != nil {
+							n.logger.Error("cannot delete log of a failed creation (removed on next start)", "topic", topic,
+								"partition", o.tp.Partition, "err", err)
+						}
+					}
+				}
+				return p.err
+			}
+		}
+		n.mu.parts[partKey{id, mp.Partition}] = p
+		opened = append(opened, p)
+	}
 	return nil
 }
 
@@ -380,7 +419,13 @@ func (n *Node) EnsureInternalTopic(name string) (TopicInfo, error) {
 //
 // REQUIRES: n.mu held.
 func (n *Node) saveLocked(next *metastore.State) error {
-	if err := metastore.Save(n.fs, n.dir, next); err != nil {
+	err := metastore.Save(n.fs, n.dir, next)
+	if errors.Is(err, syscall.ENOSPC) && n.eng.MakeRoom(n.dir, err) {
+		// The engine's reserved blocks make room for the metadata, so that
+		// a DeleteTopics, which frees space, works on a full volume.
+		err = metastore.Save(n.fs, n.dir, next)
+	}
+	if err != nil {
 		return fmt.Errorf("%w: persist metadata: %v", engine.ErrStorage, err)
 	}
 	n.mu.state = next

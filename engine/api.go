@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"sluice/engine/record"
 	"sluice/engine/vfs"
 )
 
@@ -43,8 +44,11 @@ type Options struct {
 	CleanerEnable bool
 	// CleanerBackoff is log.cleaner.backoff.ms (15 s).
 	CleanerBackoff time.Duration
-	// ZstdMaxMemory caps the memory a zstd decoder may use (64 MiB).
-	ZstdMaxMemory uint64
+	// MaxBatchDecompressed caps the decompressed size of one appended
+	// batch's records, and the window of its zstd frames
+	// (sluice.batch.decompressed.max.bytes, 64 MiB): past it the append
+	// fails with ErrInvalidRecord and decoding stops there.
+	MaxBatchDecompressed int
 	// NodeID and ClusterID are written to meta.properties.
 	NodeID    int32
 	ClusterID string
@@ -62,6 +66,12 @@ type Options struct {
 	// ProducerIDExpirationCheckInterval is
 	// producer.id.expiration.check.interval.ms (10 min).
 	ProducerIDExpirationCheckInterval time.Duration
+	// ReserveDirPercent caps what all the active segments of one log dir
+	// may hold reserved ahead of their data, as a percent of the dir's
+	// volume (sluice.log.dir.reserve.max.percent): 0 means
+	// DefaultReserveDirPercent, negative reserves nothing. Idle segments
+	// give theirs back, so it goes to the partitions that write.
+	ReserveDirPercent float64
 	// OnFlush, when set, is called after each log fsync (Log.Flush) with
 	// how long the fsyncs took, for the broker's log flush time metric. It
 	// runs on the flushing goroutine and must not block.
@@ -87,6 +97,10 @@ type AppendOptions struct {
 	Origin AppendOrigin
 	// LeaderEpoch is written into each batch (OriginClient/Coordinator).
 	LeaderEpoch int32
+	// Budget, when set, bounds the bytes decompressed by all the appends
+	// sharing it (one Produce request, sluice.request.decompressed.max.bytes)
+	// on top of MaxBatchDecompressed.
+	Budget *record.Budget
 }
 
 // AppendResult describes a successful append.
@@ -131,9 +145,18 @@ type OffsetAndTimestamp struct {
 
 // DirInfo describes one log directory.
 type DirInfo struct {
-	Path        string
-	Offline     bool
-	Err         error // why it is offline
+	Path    string
+	Offline bool
+	Err     error // why it is offline
+	// Full is set while the volume is out of space: appends fail with
+	// ErrDiskFull, reads and deletes go on (FullErr and FullSince say
+	// what and since when).
+	Full        bool
+	FullErr     error
+	FullSince   time.Time
 	TotalBytes  int64
 	UsableBytes int64
+	// ReservedBytes is what the dir's active segments hold reserved ahead
+	// of their data, at most ReserveLimit.
+	ReservedBytes, ReserveLimit int64
 }

@@ -18,32 +18,50 @@ import (
 // For OriginReplication records may hold several batches whose offsets and
 // epochs are kept. A rejected batch leaves the log untouched; errors wrap
 // record.Err* (re-exported here), ErrOutOfOrderSequence,
-// ErrInvalidProducerEpoch or ErrStorage.
+// ErrInvalidProducerEpoch, ErrDiskFull (the volume is full: refused
+// without writing until it has room) or ErrStorage. Out of space, the
+// other segments' reservations are released and the append tried once
+// more first.
 func (l *Log) Append(records []byte, o AppendOptions) (AppendResult, error) {
-	cfg := l.cfg.Load()
-	nowMs := l.eng.opts.Now().UnixMilli()
-	l.mu.Lock()
-	var (
-		res   AppendResult
-		flush bool
-		err   error
-	)
-	if err = l.checkWritableLocked(); err == nil {
-		if o.Origin == OriginReplication {
-			res, flush, err = l.appendReplicaLocked(records, cfg, nowMs)
-		} else {
-			res, flush, err = l.appendLeaderLocked(records, o, cfg, nowMs)
-		}
+	// The header fields an append rewrites, for a second attempt.
+	var hdr [record.LogOverhead + 4]byte
+	copy(hdr[:], records)
+	res, flush, err := l.append(records, o)
+	if errors.Is(err, ErrDiskFull) && l.eng.releaseReservations(l.ldir) > 0 {
+		// Space held reserved by other segments may be enough.
+		copy(records, hdr[:min(len(hdr), len(records))])
+		res, flush, err = l.append(records, o)
 	}
-	l.mu.Unlock()
 	if err == nil && flush {
 		err = l.Flush()
 	}
 	return res, err
 }
 
+func (l *Log) append(records []byte, o AppendOptions) (res AppendResult, flush bool, err error) {
+	cfg := l.cfg.Load()
+	nowMs := l.eng.opts.Now().UnixMilli()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err = l.checkWritableLocked(); err != nil {
+		return res, false, err
+	}
+	if l.ldir.full.Load() && !l.eng.roomAgain(l.ldir, false) {
+		return res, false, fmt.Errorf("%w: %s: appends are refused until space is freed", ErrDiskFull, l.ldir.path)
+	}
+	if o.Origin == OriginReplication {
+		res, flush, err = l.appendReplicaLocked(records, cfg, nowMs)
+	} else {
+		res, flush, err = l.appendLeaderLocked(records, o, cfg, nowMs)
+	}
+	if err == nil && !res.Duplicate && res.LastOffset >= 0 {
+		l.eng.clearFull(l.ldir, "append")
+	}
+	return res, flush, err
+}
+
 // REQUIRES: l.mu held.
-func (l *Log) validateOptionsLocked(cfg *TopicConfig, origin AppendOrigin, nowMs int64) *record.ValidateOptions {
+func (l *Log) validateOptionsLocked(cfg *TopicConfig, origin AppendOrigin, budget *record.Budget, nowMs int64) *record.ValidateOptions {
 	vo := &l.mu.vopts
 	before := min(cfg.MessageTimestampBeforeMaxMs, cfg.MessageTimestampDifferenceMaxMs)
 	after := min(cfg.MessageTimestampAfterMaxMs, cfg.MessageTimestampDifferenceMaxMs)
@@ -61,7 +79,8 @@ func (l *Log) validateOptionsLocked(cfg *TopicConfig, origin AppendOrigin, nowMs
 		TimestampAfterMaxMs:  after,
 		NowMs:                nowMs,
 		Origin:               int8(origin),
-		ZstdMaxMemory:        l.eng.opts.ZstdMaxMemory,
+		MaxDecompressed:      l.eng.opts.MaxBatchDecompressed,
+		Budget:               budget,
 		Partition:            l.name,
 	}
 	return vo
@@ -81,7 +100,7 @@ func targetCodec(cfg *TopicConfig) (record.Codec, bool) {
 
 // REQUIRES: l.mu held.
 func (l *Log) appendLeaderLocked(batch []byte, o AppendOptions, cfg *TopicConfig, nowMs int64) (AppendResult, bool, error) {
-	h, err := l.mu.validator.Validate(batch, l.validateOptionsLocked(cfg, o.Origin, nowMs))
+	h, err := l.mu.validator.Validate(batch, l.validateOptionsLocked(cfg, o.Origin, o.Budget, nowMs))
 	if err != nil {
 		return AppendResult{}, false, err
 	}
@@ -124,20 +143,20 @@ func (l *Log) appendLeaderLocked(batch []byte, o AppendOptions, cfg *TopicConfig
 	if err := l.maybeRollLocked(int64(len(batch)), last, maxTs, cfg, nowMs); err != nil {
 		return AppendResult{}, false, err
 	}
+	undoEpoch, err := l.assignEpochLocked(o.LeaderEpoch, base)
+	if err != nil {
+		return AppendResult{}, false, err
+	}
 	l.active().ReserveAhead(int64(len(batch)), l.reserveStep(cfg), int64(cfg.SegmentBytes))
 	if err := l.active().AppendOne(batch, segment.Batch{BaseOffset: base, LastOffset: last, MaxTimestamp: maxTs}, cfg.IndexIntervalBytes); err != nil {
-		return AppendResult{}, false, l.storageErr("append", err)
+		undoEpoch()
+		return AppendResult{}, false, l.diskErr("append", err)
 	}
 	l.leo.Store(last + 1)
 	l.size.Add(int64(len(batch)))
 	if idempotent {
 		l.mu.producers.Update(h.ProducerID, h.ProducerEpoch, producer.Batch{FirstSeq: h.BaseSequence, LastSeq: lastSeq,
 			FirstOffset: base, LastOffset: last, Timestamp: maxTs})
-	}
-	if l.mu.epochs.assign(o.LeaderEpoch, base) {
-		if err := l.writeEpochsLocked(); err != nil {
-			return AppendResult{}, false, l.storageErr("leader-epoch-checkpoint", err)
-		}
 	}
 	l.mu.unflushed += int64(h.NumRecords)
 	return AppendResult{BaseOffset: base, LastOffset: last, LogAppendTime: appendTime, LogStartOffset: l.logStart.Load(),
@@ -148,7 +167,7 @@ func (l *Log) appendLeaderLocked(batch []byte, o AppendOptions, cfg *TopicConfig
 // keeping their offsets and epochs.
 // REQUIRES: l.mu held.
 func (l *Log) appendReplicaLocked(records []byte, cfg *TopicConfig, nowMs int64) (AppendResult, bool, error) {
-	vo := l.validateOptionsLocked(cfg, OriginReplication, nowMs)
+	vo := l.validateOptionsLocked(cfg, OriginReplication, nil, nowMs)
 	// Validate every batch before writing any.
 	var (
 		rest  = records
@@ -178,17 +197,23 @@ func (l *Log) appendReplicaLocked(records []byte, cfg *TopicConfig, nowMs int64)
 	if first < 0 {
 		return AppendResult{BaseOffset: -1, LastOffset: -1, LogAppendTime: -1, LogStartOffset: l.logStart.Load()}, false, nil
 	}
+	// A failure part-way keeps the batches written before it (they are
+	// whole batches; the follower fetches again from the log end).
 	rest = records
-	epochsChanged := false
 	for len(rest) > 0 {
 		b, r, _ := record.NextBatch(rest)
 		h, _ := record.ParseHeader(b)
 		if err := l.maybeRollLocked(int64(len(b)), h.LastOffset(), h.MaxTimestamp, cfg, nowMs); err != nil {
 			return AppendResult{}, false, err
 		}
+		undoEpoch, err := l.assignEpochLocked(h.PartitionLeaderEpoch, h.BaseOffset)
+		if err != nil {
+			return AppendResult{}, false, err
+		}
 		l.active().ReserveAhead(int64(len(b)), l.reserveStep(cfg), int64(cfg.SegmentBytes))
 		if err := l.active().AppendOne(b, segment.Batch{BaseOffset: h.BaseOffset, LastOffset: h.LastOffset(), MaxTimestamp: h.MaxTimestamp}, cfg.IndexIntervalBytes); err != nil {
-			return AppendResult{}, false, l.storageErr("append", err)
+			undoEpoch()
+			return AppendResult{}, false, l.diskErr("append", err)
 		}
 		l.leo.Store(h.LastOffset() + 1)
 		l.size.Add(int64(len(b)))
@@ -196,13 +221,7 @@ func (l *Log) appendReplicaLocked(records []byte, cfg *TopicConfig, nowMs int64)
 			l.mu.producers.Update(h.ProducerID, h.ProducerEpoch, producer.Batch{FirstSeq: h.BaseSequence,
 				LastSeq: producer.LastSeq(h.BaseSequence, h.LastOffsetDelta), FirstOffset: h.BaseOffset, LastOffset: h.LastOffset(), Timestamp: h.MaxTimestamp})
 		}
-		epochsChanged = l.mu.epochs.assign(h.PartitionLeaderEpoch, h.BaseOffset) || epochsChanged
 		rest = r
-	}
-	if epochsChanged {
-		if err := l.writeEpochsLocked(); err != nil {
-			return AppendResult{}, false, l.storageErr("leader-epoch-checkpoint", err)
-		}
 	}
 	l.mu.unflushed += int64(count)
 	return AppendResult{BaseOffset: first, LastOffset: prev, LogAppendTime: -1, LogStartOffset: l.logStart.Load(), RecordCount: count},
@@ -232,6 +251,24 @@ func (l *Log) maybeRollLocked(size, last, maxTs int64, cfg *TopicConfig, nowMs i
 		return l.rollLocked(cfg, nowMs)
 	}
 	return nil
+}
+
+// assignEpochLocked records that epoch starts at offset before the batch
+// starting there is written, persisting the leader-epoch-checkpoint when
+// the cache changes; undo takes the entry back out of the cache if the
+// write of the batch then fails (the file may keep it: entries past the
+// log end are dropped on open).
+// REQUIRES: l.mu held.
+func (l *Log) assignEpochLocked(epoch int32, offset int64) (undo func(), err error) {
+	if !l.mu.epochs.assign(epoch, offset) {
+		return func() {}, nil
+	}
+	undo = func() { l.mu.epochs.entries = l.mu.epochs.entries[:len(l.mu.epochs.entries)-1] }
+	if err := l.writeEpochsLocked(); err != nil {
+		undo()
+		return nil, l.diskErr("leader-epoch-checkpoint", err)
+	}
+	return undo, nil
 }
 
 // reserveStep is how far ahead of its appends the active segment reserves

@@ -25,7 +25,9 @@ func (e *Engine) startBackground() {
 			}
 		}
 		e.processDeletes(false)
+		e.probeFullDirs()
 	})
+	e.loop(ReserveIdleAfter, e.sweepIdleReservations)
 	e.loop(CheckpointInterval, func() {
 		for _, d := range e.dirs {
 			if err := e.checkpointDir(d); err != nil {

@@ -39,8 +39,23 @@ func (e *Engine) readDirCheckpoints(d *logDir) map[TopicPartition]dirState {
 }
 
 // checkpointDir writes the dir's recovery-point, log-start, replication
-// (high watermark) and cleaner offset checkpoints.
+// (high watermark) and cleaner offset checkpoints. Out of space, it
+// releases the dir's reserved blocks and tries once more; if that fails
+// too the dir is marked full (the previous files stay as they were) and
+// ErrDiskFull returned. Other failures take the dir offline.
+// REQUIRES: no Log.mu held.
 func (e *Engine) checkpointDir(d *logDir) error {
+	err := e.writeCheckpoints(d)
+	if isNoSpace(err) && (e.releaseReservations(d) > 0 || e.releaseSpare(d)) {
+		err = e.writeCheckpoints(d)
+	}
+	if err != nil {
+		return e.diskErr(d, "checkpoint", d.path, err)
+	}
+	return nil
+}
+
+func (e *Engine) writeCheckpoints(d *logDir) error {
 	if !d.online.Load() {
 		return nil
 	}
@@ -64,8 +79,7 @@ func (e *Engine) checkpointDir(d *logDir) error {
 		entries []checkpoint.Offset
 	}{{recoveryPointFile, rp}, {logStartOffsetFile, ls}, {replicationOffsetFile, hw}, {cleanerOffsetFile, co}} {
 		if err := checkpoint.Write(e.fs, filepath.Join(d.path, f.name), checkpoint.FormatOffsets(f.entries)); err != nil {
-			d.markOffline(err)
-			return fmt.Errorf("%w: checkpoint %s: %v", ErrStorage, f.name, err)
+			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
 	return nil

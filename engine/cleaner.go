@@ -27,9 +27,13 @@ import (
 //     older than delete.retention.ms. Batches keep their offsets, epochs,
 //     producer fields and codec; unchanged batches are copied verbatim.
 //  4. swap (under l.mu, if the segments are still in place): per segment,
-//     write "<base>.swapend" (the offset the replaced range ends at), rename
-//     .cleaned -> .swap, the old files -> .deleted, .swap -> live, remove
-//     the marker. A crash in between is completed on open (open.go).
+//     write "<base>.swapend" (the offset the replaced range ends at;
+//     durable, with the .cleaned files' names), rename .cleaned -> .swap
+//     and fsync the directory (the commit point), rename the old files ->
+//     .deleted and .swap -> live, remove the marker; the directory is
+//     fsynced again once every segment is swapped. A crash before the
+//     commit point leaves the old segment; after it, the swap is completed
+//     on open (open.go).
 //
 // The active segment is never touched; offsets are preserved.
 
@@ -48,6 +52,7 @@ func (e *Engine) RunCleaner() {
 // cleanPlan is the outcome of step 1.
 type cleanPlan struct {
 	segs       []*segment.Segment // cleanable, referenced
+	views      []segment.View     // of segs, taken under l.mu
 	firstDirty int64
 	end        int64 // first offset not cleaned
 }
@@ -67,11 +72,11 @@ func (l *Log) compact(nowMs int64, force bool) (bool, error) {
 	}()
 	var v record.Validator
 	latest := map[string]int64{}
-	for _, s := range plan.segs {
+	for i, s := range plan.segs {
 		if s.Next() <= plan.firstDirty {
 			continue
 		}
-		err := forEachBatch(s, func(batch []byte, h *record.Header) error {
+		err := forEachBatch(&plan.views[i], func(batch []byte, h *record.Header) error {
 			if h.IsControl() {
 				return nil
 			}
@@ -102,7 +107,7 @@ func (l *Log) compact(nowMs int64, force bool) (bool, error) {
 		// Kafka measures delete.retention.ms from when a segment was
 		// first cleaned; we measure it from the segment's newest record.
 		dropTombstones := ts >= 0 && nowMs-ts > cfg.DeleteRetentionMs
-		c, err := l.cleanSegment(s, &v, latest, dropTombstones, cfg)
+		c, err := l.cleanSegment(s, &plan.views[i], &v, latest, dropTombstones, cfg)
 		cleaned[i] = c
 		if err != nil {
 			discard()
@@ -123,8 +128,8 @@ func (l *Log) compact(nowMs int64, force bool) (bool, error) {
 func (l *Log) planClean(cfg *TopicConfig, nowMs int64, force bool) (cleanPlan, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.mu.closed || l.mu.deleted || !l.ldir.online.Load() {
-		return cleanPlan{}, false
+	if l.mu.closed || l.mu.deleted || !l.ldir.online.Load() || l.ldir.full.Load() {
+		return cleanPlan{}, false // out of space the cleaner would eat the spare
 	}
 	hw := l.hw.Load()
 	var p cleanPlan
@@ -156,41 +161,35 @@ func (l *Log) planClean(cfg *TopicConfig, nowMs int64, force bool) (cleanPlan, b
 	}
 	for _, s := range p.segs {
 		s.Acquire()
+		p.views = append(p.views, s.View())
 	}
 	return p, true
 }
 
-// forEachBatch reads a segment batch by batch.
-func forEachBatch(s *segment.Segment, fn func(batch []byte, h *record.Header) error) error {
+// forEachBatch reads a segment batch by batch, checking each header as
+// reads do: the cleaner never copies past a corrupt batch.
+func forEachBatch(v *segment.View, fn func(batch []byte, h *record.Header) error) error {
 	var buf []byte
-	for pos := int64(0); pos < s.Size(); {
-		h, err := s.HeaderAt(pos)
-		if err != nil {
-			return err
-		}
+	return v.Walk(func(pos int64, h *record.Header) error {
 		if cap(buf) < h.Size() {
 			buf = make([]byte, h.Size())
 		}
 		b := buf[:h.Size()]
-		if _, err := s.ReadAt(b, pos); err != nil {
+		if _, err := v.ReadAt(b, pos); err != nil {
 			return err
 		}
-		if err := fn(b, &h); err != nil {
-			return err
-		}
-		pos += int64(h.Size())
-	}
-	return nil
+		return fn(b, h)
+	})
 }
 
 // cleanSegment is step 3 for one segment.
-func (l *Log) cleanSegment(s *segment.Segment, v *record.Validator, latest map[string]int64, dropTombstones bool, cfg *TopicConfig) (*segment.Segment, error) {
+func (l *Log) cleanSegment(s *segment.Segment, view *segment.View, v *record.Validator, latest map[string]int64, dropTombstones bool, cfg *TopicConfig) (*segment.Segment, error) {
 	out, err := segment.Create(l.eng.fs, l.path, s.Base(), cfg.SegmentIndexBytes, segment.CleanedSuffix, s.Created())
 	if err != nil {
 		return nil, err
 	}
 	var b record.Builder
-	err = forEachBatch(s, func(batch []byte, h *record.Header) error {
+	err = forEachBatch(view, func(batch []byte, h *record.Header) error {
 		if h.IsControl() {
 			return out.AppendOne(batch, segment.Batch{BaseOffset: h.BaseOffset, LastOffset: h.LastOffset(), MaxTimestamp: h.MaxTimestamp}, cfg.IndexIntervalBytes)
 		}
@@ -281,12 +280,15 @@ func (l *Log) swapCleaned(p cleanPlan, cleaned []*segment.Segment) error {
 		end := l.mu.segs[idx+i+1].Base()
 		marker := filepath.Join(l.path, segment.FileName(old.Base(), swapEndSuffix))
 		if err := checkpoint.Write(fs, marker, []byte(strconv.FormatInt(end, 10)+"\n")); err != nil {
-			return l.storageErr("clean swap", err)
+			return l.diskErr("clean swap", err)
 		}
 		if err := c.Rename(segment.SwapSuffix); err != nil {
 			return l.storageErr("clean swap", err)
 		}
 		cleaned[i] = nil // from here on the swap completes, now or on recovery
+		if err := fs.SyncDir(l.path); err != nil {
+			return l.storageErr("clean swap", err)
+		}
 		l.mu.segs[idx+i] = c
 		if err := l.removeSegmentsLocked([]*segment.Segment{old}); err != nil {
 			return err
@@ -312,6 +314,9 @@ func (l *Log) swapCleaned(p cleanPlan, cleaned []*segment.Segment) error {
 		if err := l.removeSegmentsLocked(empty); err != nil {
 			return err
 		}
+	}
+	if err := fs.SyncDir(l.path); err != nil {
+		return l.storageErr("clean swap", err)
 	}
 	l.cleanerOffset.Store(max(l.cleanerOffset.Load(), p.end))
 	l.updateSizeLocked()

@@ -31,15 +31,29 @@ func (e *Engine) DeleteLog(tp TopicPartition) error {
 		l.mu.hwWait = nil
 	}
 	l.mu.Unlock()
+	if err := e.discardDir(l); err != nil {
+		return l.storageErr("delete", err)
+	}
+	if err := e.checkpointDir(l.ldir); err != nil && !errors.Is(err, ErrDiskFull) {
+		return err
+	}
+	// Out of space the old checkpoints still name the partition, which
+	// is harmless: its dir is gone, and the next checkpoint drops it.
+	return nil
+}
+
+// discardDir renames a partition dir to <topic>-<partition>.<uuid>-delete
+// and schedules its removal after file.delete.delay.ms.
+func (e *Engine) discardDir(l *Log) error {
 	var id [16]byte
 	_, _ = rand.Read(id[:])
 	dst := filepath.Join(l.ldir.path, l.name+"."+hex.EncodeToString(id[:])+deleteDirSuffix)
 	if err := e.fs.Rename(l.path, dst); err != nil {
-		return l.storageErr("delete", err)
+		return err
 	}
 	_ = e.fs.SyncDir(l.ldir.path)
 	e.scheduleDelete([]string{dst}, time.Duration(l.cfg.Load().FileDeleteDelayMs)*time.Millisecond)
-	return e.checkpointDir(l.ldir)
+	return nil
 }
 
 // scheduleDelete removes paths after delay (file.delete.delay.ms).

@@ -13,7 +13,7 @@ import (
 	"sluice/engine/vfs/errorfs"
 )
 
-// Injected ENOSPC/EIO on append, fsync and rename: the call fails with
+// Injected EIO on append, fsync, roll and rename: the call fails with
 // ErrStorage, the log dir goes offline, nothing panics, the log stays
 // readable, the other dir's partitions keep working, and after a restart
 // every acknowledged batch is there.
@@ -24,8 +24,8 @@ func TestInjectedDiskErrors(t *testing.T) {
 		inject errorfs.Injector
 		act    func(e *Engine, l *Log, env *testEnv) error
 	}{
-		{"ENOSPC on append (torn)", errorfs.FailNth(errorfs.OpWrite, 1, func(p string) bool { return strings.HasSuffix(p, ".log") },
-			&errorfs.TornWrite{N: 30, Err: syscall.ENOSPC}),
+		{"EIO on append (torn)", errorfs.FailNth(errorfs.OpWrite, 1, func(p string) bool { return strings.HasSuffix(p, ".log") },
+			&errorfs.TornWrite{N: 30, Err: syscall.EIO}),
 			func(e *Engine, l *Log, env *testEnv) error {
 				_, err := l.Append(env.batch(batchSpec{n: 3, valSize: 100}), AppendOptions{})
 				return err

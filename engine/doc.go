@@ -7,6 +7,7 @@
 //	  .lock                                   flock(2)ed while the engine runs
 //	  meta.properties                         "version=0", "broker.id=N", "cluster.id=..."
 //	  .kafka_cleanshutdown                    present only after a clean Close
+//	  .sluice-spare                           reserved blocks given up when the volume fills
 //	  recovery-point-offset-checkpoint        offsets below which data is fsynced
 //	  log-start-offset-checkpoint             first readable offset per partition
 //	  replication-offset-checkpoint           high watermark per partition
@@ -20,6 +21,7 @@
 //	    00000000000000001234.snapshot         producer state at offset 1234
 //	    *.deleted                             waiting for file.delete.delay.ms
 //	    *.cleaned, *.swap, *.swapend          log cleaner output in flight
+//	    truncate.pending                      "<offset> partial|full": a TruncateTo in flight
 //	  <topic>-<partition>.<uuid>-delete/      a deleted partition, removed later
 //
 // Partition directory names are built only from topic names that pass
@@ -76,19 +78,39 @@
 //
 // Appends reach the page cache; Flush (group commit: concurrent callers
 // share one fsync), flush.messages and flush.ms make them durable and
-// advance the recovery point. After an unclean stop every segment from the
-// one holding the recovery point is scanned batch by batch (length, magic,
-// CRC, monotonic offsets) and cut at the first torn or corrupt batch;
-// indexes are rebuilt. A partition that cannot be opened is reported by
-// RecoveryErrors; the others open.
+// advance the recovery point; a Flush after a roll also fsyncs the
+// partition dir, so that the new segment's name survives a crash. After an
+// unclean stop every segment from the one holding the recovery point is
+// scanned batch by batch (length, magic, CRC, monotonic offsets, offsets
+// below the next segment) and cut at the first torn or corrupt batch, the
+// later segments dropped, and what went is logged at ERROR; indexes are
+// rebuilt. A partition that cannot be opened is reported by
+// RecoveryErrors; the others open. The crash model the tests hold this to
+// is errorfs's strict one: directory entries are durable as of the
+// directory's last fsync, data as of the file's.
+//
+// TruncateTo makes its intent durable (truncate.pending) before it cuts
+// anything and removes it durably once the cut is, so a crash anywhere
+// leaves the log uncut or cut at the offset (truncate.go). The cleaner's
+// swap commits with a directory fsync after .cleaned -> .swap.
+//
+// # Disk errors
+//
+// ENOSPC marks the dir full (diskfull.go): appends fail with ErrDiskFull
+// and resume by themselves once statfs shows room; reads, deletes and
+// retention go on, helped by the dir's spare blocks. EMFILE fails the
+// operation with ErrTooManyOpenFiles and changes nothing else. Any other
+// disk error takes the dir offline (ErrStorage) until a restart. Reads
+// check every batch header they pass and never skip one (corrupt.go).
 //
 // # Concurrency
 //
 // One writer per partition: Log.mu serialises appends, rolls, retention,
-// truncation and the cleaner's swap. Readers take segment references under
-// Log.mu and read files without it; a segment's file is closed when its
-// last reference goes, so ranges stay valid while segments are deleted or
-// replaced. Lock order: Log.flushMu -> Log.mu -> Engine.mu (Engine.mu is
+// truncation and the cleaner's swap. Readers take a segment reference and
+// a view of the segment (size, next offset, index) under Log.mu and read
+// the file, batch headers included, without it; a segment's file is
+// closed when its last reference goes, so ranges stay valid while segments
+// are deleted or replaced. Lock order: Log.flushMu -> Log.mu -> Engine.mu (Engine.mu is
 // taken under Log.mu only to schedule file removals; Engine methods collect
 // the logs and release Engine.mu before locking any log); logDir.ckMu ->
 // Engine.mu, never under Log.mu.

@@ -7,11 +7,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"sluice/engine/internal/checkpoint"
+	"sluice/engine/internal/segment"
 	"sluice/engine/vfs"
 )
 
@@ -28,6 +30,8 @@ type Engine struct {
 		pending      []pendingDelete
 		closed       bool
 	}
+
+	corruptReads atomic.Int64
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -56,7 +60,7 @@ func Open(opts Options) (*Engine, error) {
 	for _, path := range opts.Dirs {
 		d := &logDir{path: filepath.Clean(path)}
 		e.dirs = append(e.dirs, d)
-		err := e.fs.MkdirAll(d.path, 0o755)
+		err := e.makeDir(d.path)
 		if err == nil {
 			d.lock, err = lockDir(e.fs, d.path)
 		}
@@ -76,9 +80,11 @@ func Open(opts Options) (*Engine, error) {
 			opts.Logger.Error("log dir offline", "component", "engine", "dir", d.path, "err", err)
 			continue
 		}
+		d.res = segment.NewReservations(reserveLimit(d.path, opts.ReserveDirPercent))
 		d.online.Store(true)
 		online++
 		e.loadDir(d)
+		e.makeSpare(d)
 	}
 	if online == 0 {
 		e.unlockAll()
@@ -88,6 +94,18 @@ func Open(opts Options) (*Engine, error) {
 		e.startBackground()
 	}
 	return e, nil
+}
+
+// makeDir creates a log dir and, when it is new, fsyncs its parent so
+// that the dir itself survives a crash (as Kafka's LogManager does).
+func (e *Engine) makeDir(path string) error {
+	if _, err := e.fs.Stat(path); err == nil {
+		return nil
+	}
+	if err := e.fs.MkdirAll(path, 0o755); err != nil {
+		return err
+	}
+	return e.fs.SyncDir(filepath.Dir(path))
 }
 
 func (e *Engine) unlockAll() {
@@ -154,6 +172,12 @@ func (e *Engine) CreateLog(tp TopicPartition, topicID [16]byte, cfg TopicConfig)
 	if !validTopic(tp.Topic) || tp.Partition < 0 {
 		return nil, fmt.Errorf("%w: %q partition %d", ErrInvalidTopic, tp.Topic, tp.Partition)
 	}
+	var discard *Log // a failed creation's dir, put aside once e.mu is released
+	defer func() {
+		if discard != nil {
+			_ = e.discardDir(discard)
+		}
+	}()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.mu.closed {
@@ -163,8 +187,10 @@ func (e *Engine) CreateLog(tp TopicPartition, topicID [16]byte, cfg TopicConfig)
 		return nil, fmt.Errorf("%w: %s", ErrLogExists, partitionDirName(tp))
 	}
 	count := map[*logDir]int{}
-	for _, l := range e.mu.logs {
-		count[l.ldir]++
+	if len(e.dirs) > 1 {
+		for _, l := range e.mu.logs {
+			count[l.ldir]++
+		}
 	}
 	var d *logDir
 	for _, c := range e.dirs {
@@ -176,20 +202,30 @@ func (e *Engine) CreateLog(tp TopicPartition, topicID [16]byte, cfg TopicConfig)
 		return nil, fmt.Errorf("%w: no online log dir", ErrStorage)
 	}
 	l := e.newLog(d, tp, topicID, cfg)
+	// A failure leaves nothing behind: out of space or descriptors, the
+	// request fails and the dir stays as it was; other errors take the
+	// dir offline.
+	fail := func(err error) (*Log, error) {
+		if isNoSpace(err) || isFDLimit(err) {
+			// Renamed aside (no descriptor needed) and removed later.
+			discard = l
+		}
+		return nil, l.diskErr("create", err)
+	}
 	if err := e.fs.MkdirAll(l.path, 0o755); err != nil {
-		return nil, l.storageErr("create", err)
+		return fail(err)
 	}
 	if err := checkpoint.Write(e.fs, filepath.Join(l.path, partitionMetadataFile), formatPartitionMetadata(topicID)); err != nil {
-		return nil, l.storageErr("create", err)
+		return fail(err)
 	}
 	st := dirState{clean: true}
 	nl, err := e.openLog(d, tp, *l.cfg.Load(), st)
 	if err != nil {
-		return nil, l.storageErr("create", err)
+		return fail(err)
 	}
 	if err := e.fs.SyncDir(d.path); err != nil {
-		nl.close()
-		return nil, nl.storageErr("create", err)
+		nl.releaseAll()
+		return fail(err)
 	}
 	e.mu.logs[tp] = nl
 	delete(e.mu.recoveryErrs, tp)
@@ -225,7 +261,15 @@ func (e *Engine) Logs() []*Log {
 func (e *Engine) Dirs() []DirInfo {
 	out := make([]DirInfo, 0, len(e.dirs))
 	for _, d := range e.dirs {
-		info := DirInfo{Path: d.path, Offline: !d.online.Load(), Err: d.offlineErr()}
+		info := DirInfo{Path: d.path, Offline: !d.online.Load(), Err: d.offlineErr(), Full: d.full.Load()}
+		if info.Full {
+			d.mu.Lock()
+			info.FullErr, info.FullSince = d.mu.fullErr, d.mu.fullSince
+			d.mu.Unlock()
+		}
+		if d.res != nil {
+			info.ReservedBytes, info.ReserveLimit = d.res.Used(), d.res.Limit()
+		}
 		var st unix.Statfs_t
 		if unix.Statfs(d.path, &st) == nil {
 			info.TotalBytes = int64(st.Blocks) * st.Bsize

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 
 	"sluice/engine/record"
 )
@@ -16,7 +17,9 @@ var (
 	ErrUnknownLog = errors.New("engine: unknown log")
 	// ErrOffsetOutOfRange: a read or truncation outside [logStart, logEnd].
 	ErrOffsetOutOfRange = errors.New("engine: offset out of range")
-	// ErrStorage: a disk error; the log dir is offline (KAFKA_STORAGE_ERROR).
+	// ErrStorage: a disk error (KAFKA_STORAGE_ERROR). Bare, the log dir is
+	// offline; ErrDiskFull and ErrTooManyOpenFiles wrap it for errors that
+	// leave the dir online.
 	ErrStorage = errors.New("engine: storage error")
 	// ErrOutOfOrderSequence: an idempotent producer skipped sequence numbers.
 	ErrOutOfOrderSequence = errors.New("engine: out of order sequence number")
@@ -38,6 +41,22 @@ var (
 	ErrDirLocked = errors.New("engine: log dir locked by another process")
 	// ErrInvalidOptions: Options.Validate found a bad field.
 	ErrInvalidOptions = errors.New("engine: invalid options")
+	// ErrCorruptRead: a read found bytes in a segment that are not the
+	// batch it expected (length, magic or offsets wrong); the read stops
+	// there. It wraps ErrCorruptMessage (CORRUPT_MESSAGE).
+	ErrCorruptRead = fmt.Errorf("%w: corrupt segment", ErrCorruptMessage)
+)
+
+// Storage errors that leave the log dir online. Both wrap ErrStorage
+// (KAFKA_STORAGE_ERROR).
+var (
+	// ErrDiskFull: the log dir's volume is full (ENOSPC). Appends are
+	// refused (each tries again: they resume once space is back); reads,
+	// deletes and retention go on.
+	ErrDiskFull = fmt.Errorf("%w: no space left in the log dir", ErrStorage)
+	// ErrTooManyOpenFiles: the process reached its file-descriptor limit
+	// (EMFILE/ENFILE); the operation failed and nothing else changed.
+	ErrTooManyOpenFiles = fmt.Errorf("%w: too many open files", ErrStorage)
 )
 
 // The record package's validation errors, re-exported so that callers of

@@ -45,6 +45,11 @@ func (l *Log) Flush() error {
 		}
 		s.Release()
 	}
+	if err == nil && l.dirDirty.Swap(false) {
+		if err = l.eng.fs.SyncDir(l.path); err != nil {
+			l.dirDirty.Store(true)
+		}
+	}
 	if err != nil {
 		return l.storageErr("fsync", err)
 	}

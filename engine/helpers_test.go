@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -194,6 +195,24 @@ func parseHdr(t *testing.T, b []byte) hdr {
 	return h
 }
 
+// tmpfs mounts a tmpfs of the given size ("512m") on a new temporary dir
+// and unmounts it when the test ends; it returns "" when it cannot (not
+// root).
+func tmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		t.Logf("cannot mount a tmpfs (%v)", err)
+		return ""
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+		}
+	})
+	return dir
+}
+
 // noSyncFS skips fsyncs, for tests that reopen logs hundreds of times and
 // do not test durability (the crash tests use errorfs instead).
 type noSyncFS struct{ vfs.FS }
@@ -201,6 +220,8 @@ type noSyncFS struct{ vfs.FS }
 type noSyncFile struct{ vfs.File }
 
 func (noSyncFile) Sync() error { return nil }
+
+func (f noSyncFile) Allocate(off, n int64) error { return vfs.Allocate(f.File, off, n) }
 
 func (f noSyncFS) OpenFile(name string, flag int, perm os.FileMode) (vfs.File, error) {
 	file, err := f.FS.OpenFile(name, flag, perm)

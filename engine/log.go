@@ -41,6 +41,7 @@ type Log struct {
 		vopts      record.ValidateOptions
 		unflushed  int64 // messages appended since the last flush
 		rollJitter int64 // segment.jitter.ms draw for the active segment
+		sweptSize  int64 // active segment's size at the last reservation sweep
 		closed     bool
 		deleted    bool
 	}
@@ -54,6 +55,10 @@ type Log struct {
 	// segment off the append path (Kafka's flush on roll), advancing the
 	// recovery point.
 	rolled atomic.Bool
+	// dirDirty is set when a segment file is created: the next Flush
+	// fsyncs the partition dir too, so that the new file's name, not only
+	// its data, survives a crash.
+	dirDirty atomic.Bool
 }
 
 // TopicPartition is the partition this log holds.
@@ -157,12 +162,11 @@ func (l *Log) writeEpochsLocked() error {
 	return checkpoint.Write(l.eng.fs, filepath.Join(l.path, leaderEpochFile), checkpoint.FormatEpochs(l.mu.epochs.entries))
 }
 
-// storageErr takes the log's dir offline and wraps err as ErrStorage.
+// storageErr takes the log's dir offline and wraps err as ErrStorage, for
+// failures that leave the log in doubt whatever their cause (a failed
+// fsync, a cut half done); diskErr classifies the others.
 func (l *Log) storageErr(op string, err error) error {
-	l.ldir.markOffline(err)
-	l.eng.opts.Logger.Error("log dir offline after disk error", "component", "engine", "dir", l.ldir.path,
-		"partition", partitionDirName(l.tp), "op", op, "err", err)
-	return fmt.Errorf("%w: %s %s: %v", ErrStorage, op, partitionDirName(l.tp), err)
+	return l.eng.offline(l.ldir, op, l.name, err)
 }
 
 // REQUIRES: l.mu held. checkWritable fails when the log cannot take writes.

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sluice/engine/internal/checkpoint"
+	"sluice/engine/internal/segment"
 	"sluice/engine/vfs"
 )
 
@@ -38,11 +39,22 @@ type logDir struct {
 	path   string
 	lock   vfs.File
 	online atomic.Bool
+	// full is set while the volume is out of space (diskfull.go): appends
+	// fail, everything else goes on.
+	full atomic.Bool
+	// res bounds the blocks the dir's active segments reserve ahead.
+	res *segment.Reservations
+	// spare is set while the dir's spare file holds its blocks
+	// (diskfull.go); lastProbe is when a full dir was last looked at.
+	spare     atomic.Bool
+	lastProbe atomic.Int64
 	// ckMu serialises checkpoint writes of this dir.
 	ckMu sync.Mutex
 	mu   struct {
 		sync.Mutex
-		err error // why offline
+		err       error // why offline
+		fullErr   error // the ENOSPC that made it full
+		fullSince time.Time
 	}
 }
 

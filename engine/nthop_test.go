@@ -12,7 +12,7 @@ import (
 )
 
 // workload drives a log through appends, flushes, rolls, retention,
-// compaction and close. It returns the offset up to which data was
+// compaction, truncation and close. It returns the offset up to which data was
 // acknowledged and then successfully flushed. Errors are expected (an
 // operation fails somewhere); panics are not.
 func workload(env *testEnv) (durable int64) {
@@ -49,6 +49,15 @@ func workload(env *testEnv) (durable int64) {
 			e.RunRetention()
 			e.RunCleaner()
 		}
+		if i == 9 {
+			// A follower's truncation: whatever happens, the log keeps
+			// everything below the cut (one record per batch: exact).
+			cut := l.LogEndOffset() - 2
+			durable = min(durable, cut)
+			if err := l.TruncateTo(cut); err != nil {
+				return durable
+			}
+		}
 	}
 	return durable
 }
@@ -59,7 +68,7 @@ func workload(env *testEnv) (durable int64) {
 // order, and nothing acknowledged-and-flushed is lost.
 func TestErrorAtNthOperation(t *testing.T) {
 	probe := newEnv(t, 1)
-	pfs := errorfs.New(vfs.Default)
+	pfs := errorfs.NewAt(vfs.Default, t.TempDir())
 	probe.fs = pfs
 	workload(probe)
 	total := pfs.Ops()
@@ -69,7 +78,7 @@ func TestErrorAtNthOperation(t *testing.T) {
 	}
 	for n := int64(1); n <= total; n += stride {
 		env := newEnv(t, 1)
-		efs := errorfs.New(vfs.Default)
+		efs := errorfs.NewAt(vfs.Default, t.TempDir())
 		env.fs = efs
 		efs.SetInjector(func(op errorfs.Op, path string, count int64) error {
 			switch {

@@ -55,6 +55,19 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 	if err != nil {
 		return nil, err
 	}
+	cutAt, cutFully, cutPending, err := readTruncateIntent(l)
+	if err != nil {
+		return nil, err
+	}
+	if cutPending {
+		// A TruncateTo interrupted by a crash: finish it (truncate.go).
+		if bases, err = l.dropSegmentFilesFrom(cutAt, cutFully, bases); err != nil {
+			return nil, err
+		}
+		if cutFully {
+			st.logStart, st.haveLS = cutAt, true
+		}
+	}
 	var epochsOnDisk []checkpoint.Epoch
 	if data, err := checkpoint.Read(e.fs, filepath.Join(path, leaderEpochFile)); err == nil {
 		if eps, err := checkpoint.ParseEpochs(data); err == nil {
@@ -78,6 +91,7 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 			l.releaseAll()
 			return nil, err
 		}
+		s.SetReservations(d.res)
 		l.mu.segs = append(l.mu.segs, s)
 		last := i == len(bases)-1
 		limit := int64(math.MaxInt64)
@@ -90,7 +104,7 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 			if i > 0 {
 				minOff = max(minOff, l.mu.segs[i-1].Next())
 			}
-			cut, err := s.Scan(true, minOff, c.IndexIntervalBytes, onBatch)
+			cut, err := s.Recover(minOff, limit, c.IndexIntervalBytes, onBatch)
 			if err != nil {
 				l.releaseAll()
 				return nil, err
@@ -100,9 +114,9 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 				return nil, err
 			}
 			if cut > 0 {
-				e.opts.Logger.Warn("recovery truncated a torn or corrupt tail", "component", "engine", "partition", l.name,
-					"segment", base, "bytes", cut)
-				// Everything after the first bad batch goes.
+				// Everything after the first bad batch goes (Kafka's
+				// recovery does the same); say exactly what.
+				l.logRecoveryCut(s, cut, bases[i+1:])
 				for _, b := range bases[i+1:] {
 					for _, suf := range []string{segment.LogSuffix, segment.IndexSuffix, segment.TimeIndexSuffix} {
 						_ = e.fs.Remove(filepath.Join(path, segment.FileName(b, suf)))
@@ -116,9 +130,15 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 					return nil, err
 				}
 			}
-		} else if err := s.Load(limit, c.IndexIntervalBytes, nil); err != nil {
-			l.releaseAll()
-			return nil, err
+		} else {
+			rep, err := s.Load(limit, c.IndexIntervalBytes, nil)
+			if err != nil {
+				l.releaseAll()
+				return nil, err
+			}
+			if rep.Corrupt {
+				l.logLoadCorruption(s, rep)
+			}
 		}
 	}
 	// Drop empty non-active segments left by the cut, and check ordering.
@@ -131,7 +151,9 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 		if err != nil {
 			return nil, err
 		}
+		s.SetReservations(d.res)
 		l.mu.segs = []*segment.Segment{s}
+		l.dirDirty.Store(true)
 	}
 	for i := 1; i < len(l.mu.segs); i++ {
 		if l.mu.segs[i].Base() < l.mu.segs[i-1].Next() {
@@ -141,6 +163,24 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 		}
 	}
 	act := l.active()
+	if cutPending {
+		if act.Next() > cutAt {
+			if _, err := act.TruncateTo(cutAt, c.IndexIntervalBytes); err != nil {
+				l.releaseAll()
+				return nil, err
+			}
+		}
+		if err := act.Sync(); err != nil {
+			l.releaseAll()
+			return nil, err
+		}
+		if err := l.dropTruncateIntent(); err != nil {
+			l.releaseAll()
+			return nil, err
+		}
+		e.opts.Logger.Warn("completed a truncation interrupted by a crash", "component", "engine", "partition", l.name,
+			"offset", cutAt, "logEndOffset", max(act.Next(), act.Base()))
+	}
 	if err := act.Preallocate(); err != nil {
 		l.releaseAll()
 		return nil, err
@@ -186,9 +226,41 @@ func (e *Engine) openLog(d *logDir, tp TopicPartition, cfg TopicConfig, st dirSt
 	return l, nil
 }
 
+// dropSegmentFilesFrom removes the files of the segments based at or after
+// offset (every segment, and every producer snapshot, when full) and
+// returns the bases left.
+func (l *Log) dropSegmentFilesFrom(offset int64, full bool, bases []int64) ([]int64, error) {
+	fs := l.eng.fs
+	var keep []int64
+	for _, b := range bases {
+		if !full && b < offset {
+			keep = append(keep, b)
+			continue
+		}
+		for _, suf := range []string{segment.LogSuffix, segment.IndexSuffix, segment.TimeIndexSuffix} {
+			if err := fs.Remove(filepath.Join(l.path, segment.FileName(b, suf))); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, err
+			}
+		}
+	}
+	if full {
+		offs, err := l.snapshotOffsets()
+		if err != nil {
+			return nil, err
+		}
+		for _, off := range offs {
+			if err := fs.Remove(l.snapshotPath(off)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, err
+			}
+		}
+	}
+	return keep, nil
+}
+
 // releaseAll drops the log's references on its segments (failed open, close).
 func (l *Log) releaseAll() {
 	for _, s := range l.mu.segs {
+		s.Detach()
 		s.Release()
 	}
 	l.mu.segs = nil

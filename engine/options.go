@@ -15,7 +15,8 @@ const (
 	DefaultRetentionCheckInterval = 5 * time.Minute  // log.retention.check.interval.ms
 	DefaultFlushCheckInterval     = time.Second      // how often flush.ms is checked
 	DefaultCleanerBackoff         = 15 * time.Second // log.cleaner.backoff.ms
-	DefaultZstdMaxMemory          = 64 << 20
+	// DefaultMaxBatchDecompressed is sluice.batch.decompressed.max.bytes.
+	DefaultMaxBatchDecompressed = 64 << 20
 	// CheckpointInterval is how often the per-dir checkpoint files are
 	// rewritten (Kafka: replica.high.watermark.checkpoint.interval.ms 5 s).
 	CheckpointInterval = 5 * time.Second
@@ -27,6 +28,12 @@ const (
 	// (producer.id.expiration.check.interval.ms).
 	DefaultProducerIDExpiration              = 24 * time.Hour
 	DefaultProducerIDExpirationCheckInterval = 10 * time.Minute
+	// DefaultReserveDirPercent is Options.ReserveDirPercent's default: 1%
+	// of a log dir's volume reserved ahead at most, over all partitions.
+	DefaultReserveDirPercent = 1.0
+	// ReserveIdleAfter is how long a partition may go without an append
+	// before its active segment gives its reserved blocks back.
+	ReserveIdleAfter = 10 * time.Second
 )
 
 // EnsureDefaults fills zero fields with their defaults and returns o.
@@ -52,8 +59,8 @@ func (o *Options) EnsureDefaults() *Options {
 	if o.CleanerBackoff == 0 {
 		o.CleanerBackoff = DefaultCleanerBackoff
 	}
-	if o.ZstdMaxMemory == 0 {
-		o.ZstdMaxMemory = DefaultZstdMaxMemory
+	if o.MaxBatchDecompressed == 0 {
+		o.MaxBatchDecompressed = DefaultMaxBatchDecompressed
 	}
 	if o.ReserveAhead == 0 {
 		o.ReserveAhead = DefaultReserveAhead
@@ -63,6 +70,9 @@ func (o *Options) EnsureDefaults() *Options {
 	}
 	if o.ProducerIDExpirationCheckInterval == 0 {
 		o.ProducerIDExpirationCheckInterval = DefaultProducerIDExpirationCheckInterval
+	}
+	if o.ReserveDirPercent == 0 {
+		o.ReserveDirPercent = DefaultReserveDirPercent
 	}
 	return o
 }
@@ -91,6 +101,12 @@ func (o *Options) Validate() error {
 		if x.d < 0 {
 			errs = append(errs, fmt.Errorf("%w: %s must be >= 0, got %v", ErrInvalidOptions, x.name, x.d))
 		}
+	}
+	if o.ReserveDirPercent > 100 {
+		errs = append(errs, fmt.Errorf("%w: ReserveDirPercent must be at most 100, got %v", ErrInvalidOptions, o.ReserveDirPercent))
+	}
+	if o.MaxBatchDecompressed < 0 {
+		errs = append(errs, fmt.Errorf("%w: MaxBatchDecompressed must be >= 0, got %d", ErrInvalidOptions, o.MaxBatchDecompressed))
 	}
 	if o.NodeID < 0 {
 		errs = append(errs, fmt.Errorf("%w: NodeID must be >= 0, got %d", ErrInvalidOptions, o.NodeID))

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -56,14 +57,21 @@ func (r *ReadResult) AppendTo(dst []byte) ([]byte, error) {
 // below o.MaxOffset (-1: the log end). offset must be within [log start,
 // log end], else ErrOffsetOutOfRange. Reading at the end returns an empty
 // result. The caller must Release the result.
+//
+// Log.mu is held only to pick the segment and take a view of it; the batch
+// headers are read from the file without it, so a read that misses the
+// page cache does not hold up the partition's appends. Every header read
+// over is checked (segment.View): a corrupt one ends the result before it,
+// or, when it is the first, fails the read with ErrCorruptRead.
 func (l *Log) Read(offset int64, maxBytes int32, o ReadOptions) (*ReadResult, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.mu.closed {
+		l.mu.Unlock()
 		return nil, ErrClosed
 	}
 	leo, start := l.leo.Load(), l.logStart.Load()
 	if offset < start || offset > leo {
+		l.mu.Unlock()
 		return nil, fmt.Errorf("%w: offset %d is outside [%d, %d] of %s", ErrOffsetOutOfRange, offset, start, leo, l.name)
 	}
 	maxOff := o.MaxOffset
@@ -72,28 +80,45 @@ func (l *Log) Read(offset int64, maxBytes int32, o ReadOptions) (*ReadResult, er
 	}
 	res := &ReadResult{NextOffset: offset}
 	if offset >= maxOff {
+		l.mu.Unlock()
 		return res, nil
 	}
 	segs := l.mu.segs
 	i := sort.Search(len(segs), func(i int) bool { return segs[i].Base() > offset }) - 1
+	var (
+		s    *segment.Segment
+		view segment.View
+	)
 	for i = max(i, 0); i < len(segs); i++ {
-		s := segs[i]
-		if s.Next() <= offset {
-			continue
+		if segs[i].Next() > offset {
+			s = segs[i]
+			break
 		}
-		pos, n, next, err := s.ReadRange(offset, int64(maxBytes), maxOff, o.MinOneBatch)
-		if err != nil {
-			return nil, fmt.Errorf("%w: read %s at %d: %v", ErrStorage, l.name, offset, err)
-		}
-		if n > 0 {
-			s.Acquire()
-			res.segs = []*segment.Segment{s}
-			res.Ranges = []FileRange{{File: s.File(), Offset: pos, Length: n}}
-			res.Size = n
-			res.NextOffset = next
-		}
-		break
 	}
+	if s != nil {
+		s.Acquire()
+		view = s.View()
+	}
+	l.mu.Unlock()
+	if s == nil {
+		return res, nil
+	}
+	pos, n, next, err := view.ReadRange(offset, int64(maxBytes), maxOff, o.MinOneBatch)
+	if err != nil {
+		s.Release()
+		if errors.Is(err, segment.ErrCorrupt) {
+			return nil, l.corruptRead(offset, err)
+		}
+		return nil, fmt.Errorf("%w: read %s at %d: %v", ErrStorage, l.name, offset, err)
+	}
+	if n == 0 {
+		s.Release()
+		return res, nil
+	}
+	res.segs = []*segment.Segment{s}
+	res.Ranges = []FileRange{{File: s.File(), Offset: pos, Length: n}}
+	res.Size = n
+	res.NextOffset = next
 	return res, nil
 }
 

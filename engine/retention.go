@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 
 	"sluice/engine/internal/segment"
@@ -56,12 +57,15 @@ func (l *Log) applyRetention(nowMs int64) (bool, error) {
 	if n == 0 {
 		return false, nil
 	}
+	var rollErr error
 	if n == len(l.mu.segs) {
-		if err := l.rollLocked(cfg, nowMs); err != nil {
-			return false, err
+		// Out of space the roll may fail: the older segments go anyway.
+		if rollErr = l.rollLocked(cfg, nowMs); rollErr != nil {
+			n--
 		}
 	}
-	return l.dropOldestLocked(n)
+	moved, err := l.dropOldestLocked(n)
+	return moved, errors.Join(rollErr, err)
 }
 
 // dropOldestLocked removes the n oldest segments (never the active one)
@@ -139,8 +143,11 @@ func (l *Log) advanceLogStartLocked(offset int64) (int64, error) {
 	if err != nil {
 		return start, err
 	}
-	if err := l.eng.checkpointDir(l.ldir); err != nil {
+	if err := l.eng.checkpointDir(l.ldir); err != nil && !errors.Is(err, ErrDiskFull) {
 		return start, err
 	}
+	// Out of space the log start offset is not yet checkpointed: a
+	// restart before the next checkpoint may start the log at its first
+	// segment's base again, below it but never above what was deleted.
 	return start, nil
 }

@@ -18,21 +18,31 @@ func (l *Log) rollLocked(cfg *TopicConfig, nowMs int64) error {
 	if old.Empty() && old.Base() == leo {
 		return nil
 	}
+	// A failure before the new segment is in place leaves the old one
+	// active (its reservation released, its indexes rewritten next time).
 	if err := old.WriteIndexes(false); err != nil {
-		return l.storageErr("roll", err)
+		return l.diskErr("roll", err)
 	}
 	s, err := segment.Create(l.eng.fs, l.path, leo, cfg.SegmentIndexBytes, "", time.UnixMilli(nowMs))
 	if err != nil {
-		return l.storageErr("roll", err)
+		return l.diskErr("roll", err)
 	}
+	s.SetReservations(l.ldir.res)
 	l.mu.segs = append(l.mu.segs, s)
+	l.dirDirty.Store(true)
 	l.rolled.Store(true)
 	l.mu.rollJitter = 0
 	if cfg.SegmentJitterMs > 0 {
 		l.mu.rollJitter = rand.Int64N(min(cfg.SegmentJitterMs, cfg.SegmentMs))
 	}
 	if err := l.writeSnapshotLocked(leo); err != nil {
-		return l.storageErr("producer snapshot", err)
+		if !isNoSpace(err) {
+			return l.storageErr("producer snapshot", err)
+		}
+		// The snapshot only shortens the replay on open; the roll stands.
+		l.eng.markFull(l.ldir, err)
+		l.eng.opts.Logger.Warn("producer snapshot not written: no space", "component", "engine", "partition", l.name,
+			"offset", leo, "err", err)
 	}
 	l.eng.opts.Logger.Debug("rolled segment", "component", "engine", "partition", l.name, "base", leo)
 	return nil
@@ -46,6 +56,7 @@ func (l *Log) removeSegmentsLocked(segs []*segment.Segment) error {
 	delay := time.Duration(l.cfg.Load().FileDeleteDelayMs) * time.Millisecond
 	var firstErr error
 	for _, s := range segs {
+		s.Detach()
 		if err := s.Rename(segment.DeletedSuffix); err != nil && firstErr == nil {
 			firstErr = l.storageErr("rename to .deleted", err)
 		}

@@ -1,12 +1,35 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"time"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 
+	"sluice/engine/internal/checkpoint"
 	"sluice/engine/internal/segment"
 )
+
+// Truncation (TruncateTo) is crash-safe by an intent record:
+//
+//  1. "truncate.pending" ("<offset> partial|full") is written and made
+//     durable (tmp file, fsync, rename, directory fsync) before anything is
+//     cut;
+//  2. the segments at or after the offset are renamed .deleted, and the
+//     segment holding it is cut in place and fsynced, or, when readers hold
+//     ranges of it, replaced by a copy of its kept prefix renamed over it
+//     (the readers keep the old file open, so their bytes do not change);
+//  3. the directory is fsynced, the intent removed, the directory fsynced
+//     again, and only then are appends let in.
+//
+// A crash before 1 is durable leaves the log uncut; after, the next open
+// finds the intent and completes the cut (applyTruncateIntent) before
+// loading the log, so a crash anywhere recovers the synced log either
+// uncut or cut at the offset, never with a gap below it.
+const truncateIntentFile = "truncate.pending"
 
 // TruncateTo removes every record at or after offset (follower truncation
 // to the leader's epoch end). The batch holding offset goes as a whole, so
@@ -29,10 +52,29 @@ func (l *Log) TruncateTo(offset int64) error {
 	if offset >= l.leo.Load() {
 		return nil
 	}
-	if offset < l.logStart.Load() || offset <= l.mu.segs[0].Base() {
-		return l.truncateFullyLocked(offset, cfg)
+	full := offset < l.logStart.Load() || offset <= l.mu.segs[0].Base()
+	if err := l.writeTruncateIntent(offset, full); err != nil {
+		return l.diskErr("truncate intent", err)
 	}
-	// Drop whole segments at or after offset.
+	var err error
+	if full {
+		err = l.truncateFullyLocked(offset, cfg)
+	} else {
+		err = l.cutLocked(offset, cfg)
+	}
+	if err != nil {
+		return err // the intent stays: the next open completes the cut
+	}
+	if err := l.dropTruncateIntent(); err != nil {
+		return l.storageErr("truncate", err)
+	}
+	return l.afterTruncateLocked(l.active().Next())
+}
+
+// cutLocked cuts the log at the batch holding offset (offset is above the
+// first segment's base).
+// REQUIRES: l.mu held.
+func (l *Log) cutLocked(offset int64, cfg *TopicConfig) error {
 	n := len(l.mu.segs)
 	for n > 1 && l.mu.segs[n-1].Base() >= offset {
 		n--
@@ -50,15 +92,21 @@ func (l *Log) TruncateTo(offset int64) error {
 		if err != nil {
 			return l.storageErr("truncate", err)
 		}
+		ns.SetReservations(l.ldir.res)
 		l.mu.segs[len(l.mu.segs)-1] = ns
+		s.Detach()
+		s.Release() // its readers keep the replaced file open
 		s = ns
 	} else if _, err := s.TruncateTo(offset, cfg.IndexIntervalBytes); err != nil {
+		return l.storageErr("truncate", err)
+	}
+	if err := s.Sync(); err != nil {
 		return l.storageErr("truncate", err)
 	}
 	if err := s.Preallocate(); err != nil {
 		return l.storageErr("truncate", err)
 	}
-	return l.afterTruncateLocked(s.Next())
+	return nil
 }
 
 // afterTruncateLocked resets the offsets, the epoch cache and the producer
@@ -104,18 +152,21 @@ func (l *Log) truncateFullyLocked(offset int64, cfg *TopicConfig) error {
 	if err != nil {
 		return l.storageErr("truncate", err)
 	}
+	s.SetReservations(l.ldir.res)
 	l.mu.segs = []*segment.Segment{s}
 	l.logStart.Store(offset)
 	l.hw.Store(offset)
 	l.mu.epochs.entries = nil
-	_ = l.writeEpochsLocked()
+	if err := l.writeEpochsLocked(); err != nil {
+		return l.storageErr("leader-epoch-checkpoint", err)
+	}
 	l.deleteSnapshotsBeforeLocked(1<<63 - 1)
-	return l.afterTruncateLocked(offset)
+	return nil
 }
 
 // copyPrefixLocked writes the batches of s below offset to a new segment
-// (same base) and swaps it in: s is renamed .deleted and stays readable
-// for its current readers.
+// (same base), fsyncs it and renames it over s's files: s stays readable,
+// unchanged, through the files its readers hold open.
 // REQUIRES: l.mu held.
 func (l *Log) copyPrefixLocked(s *segment.Segment, offset int64, cfg *TopicConfig) (*segment.Segment, error) {
 	pos, _, ok, err := s.Find(offset)
@@ -125,37 +176,78 @@ func (l *Log) copyPrefixLocked(s *segment.Segment, offset int64, cfg *TopicConfi
 	if !ok {
 		pos = s.Size()
 	}
-	ns, err := segment.Create(l.eng.fs, l.path, s.Base(), cfg.SegmentIndexBytes, segment.CleanedSuffix, time.Now())
+	ns, err := segment.Create(l.eng.fs, l.path, s.Base(), cfg.SegmentIndexBytes, segment.CleanedSuffix, l.eng.opts.Now())
 	if err != nil {
+		return nil, err
+	}
+	discard := func(err error) (*segment.Segment, error) {
+		for _, p := range ns.Paths() {
+			_ = l.eng.fs.Remove(p)
+		}
+		ns.Release()
 		return nil, err
 	}
 	buf := make([]byte, 1<<20)
 	for at := int64(0); at < pos; {
 		n := min(int64(len(buf)), pos-at)
 		if _, err := s.ReadAt(buf[:n], at); err != nil && err != io.EOF {
-			ns.Release()
-			return nil, err
+			return discard(err)
 		}
 		if _, err := ns.File().WriteAt(buf[:n], at); err != nil {
-			ns.Release()
-			return nil, err
+			return discard(err)
 		}
 		at += n
 	}
 	if _, err := ns.Scan(false, s.Base(), cfg.IndexIntervalBytes, nil); err != nil {
-		ns.Release()
-		return nil, err
+		return discard(err)
 	}
 	if err := ns.Sync(); err != nil {
-		ns.Release()
-		return nil, err
-	}
-	if err := l.removeSegmentsLocked([]*segment.Segment{s}); err != nil {
-		ns.Release()
-		return nil, err
+		return discard(err)
 	}
 	if err := ns.Rename(""); err != nil {
-		return nil, err
+		return discard(err)
 	}
 	return ns, nil
+}
+
+// writeTruncateIntent makes the intent to truncate at offset durable.
+func (l *Log) writeTruncateIntent(offset int64, full bool) error {
+	mode := "partial"
+	if full {
+		mode = "full"
+	}
+	return checkpoint.Write(l.eng.fs, filepath.Join(l.path, truncateIntentFile), []byte(strconv.FormatInt(offset, 10)+" "+mode+"\n"))
+}
+
+// dropTruncateIntent makes the finished cut durable, then removes the
+// intent durably (a stale intent would cut appends made after it).
+func (l *Log) dropTruncateIntent() error {
+	fs := l.eng.fs
+	if err := fs.SyncDir(l.path); err != nil {
+		return err
+	}
+	if err := fs.Remove(filepath.Join(l.path, truncateIntentFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return fs.SyncDir(l.path)
+}
+
+// readTruncateIntent returns a pending truncation of the partition dir.
+func readTruncateIntent(l *Log) (offset int64, full, ok bool, err error) {
+	data, err := checkpoint.Read(l.eng.fs, filepath.Join(l.path, truncateIntentFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, false, false, nil
+	}
+	if err != nil {
+		return 0, false, false, err
+	}
+	f := strings.Fields(string(data))
+	if len(f) != 2 || (f[1] != "full" && f[1] != "partial") {
+		return 0, false, false, fmt.Errorf("%w: malformed %s %q", ErrCorruptLog, truncateIntentFile, data)
+	}
+	offset, err = strconv.ParseInt(f[0], 10, 64)
+	if err != nil || offset < 0 {
+		return 0, false, false, fmt.Errorf("%w: malformed %s %q", ErrCorruptLog, truncateIntentFile, data)
+	}
+	return offset, f[1] == "full", true, nil
 }

@@ -94,19 +94,25 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	// The metrics listener comes up first so /healthz answers during
 	// recovery; /readyz turns ready once the broker serves, and says not
 	// ready while its listener does not accept (max.connections reached,
-	// accept failing).
-	var ready atomic.Bool
-	var served atomic.Pointer[protocol.Broker]
-	isReady := func() bool {
-		b := served.Load()
-		if !ready.Load() || b == nil {
-			return false
-		}
-		ok, _ := b.Accepting()
-		return ok
-	}
+	// accept failing) or a log dir is full or offline.
+	var (
+		ready  atomic.Bool
+		broker atomic.Pointer[protocol.Broker]
+	)
 	metrics := obs.NewMetrics()
-	msrv, err := obs.Serve(cfg.MetricsListener, metrics, isReady)
+	msrv, err := obs.Serve(cfg.MetricsListener, metrics, func() (bool, string) {
+		b := broker.Load()
+		if !ready.Load() || b == nil {
+			return false, "not ready"
+		}
+		if ok, why := b.Accepting(); !ok {
+			return false, why
+		}
+		if why := storageHealth(b.Engine()); why != "" {
+			return false, why
+		}
+		return true, ""
+	})
 	if err != nil {
 		return err
 	}
@@ -121,7 +127,7 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	defer gm.Close()
 	metrics.SetStateFunc(gm.With(brokerState(b)))
 	metrics.Registry().MustRegister(netCollector{b})
-	served.Store(b)
+	broker.Store(b)
 	ready.Store(true)
 	server.Info("ready", "listen", b.Addr().String(), "metrics", addrString(msrv),
 		"start_ms", time.Since(start).Milliseconds(), "log_dirs", strings.Join(cfg.LogDirs, ","))

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"sluice/cmd/sluice/internal/obs"
+	"sluice/engine"
 	"sluice/protocol"
 )
 
@@ -46,5 +50,29 @@ func brokerState(b *protocol.Broker) func(*obs.State) {
 			tp := l.TopicPartition()
 			s.LogSizes = append(s.LogSizes, obs.PartitionSize{Topic: tp.Topic, Partition: tp.Partition, Bytes: l.Size()})
 		}
+		for _, d := range b.Engine().Dirs() {
+			s.LogDirs = append(s.LogDirs, obs.LogDirState{Path: d.Path, Offline: d.Offline, Full: d.Full, ReservedBytes: d.ReservedBytes})
+		}
+		s.CorruptReads = b.Engine().CorruptReads()
 	}
+}
+
+// storageHealth is what /readyz says of the log dirs: "" when every one
+// takes writes, else which are degraded and how (a full dir still serves
+// reads and deletes; an offline one serves nothing until a restart).
+func storageHealth(e *engine.Engine) string {
+	var bad []string
+	for _, d := range e.Dirs() {
+		switch {
+		case d.Offline:
+			bad = append(bad, fmt.Sprintf("log dir %s offline after a disk error (%v): its partitions are unavailable until a restart", d.Path, d.Err))
+		case d.Full:
+			bad = append(bad, fmt.Sprintf("log dir %s full since %s: produce refused (KAFKA_STORAGE_ERROR), fetch and delete served; appends resume once space is freed",
+				d.Path, d.FullSince.UTC().Format(time.RFC3339)))
+		}
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	return "degraded: " + strings.Join(bad, "; ")
 }

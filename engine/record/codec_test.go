@@ -24,7 +24,7 @@ func TestCompressDecompressAppend(t *testing.T) {
 		if err != nil || string(out[:3]) != "pre" || !bytes.Equal(out[3:], src) {
 			t.Fatalf("%v: round trip failed: %v", c, err)
 		}
-		if _, err := Decompress(nil, c, comp[6:], len(src)-1); !errors.Is(err, ErrCorruptMessage) {
+		if _, err := Decompress(nil, c, comp[6:], len(src)-1); !errors.Is(err, ErrInvalidRecord) {
 			t.Fatalf("%v: output one byte over the limit: %v", c, err)
 		}
 		if empty, err := Compress(nil, c, nil); err != nil {
@@ -68,7 +68,7 @@ func TestSnappyXerial(t *testing.T) {
 			t.Fatalf("%x: %v", bad, err)
 		}
 	}
-	if _, err := Decompress(nil, Snappy, hand, 4); !errors.Is(err, ErrCorruptMessage) {
+	if _, err := Decompress(nil, Snappy, hand, 4); !errors.Is(err, ErrInvalidRecord) {
 		t.Fatalf("limit: %v", err)
 	}
 
@@ -148,16 +148,16 @@ func TestZstdBombFailsCleanly(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, err := v.Validate(bombBatch(bomb, Zstd), &ValidateOptions{})
 	runtime.ReadMemStats(&after)
-	if !errors.Is(err, ErrCorruptMessage) || !strings.Contains(err.Error(), "exceed the limit") {
+	if !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), "exceed the limit") {
 		t.Fatalf("bomb: %v", err)
 	}
 	t.Logf("default 64 MiB cap: %d MiB allocated before failing", (after.TotalAlloc-before.TotalAlloc)>>20)
 	// With a 4 MiB cap the work done is a small multiple of the cap, not
 	// of the 256 MiB the bomb expands to.
 	runtime.ReadMemStats(&before)
-	_, err = v.Validate(bombBatch(bomb, Zstd), &ValidateOptions{ZstdMaxMemory: 4 << 20})
+	_, err = v.Validate(bombBatch(bomb, Zstd), &ValidateOptions{MaxDecompressed: 4 << 20})
 	runtime.ReadMemStats(&after)
-	if !errors.Is(err, ErrCorruptMessage) || !strings.Contains(err.Error(), "exceed the limit") {
+	if !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), "exceed the limit") {
 		t.Fatalf("bomb, 4 MiB cap: %v", err)
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
@@ -165,11 +165,11 @@ func TestZstdBombFailsCleanly(t *testing.T) {
 	}
 	// A declared content size over the limit fails before decoding.
 	declared := zstdEncoder().EncodeAll(make([]byte, 4<<20), nil)
-	if _, err := v.Validate(bombBatch(declared, Zstd), &ValidateOptions{ZstdMaxMemory: 1 << 20}); !errors.Is(err, ErrCorruptMessage) || !strings.Contains(err.Error(), "exceed the limit") {
+	if _, err := v.Validate(bombBatch(declared, Zstd), &ValidateOptions{MaxDecompressed: 1 << 20}); !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), "exceed the limit") {
 		t.Fatalf("declared size: %v", err)
 	}
 	// Under the cap the same payload is decompressed (and then judged as records).
-	if _, err := v.Validate(bombBatch(declared, Zstd), &ValidateOptions{ZstdMaxMemory: 8 << 20}); !errors.Is(err, ErrInvalidRecord) {
+	if _, err := v.Validate(bombBatch(declared, Zstd), &ValidateOptions{MaxDecompressed: 8 << 20}); !errors.Is(err, ErrInvalidRecord) {
 		t.Fatalf("under the cap: %v", err)
 	}
 }
@@ -178,13 +178,13 @@ func TestOtherBombsBounded(t *testing.T) {
 	var v Validator
 	for _, c := range []Codec{Gzip, LZ4} {
 		bomb := zerosStream(t, c, 8<<20)
-		if _, err := v.Validate(bombBatch(bomb, c), &ValidateOptions{ZstdMaxMemory: 1 << 20}); !errors.Is(err, ErrCorruptMessage) || !strings.Contains(err.Error(), "exceed the limit") {
+		if _, err := v.Validate(bombBatch(bomb, c), &ValidateOptions{MaxDecompressed: 1 << 20}); !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), "exceed the limit") {
 			t.Fatalf("%v bomb: %v", c, err)
 		}
 	}
 	// A snappy block claiming 2 GiB is refused from its length prefix.
 	lie := []byte{0x80, 0x80, 0x80, 0x80, 0x08, 0x00}
-	if _, err := v.Validate(bombBatch(lie, Snappy), &ValidateOptions{}); !errors.Is(err, ErrCorruptMessage) || !strings.Contains(err.Error(), "exceed the limit") {
+	if _, err := v.Validate(bombBatch(lie, Snappy), &ValidateOptions{}); !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), "exceed the limit") {
 		t.Fatalf("snappy lie: %v", err)
 	}
 }

@@ -14,8 +14,8 @@ import (
 )
 
 // DefaultMaxUncompressed bounds the decompressed size of one batch's
-// records section when no limit is given (64 MiB). It is also the default
-// zstd decoder memory cap (ValidateOptions.ZstdMaxMemory).
+// records section when no limit is given (64 MiB); it is also the cap of
+// the zstd decoders' window.
 const DefaultMaxUncompressed = 64 << 20
 
 // Compress appends the compressed form of src to dst. Gzip uses level 6
@@ -66,55 +66,78 @@ func Compress(dst []byte, c Codec, src []byte) ([]byte, error) {
 
 // Decompress appends the decompressed form of src to dst. It never lets
 // the output grow beyond max bytes (max <= 0 means DefaultMaxUncompressed):
-// a larger output fails with ErrCorruptMessage, as does malformed input.
-// Snappy input may be a raw block or xerial-framed (Java producers).
+// a larger output fails with ErrInvalidRecord, malformed input with
+// ErrCorruptMessage. Snappy input may be a raw block or xerial-framed (Java
+// producers).
 func Decompress(dst []byte, c Codec, src []byte, max int) ([]byte, error) {
 	if max <= 0 {
 		max = DefaultMaxUncompressed
 	}
-	var err error
+	out, _, err := decompress(dst, c, src, max, max)
+	if errors.Is(err, errTooBig) {
+		return out, tooBig(c, max, "")
+	}
+	return out, err
+}
+
+// decompress is Decompress with the zstd decoders' cap given apart from
+// the output limit, and the number of bytes decoded before it stopped
+// (also on failure: the work a Budget is charged for). A limit overrun
+// fails with errTooBig, for the caller to word.
+func decompress(dst []byte, c Codec, src []byte, limit, capacity int) ([]byte, int, error) {
+	var (
+		n   int
+		err error
+	)
+	start := len(dst)
 	switch c {
 	case None:
-		if len(src) > max {
-			return dst, tooBig(c, max)
+		if len(src) > limit {
+			return dst, limit + 1, errTooBig
 		}
-		return append(dst, src...), nil
+		return append(dst, src...), len(src), nil
 	case Gzip:
 		r := gzipReaders.Get().(*gzipReader)
 		defer gzipReaders.Put(r)
 		defer r.src.Reset(nil)
 		r.src.Reset(src)
 		if err = r.r.Reset(&r.src); err != nil {
-			return dst, corrupt(c, err)
+			return dst, 0, corrupt(c, err)
 		}
-		dst, err = readBounded(dst, &r.r, max)
+		dst, n, err = readBounded(dst, &r.r, limit)
 	case Snappy:
-		dst, err = snappyDecode(dst, src, max)
+		dst, err = snappyDecode(dst, src, limit)
+		n = len(dst) - start
+		if errors.Is(err, errTooBig) {
+			n = limit + 1
+		}
 	case LZ4:
 		r := lz4Readers.Get().(*lz4Reader)
 		defer lz4Readers.Put(r)
 		defer r.src.Reset(nil)
 		r.src.Reset(src)
 		r.r.Reset(&r.src)
-		dst, err = readBounded(dst, r.r, max)
+		dst, n, err = readBounded(dst, r.r, limit)
 	case Zstd:
-		dst, err = zstdDecode(dst, src, max)
+		dst, n, err = zstdDecode(dst, src, limit, capacity)
 	default:
-		return dst, unsupported(c)
+		return dst, 0, unsupported(c)
 	}
-	if err != nil {
-		if errors.Is(err, errTooBig) {
-			return dst, tooBig(c, max)
-		}
-		return dst, corrupt(c, err)
+	if err != nil && !errors.Is(err, errTooBig) {
+		err = corrupt(c, err)
 	}
-	return dst, nil
+	return dst, n, err
 }
 
 var errTooBig = errors.New("output exceeds limit")
 
-func tooBig(c Codec, max int) error {
-	return newError(ErrCorruptMessage, c.String()+": decompressed records exceed the limit of "+strconv.Itoa(max)+" bytes")
+// tooBig words a limit overrun; what names the limit when it is not the
+// batch's own ("" for the per-batch limit).
+func tooBig(c Codec, max int, what string) error {
+	if what == "" {
+		what = "the limit of " + strconv.Itoa(max) + " bytes per batch"
+	}
+	return newError(ErrInvalidRecord, c.String()+": decompressed records exceed "+what)
 }
 
 func corrupt(c Codec, err error) error {
@@ -127,27 +150,34 @@ func unsupported(c Codec) error {
 
 // readBounded appends everything r yields to dst, failing with errTooBig
 // once more than max bytes arrive. Growth is geometric from a small start,
-// so a lying size field cannot make it allocate ahead of real data.
-func readBounded(dst []byte, r io.Reader, max int) ([]byte, error) {
+// so a lying size field cannot make it allocate ahead of real data. n is
+// the number of bytes read, also on failure.
+func readBounded(dst []byte, r io.Reader, max int) (out []byte, n int, err error) {
 	start := len(dst)
 	for {
 		if len(dst) == cap(dst) {
-			dst = grow(dst, 32<<10)
+			// Double what was read, from 32 KiB, but never past the
+			// limit's one extra byte.
+			c := len(dst) + min(len(dst)-start+32<<10, start+max+1-len(dst))
+			nb := make([]byte, len(dst), c)
+			copy(nb, dst)
+			dst = nb
 		}
 		limit := cap(dst)
 		if limit-start > max+1 {
 			limit = start + max + 1
 		}
-		n, err := r.Read(dst[len(dst):limit])
-		dst = dst[:len(dst)+n]
-		if len(dst)-start > max {
-			return dst[:start], errTooBig
+		k, err := r.Read(dst[len(dst):limit])
+		dst = dst[:len(dst)+k]
+		n = len(dst) - start
+		if n > max {
+			return dst[:start], n, errTooBig
 		}
 		if err == io.EOF {
-			return dst, nil
+			return dst, n, nil
 		}
 		if err != nil {
-			return dst[:start], err
+			return dst[:start], n, err
 		}
 	}
 }

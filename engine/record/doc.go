@@ -61,11 +61,11 @@
 // producers write (| 82 'S' 'N' 'A' 'P' 'P' 'Y' 00 | version int32 |
 // compatible int32 | then [blockLength int32][snappy block]...), both read,
 // raw written; lz4 is the LZ4 frame format; zstd is one or more zstd frames.
-// Decompression is always bounded (ValidateOptions.ZstdMaxMemory, default
-// 64 MiB) so that a small malicious batch cannot exhaust memory. A zstd
-// frame that does not state its size grows its output by append, so a
-// "bomb" still churns about 5x the limit through the allocator (never more
-// than about 2x the limit live) before it is refused.
+// Decompression is always bounded: per batch (ValidateOptions.MaxDecompressed,
+// default 64 MiB) and, with a Budget, per request; past either the batch
+// fails with ErrInvalidRecord. Decoders stream into a buffer that stops at
+// the limit, so a small malicious batch ("bomb") costs memory and CPU in
+// proportion to the limit, not to the size its frames announce.
 //
 // # Constants that must never change
 //

@@ -30,7 +30,7 @@ func (v *Validator) forEach(batch []byte, max int, fn func(r *Record) error) err
 	if !h.Codec().Valid() {
 		return unsupported(h.Codec())
 	}
-	recs, bp, err := v.records(batch, h.Codec(), max)
+	recs, bp, err := v.records(batch, h.Codec(), max, nil)
 	defer putBuf(bp)
 	if err != nil {
 		return err

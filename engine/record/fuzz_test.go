@@ -36,7 +36,7 @@ func FuzzValidate(f *testing.F) {
 	// record decoding instead of stopping at the checksum.
 	f.Fuzz(func(t *testing.T, in []byte, compacted bool, origin int8, fix bool) {
 		var v Validator
-		o := &ValidateOptions{NowMs: testNow, Compacted: compacted, Origin: int8(uint8(origin) % 3), ZstdMaxMemory: 1 << 20,
+		o := &ValidateOptions{NowMs: testNow, Compacted: compacted, Origin: int8(uint8(origin) % 3), MaxDecompressed: 1 << 20,
 			TimestampBeforeMaxMs: 1 << 40, TimestampAfterMaxMs: 1 << 40}
 		batch := clone(in) // Validate may correct maxTimestamp in place
 		if fix && len(batch) >= HeaderSize {

@@ -40,11 +40,15 @@ type ValidateOptions struct {
 	NowMs int64
 	// Origin is OriginClient, OriginCoordinator or OriginReplication.
 	Origin int8
-	// ZstdMaxMemory caps the decompressed size of a batch's records, for
-	// every codec (the name follows zstd's WithDecoderMaxMemory, whose
-	// 64 GiB default would let a 1 MiB "zstd bomb" exhaust memory);
-	// 0 means DefaultMaxUncompressed (64 MiB).
-	ZstdMaxMemory uint64
+	// MaxDecompressed caps the decompressed size of one batch's records,
+	// for every codec, and the window of zstd frames; 0 means
+	// DefaultMaxUncompressed (64 MiB). Beyond it the batch fails with
+	// ErrInvalidRecord, and decoding stops there.
+	MaxDecompressed int
+	// Budget, when set, also bounds the bytes decompressed by every batch
+	// validated with it together (the batches of one Produce request);
+	// each batch is charged what it decoded, also when it failed.
+	Budget *Budget
 	// Partition names the topic partition in error messages ("t-0");
 	// empty leaves it out.
 	Partition string
@@ -65,13 +69,10 @@ func (o *ValidateOptions) now() int64 {
 }
 
 func (o *ValidateOptions) maxUncompressed() int {
-	if o.ZstdMaxMemory == 0 || o.ZstdMaxMemory > 1<<40 {
-		if o.ZstdMaxMemory > 1<<40 {
-			return 1 << 40
-		}
+	if o.MaxDecompressed <= 0 {
 		return DefaultMaxUncompressed
 	}
-	return int(o.ZstdMaxMemory)
+	return min(o.MaxDecompressed, 1<<40)
 }
 
 // timestampBounds returns the inclusive [lo, hi] window for CreateTime

@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ func (v *Validator) Validate(batch []byte, o *ValidateOptions) (Header, error) {
 		err = unsupported(h.Codec())
 	}
 	if err == nil && o.Origin != OriginReplication {
-		recs, bp, rerr := v.records(batch, h.Codec(), o.maxUncompressed())
+		recs, bp, rerr := v.records(batch, h.Codec(), o.maxUncompressed(), o.Budget)
 		if err = rerr; err == nil {
 			c := &cur
 			if !fused {
@@ -140,13 +141,27 @@ func validateBatchHeader(h *Header, o *ValidateOptions) error {
 // records returns the batch's records section, decompressed into a pooled
 // buffer when the batch is compressed; the caller returns that buffer with
 // putBuf(bp) once it is done with recs (bp is nil for uncompressed batches).
-func (v *Validator) records(batch []byte, c Codec, max int) (recs []byte, bp *[]byte, err error) {
+// The output is bounded by max and by what budget (if any) has left, which
+// is charged for the bytes decoded.
+func (v *Validator) records(batch []byte, c Codec, max int, budget *Budget) (recs []byte, bp *[]byte, err error) {
 	if c == None {
 		return batch[HeaderSize:], nil, nil
 	}
+	limit, what := max, ""
+	if budget != nil {
+		if left := budget.Left(); left < int64(limit) {
+			limit, what = int(left), budget.describe()
+		}
+	}
 	bp = getBuf()
-	out, err := Decompress((*bp)[:0], c, batch[HeaderSize:], max)
+	out, n, err := decompress((*bp)[:0], c, batch[HeaderSize:], limit, max)
 	*bp = out
+	if budget != nil {
+		budget.charge(n)
+	}
+	if errors.Is(err, errTooBig) {
+		err = tooBig(c, max, what)
+	}
 	return out, bp, err
 }
 

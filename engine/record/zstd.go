@@ -1,80 +1,103 @@
 package record
 
 import (
+	"bytes"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
 )
 
-// zstd decoders are safe for concurrent DecodeAll calls; one is kept per
-// distinct output limit (in practice one or two: the broker-wide
-// ZstdMaxMemory and the default).
-var zstdDecoders struct {
-	sync.Mutex
-	m map[int]*zstd.Decoder
+// zstd input is decoded by a streaming decoder (one goroutine, no
+// read-ahead) into the caller's buffer, which stops as soon as the output
+// passes the limit. The work done is therefore in proportion to the output
+// allowed, whatever the frames announce: a frame without a content size
+// made of RLE blocks (4 bytes of input for 128 KiB of output) costs what
+// its first limit bytes cost and no more. The decoder also refuses frames
+// whose window is larger than its cap, so its history buffer (window plus
+// two blocks) is bounded too.
+//
+// Decoders are pooled per cap (in practice one: the broker's per-batch
+// limit), since the cap is fixed when a decoder is made.
+
+type zstdReader struct {
+	src bytes.Reader
+	d   *zstd.Decoder
 }
 
-const maxCachedZstdDecoders = 8
+var zstdPools struct {
+	sync.Mutex
+	m map[int]*sync.Pool
+}
 
-// minZstdDecoderMemory is the smallest memory cap a decoder gets: the
-// frame's window must fit under the cap, and producers write windows of a
-// few MiB even for small batches. Smaller output limits are enforced after
-// decoding, so memory stays bounded by max(limit, 8 MiB).
-const minZstdDecoderMemory = 8 << 20
+const maxZstdPools = 8
 
-func zstdDecoderFor(limit int) (*zstd.Decoder, bool, error) {
-	zstdDecoders.Lock()
-	defer zstdDecoders.Unlock()
-	if d, ok := zstdDecoders.m[limit]; ok {
-		return d, true, nil
-	}
-	capacity := uint64(max(limit, minZstdDecoderMemory))
+// minZstdWindow is the smallest window cap a decoder gets: producers write
+// frames with windows of a few MiB even for small batches, and a smaller
+// output limit is enforced while reading anyway.
+const minZstdWindow = 8 << 20
+
+func newZstdReader(capacity int) (*zstdReader, error) {
+	c := uint64(max(capacity, minZstdWindow))
 	d, err := zstd.NewReader(nil,
-		zstd.WithDecoderConcurrency(0),
-		zstd.WithDecoderMaxMemory(capacity),
-		zstd.WithDecoderMaxWindow(min(capacity, zstd.MaxWindowSize)),
+		zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderMaxMemory(c),
+		zstd.WithDecoderMaxWindow(min(c, zstd.MaxWindowSize)),
 	)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if zstdDecoders.m == nil {
-		zstdDecoders.m = make(map[int]*zstd.Decoder)
-	}
-	if len(zstdDecoders.m) >= maxCachedZstdDecoders {
-		return d, false, nil
-	}
-	zstdDecoders.m[limit] = d
-	return d, true, nil
+	return &zstdReader{d: d}, nil
 }
 
-// zstdDecode appends the decoding of src to dst, bounded by limit bytes.
-func zstdDecode(dst, src []byte, limit int) ([]byte, error) {
-	d, cached, err := zstdDecoderFor(limit)
-	if err != nil {
-		return dst, err
+// zstdPool returns the pool of decoders with this cap; nil when too many
+// distinct caps are in use (the caller then makes a decoder for one call).
+func zstdPool(capacity int) *sync.Pool {
+	zstdPools.Lock()
+	defer zstdPools.Unlock()
+	if p, ok := zstdPools.m[capacity]; ok {
+		return p
 	}
-	if !cached {
-		defer d.Close()
+	if len(zstdPools.m) >= maxZstdPools {
+		return nil
 	}
-	// Without a content size in the frame header (Java's streaming
-	// producer) DecodeAll grows its output by append; give it room for a
-	// typical compression ratio up front.
-	var fh zstd.Header
-	if fh.Decode(src) == nil && !fh.HasFCS {
-		dst = grow(dst, min(limit, max(64<<10, 8*len(src))))
+	if zstdPools.m == nil {
+		zstdPools.m = make(map[int]*sync.Pool)
 	}
-	out, err := d.DecodeAll(src, dst[len(dst):])
-	if err != nil {
-		if err == zstd.ErrDecoderSizeExceeded || err == zstd.ErrWindowSizeExceeded {
-			return dst, errTooBig
+	p := &sync.Pool{}
+	zstdPools.m[capacity] = p
+	return p
+}
+
+// zstdDecode appends the decoding of src (one or more frames) to dst,
+// reading no more than limit+1 bytes of output. capacity is the decoders'
+// cap (window and memory); limit <= capacity. It returns the bytes
+// produced, also on failure, for the caller's budget.
+func zstdDecode(dst, src []byte, limit, capacity int) ([]byte, int, error) {
+	var r *zstdReader
+	pool := zstdPool(capacity)
+	if pool != nil {
+		r, _ = pool.Get().(*zstdReader)
+	}
+	if r == nil {
+		var err error
+		if r, err = newZstdReader(capacity); err != nil {
+			return dst, 0, err
 		}
-		return dst, err
 	}
-	if len(out) > limit {
-		return dst, errTooBig
+	r.src.Reset(src)
+	if err := r.d.Reset(&r.src); err != nil {
+		r.d.Close()
+		return dst, 0, err
 	}
-	if len(out) > 0 && cap(dst)-len(dst) >= len(out) && &dst[:len(dst)+1][len(dst)] == &out[0] {
-		return dst[:len(dst)+len(out)], nil
+	out, n, err := readBounded(dst, r.d, limit)
+	if err == zstd.ErrDecoderSizeExceeded || err == zstd.ErrWindowSizeExceeded {
+		err = errTooBig
 	}
-	return append(dst, out...), nil
+	r.src.Reset(nil)
+	if pool != nil && r.d.Reset(nil) == nil {
+		pool.Put(r)
+	} else {
+		r.d.Close()
+	}
+	return out, n, err
 }

@@ -11,13 +11,18 @@ package handlers
 // transactional id answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every
 // partition (what Kafka answers a principal not allowed to use it);
 // timeout_ms is not used (a single node acknowledges acks=all at once);
-// zstd below v7 answers UNSUPPORTED_COMPRESSION_TYPE as Kafka does.
+// zstd below v7 answers UNSUPPORTED_COMPRESSION_TYPE as Kafka does;
+// decompression is capped per batch and per request
+// (sluice.batch.decompressed.max.bytes, sluice.request.decompressed.max.bytes),
+// past which a batch answers INVALID_RECORD (Kafka has no cap).
 
 import (
+	"context"
 	"errors"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"sluice/cluster"
 	"sluice/engine"
 	"sluice/engine/record"
 	"sluice/protocol/kerr"
@@ -34,6 +39,9 @@ func handleProduce(env *Env, c *Call) Reply {
 		refuse = kerr.TransactionalIDAuthFailed
 	}
 	failed := false
+	// One decompression budget for all the request's batches
+	// (sluice.request.decompressed.max.bytes).
+	ctx := cluster.WithBudget(c.Ctx, env.Node.NewRequestBudget())
 	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
 	for i := range req.Topics {
 		rt := &req.Topics[i]
@@ -49,7 +57,7 @@ func handleProduce(env *Env, c *Call) Reply {
 				err = refuse
 			} else {
 				var res engine.AppendResult
-				res, err = produceOne(env, c, req, rt.Topic, rp)
+				res, err = produceOne(ctx, env, c, req, rt.Topic, rp)
 				if err == nil {
 					if !res.Duplicate {
 						env.Rec.BytesIn(rt.Topic, len(rp.Records))
@@ -92,7 +100,7 @@ func handleProduce(env *Env, c *Call) Reply {
 }
 
 // produceOne appends one partition's batch.
-func produceOne(env *Env, c *Call, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition) (engine.AppendResult, error) {
+func produceOne(ctx context.Context, env *Env, c *Call, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition) (engine.AppendResult, error) {
 	batch, rest, err := record.NextBatch(rp.Records)
 	if err != nil || len(batch) == 0 {
 		return engine.AppendResult{}, kerr.CorruptMessage
@@ -110,7 +118,7 @@ func produceOne(env *Env, c *Call, req *kmsg.ProduceRequest, topic string, rp *k
 	if h.IsTransactional() {
 		return engine.AppendResult{}, kerr.TransactionalIDAuthFailed
 	}
-	return env.Node.Append(c.Ctx, engine.TopicPartition{Topic: topic, Partition: rp.Partition}, batch, req.Acks)
+	return env.Node.Append(ctx, engine.TopicPartition{Topic: topic, Partition: rp.Partition}, batch, req.Acks)
 }
 
 // errOneBatch: Kafka allows exactly one batch per partition from v3.

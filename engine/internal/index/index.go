@@ -31,6 +31,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -105,11 +106,23 @@ func (ix *OffsetIndex) Lookup(target int64) (offset, position int64) {
 	return ix.Entry(i - 1)
 }
 
-// TruncateTo drops the entries for offsets >= offset.
+// TruncateTo drops the entries for offsets >= offset. The entries kept
+// are not written over by later appends (a View of them stays valid).
 func (ix *OffsetIndex) TruncateTo(offset int64) {
 	n := ix.Len()
 	i := sort.Search(n, func(i int) bool { o, _ := ix.Entry(i); return o >= offset })
-	ix.entries = ix.entries[:i*OffsetEntrySize]
+	ix.entries = slices.Clip(ix.entries[:i*OffsetEntrySize])
+}
+
+// View returns the index as it is now, safe to read without the owner's
+// lock while appends go on (they only write past its end).
+func (ix *OffsetIndex) View() OffsetIndex {
+	return OffsetIndex{base: ix.base, entries: slices.Clip(ix.entries)}
+}
+
+// Search returns the number of entries whose position is <= pos.
+func (ix *OffsetIndex) Search(pos int64) int {
+	return sort.Search(ix.Len(), func(i int) bool { _, p := ix.Entry(i); return p > pos })
 }
 
 // TimeIndex maps timestamps to offsets for one segment.

@@ -20,7 +20,7 @@ type Batch struct {
 
 // FitsOffsets reports whether a batch with this last offset can go in the
 // segment (relative offsets are int32).
-func (s *Segment) FitsOffsets(last int64) bool { return last-s.base <= math.MaxInt32 }
+func (s *Segment) FitsOffsets(last int64) bool { return last >= s.base && last-s.base <= math.MaxInt32 }
 
 // AppendOne writes one whole batch (data) with one pwrite at the
 // segment's end and indexes it. On a write error the partial bytes are
@@ -34,12 +34,13 @@ func (s *Segment) AppendOne(data []byte, b Batch, interval int32) error {
 	if err != nil {
 		if n > 0 {
 			if terr := s.log.Truncate(pos); terr != nil {
-				return fmt.Errorf("%w (trimming the partial write also failed: %v)", err, terr)
+				return fmt.Errorf("%w (%w: trimming the partial write also failed: %v)", err, ErrPartialWrite, terr)
 			}
-			s.reserved = 0
+			s.dropReserved()
 		}
 		return err
 	}
+	s.consumed(pos, pos+int64(len(data)))
 	s.indexBatch(pos, int64(len(data)), &b, interval)
 	return nil
 }

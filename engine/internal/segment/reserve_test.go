@@ -40,6 +40,8 @@ func TestReserveAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Release()
+	res := NewReservations(1 << 40)
+	s.SetReservations(res)
 	const step, limit = 1 << 20, 3 << 20
 	if err := vfs.Allocate(s.log, 0, 4096); errors.Is(err, vfs.ErrAllocateUnsupported) {
 		t.Skip("file system cannot reserve blocks:", err)
@@ -96,6 +98,59 @@ func TestReserveAhead(t *testing.T) {
 	}
 	if s.reserved != 0 || allocated(t, s) > s.Size()+64<<10 || sizeOnDisk(t, s) != s.Size() {
 		t.Fatalf("sealed: reserved %d, %d bytes allocated for %d, file size %d", s.reserved, allocated(t, s), s.Size(), sizeOnDisk(t, s))
+	}
+	if res.Used() != 0 {
+		t.Fatalf("budget still counts %d bytes after sealing", res.Used())
+	}
+}
+
+// Segments sharing a budget never hold more than it past their data: the
+// first gets a step, the second only what is left, the third nothing;
+// what an append fills and what sealing releases goes back to the budget.
+func TestReservationsBudget(t *testing.T) {
+	dir := t.TempDir()
+	const step = 1 << 20
+	res := NewReservations(step + step/2)
+	var segs []*Segment
+	for i := 0; i < 3; i++ {
+		s, err := Create(vfs.Default, dir, int64(i*1000), 4096, "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Release()
+		s.SetReservations(res)
+		segs = append(segs, s)
+	}
+	if err := vfs.Allocate(segs[0].log, 0, 4096); errors.Is(err, vfs.ErrAllocateUnsupported) {
+		t.Skip("file system cannot reserve blocks:", err)
+	}
+	for _, s := range segs {
+		b := batch(s.Base(), 50, 1000)
+		s.ReserveAhead(int64(len(b)), step, 1<<30)
+		h, _ := record.ParseHeader(b)
+		if err := s.AppendOne(b, Batch{BaseOffset: s.Base(), LastOffset: h.LastOffset(), MaxTimestamp: h.MaxTimestamp}, 4096); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := int64(0)
+	for _, s := range segs {
+		total += s.Reserved()
+		if got := allocated(t, s) - s.Size(); got > s.Reserved()+8<<10 {
+			t.Fatalf("segment %d holds %d bytes past its data, %d accounted", s.Base(), got, s.Reserved())
+		}
+	}
+	if total != res.Used() || total > res.Limit() {
+		t.Fatalf("segments hold %d reserved, budget counts %d of %d", total, res.Used(), res.Limit())
+	}
+	if segs[0].Reserved() == 0 || segs[1].Reserved() == 0 || segs[2].Reserved() != 0 {
+		t.Fatalf("reserved %d, %d, %d: want a step, the rest, nothing", segs[0].Reserved(), segs[1].Reserved(), segs[2].Reserved())
+	}
+	if err := segs[0].ReleaseReserved(); err != nil {
+		t.Fatal(err)
+	}
+	segs[1].Detach()
+	if res.Used() != 0 {
+		t.Fatalf("budget counts %d after release and detach", res.Used())
 	}
 }
 

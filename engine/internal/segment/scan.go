@@ -25,6 +25,22 @@ const scanChunk = 1 << 20
 // truncates the file there; truncated is the number of bytes cut. An error
 // is returned only for I/O failures.
 func (s *Segment) Scan(checkCRC bool, minOffset int64, interval int32, fn ScanFunc) (truncated int64, err error) {
+	return s.scan(checkCRC, minOffset, math.MaxInt64, interval, fn, true)
+}
+
+// Recover is the scan of recovery: Scan with CRCs checked, and batches
+// whose offsets reach limit (the next segment's base) counted as bad too.
+func (s *Segment) Recover(minOffset, limit int64, interval int32, fn ScanFunc) (truncated int64, err error) {
+	return s.scan(true, minOffset, limit, interval, fn, true)
+}
+
+// scan is Scan bounded by limit; with cut false it leaves the file whole
+// and returns the number of bytes from the first bad batch to the end (the
+// caller decides).
+func (s *Segment) scan(checkCRC bool, minOffset, limit int64, interval int32, fn ScanFunc, cut bool) (truncated int64, err error) {
+	if err := s.releaseReserved(); err != nil {
+		return 0, err
+	}
 	st, err := s.log.Stat()
 	if err != nil {
 		return 0, err
@@ -77,7 +93,7 @@ func (s *Segment) Scan(checkCRC bool, minOffset int64, interval int32, fn ScanFu
 			break
 		}
 		h, herr := record.ParseHeader(batch)
-		if herr != nil || h.LastOffsetDelta < 0 || h.BaseOffset <= prev || !s.FitsOffsets(h.LastOffset()) ||
+		if herr != nil || !offsetsSane(&h) || h.BaseOffset <= prev || !s.FitsOffsets(h.LastOffset()) || h.LastOffset() >= limit ||
 			(checkCRC && !record.CRCValid(batch)) {
 			break
 		}
@@ -89,13 +105,21 @@ func (s *Segment) Scan(checkCRC bool, minOffset int64, interval int32, fn ScanFu
 		}
 	}
 	if s.size < fileSize {
+		if !cut {
+			return fileSize - s.size, nil
+		}
 		if err := s.log.Truncate(s.size); err != nil {
 			return 0, err
 		}
-		s.reserved = 0
 		return fileSize - s.size, nil
 	}
 	return 0, nil
+}
+
+// offsetsSane: the last offset delta is not negative and base + delta does
+// not overflow.
+func offsetsSane(h *record.Header) bool {
+	return h.LastOffsetDelta >= 0 && h.LastOffset() >= h.BaseOffset
 }
 
 func batchLen(b []byte) int {
@@ -111,12 +135,28 @@ func (s *Segment) resetState() {
 	s.size, s.next, s.maxTs, s.maxTsOff, s.firstTs, s.sinceIndex = 0, s.base, -1, -1, -1, 0
 }
 
+// LoadReport says what Load found wrong.
+type LoadReport struct {
+	// Corrupt is set when a batch failed the checks; CorruptAt is its
+	// position and CorruptBytes the bytes from it to the end.
+	Corrupt      bool
+	CorruptAt    int64
+	CorruptBytes int64
+	// Cut is set when those bytes were cut off (the last segment, see
+	// Load).
+	Cut bool
+}
+
 // Load builds the segment's state after a clean shutdown: the index files
 // are read and checked (limit bounds their offsets: the next segment's base
-// or MaxInt64), then the batches after the last index entry are walked by
-// header. A failed check falls back to a full Scan (rebuilding the
-// indexes). fn sees the batches of the tail walk (or of the Scan).
-func (s *Segment) Load(limit int64, interval int32, fn ScanFunc) error {
+// or MaxInt64 for the last segment), then the batches after the last index
+// entry are walked by header. A failed check falls back to a full scan
+// (rebuilding the indexes). When that scan finds a bad batch, a segment
+// that is not the last is left whole, its next offset set to limit, so
+// that reads reach the bad batch and fail there instead of skipping its
+// offsets; the last segment is cut there, as recovery would. fn sees the
+// batches of the tail walk (or of the scan).
+func (s *Segment) Load(limit int64, interval int32, fn ScanFunc) (LoadReport, error) {
 	size := s.size
 	ok := s.loadIndexes(limit, size)
 	if ok {
@@ -136,7 +176,8 @@ func (s *Segment) Load(limit int64, interval int32, fn ScanFunc) error {
 		}
 		for pos < size {
 			h, err := s.headerAt(pos)
-			if err != nil || pos+int64(h.Size()) > size || h.BaseOffset < s.next || !s.FitsOffsets(h.LastOffset()) {
+			if err != nil || pos+int64(h.Size()) > size || h.BaseOffset < s.next || !offsetsSane(&h) ||
+				!s.FitsOffsets(h.LastOffset()) || h.LastOffset() >= limit {
 				ok = false
 				break
 			}
@@ -150,12 +191,20 @@ func (s *Segment) Load(limit int64, interval int32, fn ScanFunc) error {
 			pos += int64(h.Size())
 		}
 	}
-	if !ok {
-		s.size = size
-		_, err := s.Scan(false, s.base, interval, fn)
-		return err
+	if ok {
+		return LoadReport{}, nil
 	}
-	return nil
+	s.size = size
+	last := limit == math.MaxInt64
+	bad, err := s.scan(false, s.base, limit, interval, fn, last)
+	if err != nil || bad == 0 {
+		return LoadReport{}, err
+	}
+	rep := LoadReport{Corrupt: true, CorruptAt: s.size, CorruptBytes: bad, Cut: last}
+	if !last {
+		s.size, s.next = size, limit
+	}
+	return rep, nil
 }
 
 func (s *Segment) loadIndexes(limit, size int64) bool {

@@ -17,8 +17,10 @@
 // Segments are reference counted: the owning log holds one reference and
 // every reader holding a file range holds one. The files are closed when
 // the last reference goes, so a range stays readable (same bytes) even after
-// the segment was deleted or replaced. All other methods require the
-// owner's lock.
+// the segment was deleted or replaced. A View, taken under the owner's
+// lock, lets a reader walk the file without it; every batch header a read
+// passes is checked (find.go), so corruption ends a read instead of being
+// skipped. All other methods require the owner's lock.
 package segment
 
 import (
@@ -43,8 +45,14 @@ const (
 	SwapSuffix      = ".swap"
 )
 
-// ErrCorrupt: the segment holds bytes that are not a valid batch.
-var ErrCorrupt = errors.New("segment: corrupt segment")
+// Errors of the package.
+var (
+	// ErrCorrupt: the segment holds bytes that are not a valid batch.
+	ErrCorrupt = errors.New("segment: corrupt segment")
+	// ErrPartialWrite: a failed append left part of its batch in the file
+	// (trimming it failed too).
+	ErrPartialWrite = errors.New("segment: partial batch left by a failed write")
+)
 
 // FileName returns "<20-digit base><suffix>".
 func FileName(base int64, suffix string) string { return fmt.Sprintf("%020d%s", base, suffix) }
@@ -71,7 +79,8 @@ type Segment struct {
 	// reserved is the end of the .log blocks reserved ahead of size
 	// (reserve.go); 0 when nothing is reserved past size.
 	reserved  int64
-	noReserve bool // the file system refused once: stop asking
+	noReserve bool          // the file system cannot reserve: stop asking
+	res       *Reservations // the dir's budget; nil reserves nothing
 
 	refs   atomic.Int32
 	closed atomic.Bool
@@ -188,6 +197,15 @@ func (s *Segment) Acquire() { s.refs.Add(1) }
 
 // Refs is the current reference count.
 func (s *Segment) Refs() int32 { return s.refs.Load() }
+
+// Detach gives the segment's reservation back to the dir's budget when
+// its owner lets it go (deleted, replaced, closed): the reserved blocks
+// leave with the file.
+// REQUIRES: the owner's lock.
+func (s *Segment) Detach() {
+	s.dropReserved()
+	s.res = nil
+}
 
 // Release drops a reference; the last one closes the .log file.
 func (s *Segment) Release() {

@@ -86,7 +86,7 @@ func TestFindReadRangeAndReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s2.Load(1<<62, 150, nil); err != nil {
+	if _, err := s2.Load(1<<62, 150, nil); err != nil {
 		t.Fatal(err)
 	}
 	if s2.Next() != s.Next() || s2.Size() != s.Size() {
@@ -100,7 +100,7 @@ func TestFindReadRangeAndReload(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, FileName(100, IndexSuffix)), []byte{0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 2}, 0o644)
 	s2.Release()
 	s3, _ := Open(vfs.Default, dir, 100, 4096, time.Now())
-	if err := s3.Load(1<<62, 150, nil); err != nil {
+	if _, err := s3.Load(1<<62, 150, nil); err != nil {
 		t.Fatal(err)
 	}
 	check(s3)

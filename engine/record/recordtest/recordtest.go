@@ -212,3 +212,36 @@ func xerial(recs []rec) []byte {
 	record.UpdateCRC(out)
 	return out
 }
+
+// ZstdBomb returns a client batch (one record announced, base offset 0)
+// whose records section is a zstd frame of about size bytes made of RLE
+// blocks without a frame content size, as a hostile producer sends it:
+// every 4 bytes of the frame decode to 128 KiB, so 2 KB announce about
+// 64 MiB. The frame's window is 8 MiB, within what decoders accept.
+func ZstdBomb(size int) []byte {
+	const rleBlock = 128 << 10
+	frame := []byte{0x28, 0xb5, 0x2f, 0xfd, // magic
+		0x00, // descriptor: no content size, not single-segment, no checksum, no dictionary
+		0x68, // window descriptor: 2^(10+13) = 8 MiB
+	}
+	for n := max((size-len(frame))/4, 1); n > 0; n-- {
+		hdr := uint32(rleBlock)<<3 | 1<<1 // RLE block of 128 KiB
+		if n == 1 {
+			hdr |= 1 // last block
+		}
+		frame = append(frame, byte(hdr), byte(hdr>>8), byte(hdr>>16), 'x')
+	}
+	b := make([]byte, record.HeaderSize, record.HeaderSize+len(frame))
+	b[16] = record.Magic
+	binary.BigEndian.PutUint16(b[21:], uint16(record.Zstd))
+	binary.BigEndian.PutUint64(b[27:], uint64(BaseTime))
+	binary.BigEndian.PutUint64(b[35:], uint64(BaseTime))
+	binary.BigEndian.PutUint64(b[43:], ^uint64(0)) // producer id -1
+	binary.BigEndian.PutUint16(b[51:], ^uint16(0)) // producer epoch -1
+	binary.BigEndian.PutUint32(b[53:], ^uint32(0)) // base sequence -1
+	binary.BigEndian.PutUint32(b[57:], 1)          // one record
+	b = append(b, frame...)
+	binary.BigEndian.PutUint32(b[8:], uint32(len(b)-record.LogOverhead))
+	record.UpdateCRC(b)
+	return b
+}

@@ -1,17 +1,31 @@
 // Package errorfs is a fault-injecting vfs.FS for crash and disk-error
-// tests. It wraps another FS (normally vfs.Default on a temp dir) and
+// tests. It wraps another FS (vfs.Default on a temp dir: it needs inode
+// numbers and same-file-system renames) and
 //
 //   - counts operations and lets an Injector fail any of them (ENOSPC at the
 //     Nth write, EIO on fsync, a failing rename...);
 //   - tears writes: an injected *TornWrite error writes a prefix of the data
 //     before failing;
-//   - remembers, per file, how many bytes were made durable by Sync, and on
-//     Crash drops everything written since (optionally keeping a torn,
-//     possibly garbled part of it), closes every file it handed out and
-//     fails every later operation of the crashed instance with ErrCrashed.
+//   - on Crash rolls the tree back to what was made durable, closes every
+//     file it handed out and fails every later operation of the crashed
+//     instance with ErrCrashed.
 //
-// The crash model is per-file prefix durability: data written past the
-// synced length is lost; a crash does not resurrect overwritten bytes.
+// # Crash model (strict)
+//
+// A directory's entries are durable as of its last SyncDir: a file created,
+// renamed, removed or a directory made since then is undone by a crash
+// (the file under its old name, with its data, comes back; a new one, even
+// fsynced, goes). A file's data is durable up to the length it had at its
+// last Sync (per file, whatever its name): bytes written past it are lost
+// (Crash may keep a torn, possibly garbled part of them); a crash does not
+// resurrect overwritten bytes, and a truncation is durable at once.
+// Directories and files that existed before this FS first touched their
+// directory count as durable as found.
+//
+// To undo removals, Remove, RemoveAll and renames over an existing name
+// move the old entry into a scratch directory instead of deleting it; a
+// SyncDir makes the removal durable and frees what no durable directory
+// still names.
 package errorfs
 
 import (
@@ -43,9 +57,10 @@ const (
 	OpReadDir
 	OpStat
 	OpSyncDir
+	OpAllocate
 )
 
-var opNames = [...]string{"open", "read", "write", "sync", "truncate", "close", "rename", "remove", "mkdir", "readdir", "stat", "syncdir"}
+var opNames = [...]string{"open", "read", "write", "sync", "truncate", "close", "rename", "remove", "mkdir", "readdir", "stat", "syncdir", "allocate"}
 
 func (o Op) String() string {
 	if int(o) < len(opNames) {
@@ -92,18 +107,46 @@ type FS struct {
 		sync.Mutex
 		inject  Injector
 		crashed bool
-		durable map[string]int64 // path -> bytes known durable
 		open    map[*file]struct{}
+		// scratch holds removed entries (named by inode) until their
+		// removal is durable; "" until first needed.
+		scratch    string
+		ownScratch bool // created by this FS (removed by Crash)
+		// dirs are the tracked directories, by inode.
+		dirs map[uint64]*dirState
+		// durable is the durable length of each file, by inode.
+		durable map[uint64]int64
 	}
+}
+
+// entry is a directory entry: what it names.
+type entry struct {
+	ino uint64
+	dir bool
+}
+
+// dirState is a tracked directory: where it is now and its durable
+// entries.
+type dirState struct {
+	path    string
+	entries map[string]entry
 }
 
 var _ vfs.FS = (*FS)(nil)
 
-// New wraps inner.
-func New(inner vfs.FS) *FS {
+// New wraps inner; removed entries are kept in a temporary directory made
+// under os.TempDir (it must be on the same file system as the files).
+func New(inner vfs.FS) *FS { return NewAt(inner, "") }
+
+// NewAt wraps inner keeping removed entries in scratch, an empty
+// directory on the same file system as the files ("" makes one under
+// os.TempDir).
+func NewAt(inner vfs.FS, scratch string) *FS {
 	fs := &FS{inner: inner}
-	fs.mu.durable = make(map[string]int64)
 	fs.mu.open = make(map[*file]struct{})
+	fs.mu.dirs = make(map[uint64]*dirState)
+	fs.mu.durable = make(map[uint64]int64)
+	fs.mu.scratch = scratch
 	return fs
 }
 
@@ -140,56 +183,4 @@ func pathErr(op Op, path string, err error) error {
 		return err
 	}
 	return &os.PathError{Op: op.String(), Path: path, Err: err}
-}
-
-// Crash simulates a power loss: every tracked file is cut back to its
-// durable length plus keep(path, durable, size) bytes (nil keeps none; the
-// function may return any value in [0, size-durable]), garble (if non-nil)
-// may scribble on the kept torn part, all open files are closed and this
-// FS fails everything afterwards. Open a new FS on the same inner FS to
-// "reboot".
-func (fs *FS) Crash(keep func(path string, durable, size int64) int64, garble func(path string, torn []byte)) error {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fs.mu.crashed = true
-	for f := range fs.mu.open {
-		_ = f.inner.Close()
-	}
-	fs.mu.open = nil
-	var firstErr error
-	for path, durable := range fs.mu.durable {
-		st, err := fs.inner.Stat(path)
-		if err != nil || st.Size() <= durable {
-			continue
-		}
-		size := st.Size()
-		cut := durable
-		if keep != nil {
-			k := keep(path, durable, size)
-			if k < 0 {
-				k = 0
-			}
-			if k > size-durable {
-				k = size - durable
-			}
-			cut += k
-		}
-		f, err := fs.inner.OpenFile(path, os.O_RDWR, 0)
-		if err != nil {
-			firstErr = errors.Join(firstErr, err)
-			continue
-		}
-		if cut > durable && garble != nil {
-			torn := make([]byte, cut-durable)
-			if _, err := f.ReadAt(torn, durable); err == nil {
-				garble(path, torn)
-				_, _ = f.WriteAt(torn, durable)
-			}
-		}
-		if err := f.Truncate(cut); err != nil {
-			firstErr = errors.Join(firstErr, err)
-		}
-		_ = f.Close()
-	}
-	return firstErr
 }

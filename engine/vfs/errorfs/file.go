@@ -3,111 +3,149 @@ package errorfs
 import (
 	"errors"
 	"os"
+	"path/filepath"
 
 	"sluice/engine/vfs"
 )
 
-// OpenFile opens through the inner FS and tracks durability: a file that
-// existed is durable as found; a created or truncated one starts at 0.
+// OpenFile opens through the inner FS and tracks durability: a created or
+// truncated file starts with nothing durable (and its name is not durable
+// until its directory is synced); a file found as it was is durable as
+// found.
 func (fs *FS) OpenFile(name string, flag int, perm os.FileMode) (vfs.File, error) {
 	if err := fs.check(OpOpen, name); err != nil {
 		return nil, pathErr(OpOpen, name, err)
 	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.mu.crashed {
+		return nil, ErrCrashed
+	}
+	fs.trackLocked(filepath.Dir(name))
 	_, statErr := fs.inner.Stat(name)
 	f, err := fs.inner.OpenFile(name, flag, perm)
 	if err != nil {
 		return nil, err
 	}
-	w := &file{fs: fs, inner: f, name: name}
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if fs.mu.crashed {
+	st, err := f.Stat()
+	if err != nil {
 		_ = f.Close()
-		return nil, ErrCrashed
+		return nil, err
 	}
-	if _, tracked := fs.mu.durable[name]; !tracked || flag&os.O_TRUNC != 0 || statErr != nil {
-		if statErr == nil && flag&os.O_TRUNC == 0 {
-			if st, err := f.Stat(); err == nil {
-				fs.mu.durable[name] = st.Size()
-			}
-		} else {
-			fs.mu.durable[name] = 0
-		}
+	e := entryOf(st)
+	if _, known := fs.mu.durable[e.ino]; statErr != nil || flag&os.O_TRUNC != 0 {
+		fs.mu.durable[e.ino] = 0
+	} else if !known {
+		fs.mu.durable[e.ino] = st.Size()
 	}
+	w := &file{fs: fs, inner: f, name: name, ino: e.ino}
 	fs.mu.open[w] = struct{}{}
 	return w, nil
 }
 
-// Remove removes a file and forgets it.
+// Remove removes a file or an empty directory (kept aside until the
+// removal is durable).
 func (fs *FS) Remove(name string) error {
 	if err := fs.check(OpRemove, name); err != nil {
 		return pathErr(OpRemove, name, err)
 	}
-	if err := fs.inner.Remove(name); err != nil {
-		return err
-	}
 	fs.mu.Lock()
-	delete(fs.mu.durable, name)
-	fs.mu.Unlock()
-	return nil
+	defer fs.mu.Unlock()
+	fs.trackLocked(filepath.Dir(name))
+	e, st, err := fs.inode(name)
+	if err != nil {
+		return &os.PathError{Op: "remove", Path: name, Err: errors.Unwrap(err)}
+	}
+	if st.IsDir() {
+		if ents, err := fs.inner.ReadDir(name); err != nil {
+			return err
+		} else if len(ents) > 0 {
+			return fs.inner.Remove(name) // fails as os.Remove does
+		}
+	}
+	_, err = fs.stashLocked(name, e)
+	return err
 }
 
-// RemoveAll removes a tree.
+// RemoveAll removes a tree (kept aside until the removal is durable).
 func (fs *FS) RemoveAll(name string) error {
 	if err := fs.check(OpRemove, name); err != nil {
 		return pathErr(OpRemove, name, err)
 	}
-	if err := fs.inner.RemoveAll(name); err != nil {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.trackLocked(filepath.Dir(name))
+	e, _, err := fs.inode(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	fs.mu.Lock()
-	for p := range fs.mu.durable {
-		if p == name || len(p) > len(name) && p[:len(name)] == name && p[len(name)] == '/' {
-			delete(fs.mu.durable, p)
-		}
-	}
-	fs.mu.Unlock()
-	return nil
+	_, err = fs.stashLocked(name, e)
+	return err
 }
 
-// Rename renames and moves the durability record (including those of the
-// files under a renamed directory).
+// Rename renames a file or directory; a file it replaces is kept aside
+// until the rename is durable.
 func (fs *FS) Rename(oldname, newname string) error {
 	if err := fs.check(OpRename, oldname); err != nil {
 		return pathErr(OpRename, oldname, err)
 	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.trackLocked(filepath.Dir(oldname))
+	fs.trackLocked(filepath.Dir(newname))
+	from, _, err := fs.inode(oldname)
+	if err != nil {
+		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: errors.Unwrap(err)}
+	}
+	if to, st, err := fs.inode(newname); err == nil && to.ino != from.ino && !st.IsDir() {
+		if _, err := fs.stashLocked(newname, to); err != nil {
+			return err
+		}
+	}
 	if err := fs.inner.Rename(oldname, newname); err != nil {
 		return err
 	}
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	for p, d := range fs.mu.durable {
-		switch {
-		case p == oldname:
-			delete(fs.mu.durable, p)
-			fs.mu.durable[newname] = d
-		case len(p) > len(oldname) && p[:len(oldname)] == oldname && p[len(oldname)] == '/':
-			delete(fs.mu.durable, p)
-			fs.mu.durable[newname+p[len(oldname):]] = d
-		}
-	}
-	for f := range fs.mu.open {
-		switch {
-		case f.name == oldname:
-			f.name = newname
-		case len(f.name) > len(oldname) && f.name[:len(oldname)] == oldname && f.name[len(oldname)] == '/':
-			f.name = newname + f.name[len(oldname):]
-		}
-	}
+	fs.relocateLocked(oldname, newname)
 	return nil
 }
 
-// MkdirAll creates directories.
+// MkdirAll creates directories; new ones are not durable until their
+// parent is synced.
 func (fs *FS) MkdirAll(name string, perm os.FileMode) error {
 	if err := fs.check(OpMkdir, name); err != nil {
 		return pathErr(OpMkdir, name, err)
 	}
-	return fs.inner.MkdirAll(name, perm)
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	name = filepath.Clean(name)
+	var created []string
+	p := name
+	for {
+		if _, err := fs.inner.Stat(p); err == nil {
+			fs.trackLocked(p)
+			break
+		}
+		created = append(created, p)
+		parent := filepath.Dir(p)
+		if parent == p {
+			break
+		}
+		p = parent
+	}
+	if err := fs.inner.MkdirAll(name, perm); err != nil {
+		return err
+	}
+	for _, d := range created {
+		if e, _, err := fs.inode(d); err == nil {
+			if _, ok := fs.mu.dirs[e.ino]; !ok {
+				fs.mu.dirs[e.ino] = &dirState{path: d, entries: map[string]entry{}}
+			}
+		}
+	}
+	return nil
 }
 
 // ReadDir lists a directory.
@@ -126,12 +164,27 @@ func (fs *FS) Stat(name string) (os.FileInfo, error) {
 	return fs.inner.Stat(name)
 }
 
-// SyncDir fsyncs a directory.
+// SyncDir fsyncs a directory: its entries as they are now become durable.
 func (fs *FS) SyncDir(name string) error {
 	if err := fs.check(OpSyncDir, name); err != nil {
 		return pathErr(OpSyncDir, name, err)
 	}
-	return fs.inner.SyncDir(name)
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if err := fs.inner.SyncDir(name); err != nil {
+		return err
+	}
+	d := fs.trackLocked(name)
+	if d == nil {
+		return nil
+	}
+	ents, err := fs.listLocked(d.path)
+	if err != nil {
+		return err
+	}
+	d.entries = ents
+	fs.collectLocked()
+	return nil
 }
 
 // file wraps an open file.
@@ -139,6 +192,7 @@ type file struct {
 	fs    *FS
 	inner vfs.File
 	name  string
+	ino   uint64
 }
 
 func (f *file) Read(p []byte) (int, error) {
@@ -217,7 +271,7 @@ func (f *file) Sync() error {
 	}
 	f.fs.mu.Lock()
 	if !f.fs.mu.crashed {
-		f.fs.mu.durable[f.name] = st.Size()
+		f.fs.mu.durable[f.ino] = st.Size()
 	}
 	f.fs.mu.Unlock()
 	return nil
@@ -231,11 +285,19 @@ func (f *file) Truncate(size int64) error {
 		return err
 	}
 	f.fs.mu.Lock()
-	if d, ok := f.fs.mu.durable[f.name]; ok && size < d {
-		f.fs.mu.durable[f.name] = size
+	if d, ok := f.fs.mu.durable[f.ino]; ok && size < d {
+		f.fs.mu.durable[f.ino] = size
 	}
 	f.fs.mu.Unlock()
 	return nil
+}
+
+// Allocate reserves blocks when the inner file can (vfs.Allocate).
+func (f *file) Allocate(off, n int64) error {
+	if err := f.fs.check(OpAllocate, f.name); err != nil {
+		return pathErr(OpAllocate, f.name, err)
+	}
+	return vfs.Allocate(f.inner, off, n)
 }
 
 func (f *file) Fd() uintptr  { return f.inner.Fd() }

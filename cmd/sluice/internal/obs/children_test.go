@@ -11,7 +11,7 @@ import (
 // series; a topic only fetched from gets no bytes-in series.
 func TestCachedChildrenConcurrent(t *testing.T) {
 	m := NewMetrics()
-	srv, err := Serve("127.0.0.1:0", m, func() bool { return true })
+	srv, err := Serve("127.0.0.1:0", m, func() (bool, string) { return true, "" })
 	if err != nil {
 		t.Fatal(err)
 	}

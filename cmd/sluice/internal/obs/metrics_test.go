@@ -47,7 +47,7 @@ func value(t *testing.T, body, series string) float64 {
 
 func TestMetricsScrape(t *testing.T) {
 	m := NewMetrics()
-	srv, err := Serve("127.0.0.1:0", m, func() bool { return true })
+	srv, err := Serve("127.0.0.1:0", m, func() (bool, string) { return true, "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +73,8 @@ func TestMetricsScrape(t *testing.T) {
 		s.LogSizes = []PartitionSize{{"orders", 0, 4096}}
 		s.Groups = 1
 		s.GroupLags = []GroupLag{{"g1", "orders", 0, 17}}
+		s.LogDirs = []LogDirState{{Path: "/a", Full: true, ReservedBytes: 4096}, {Path: "/b", Offline: true}}
+		s.CorruptReads = 3
 	})
 
 	code, body := scrape(t, srv, "/metrics")
@@ -110,6 +112,13 @@ func TestMetricsScrape(t *testing.T) {
 	if got := value(t, body, `kafka_network_requestmetrics_totaltime_seconds_bucket{request="Produce",le="0.00390625"}`); got != 1 {
 		t.Errorf("Produce requests <= 3.9ms: %v, want 1", got)
 	}
+	for series, want := range map[string]float64{`sluice_log_dir_full{dir="/a"}`: 1, `sluice_log_dir_full{dir="/b"}`: 0,
+		`sluice_log_dir_reserved_bytes{dir="/a"}`: 4096, "kafka_log_logmanager_offlinelogdirectorycount": 1,
+		"sluice_log_corrupt_reads_total": 3} {
+		if got := value(t, body, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
 	if !strings.Contains(body, "go_goroutines ") || !strings.Contains(body, "process_start_time_seconds ") {
 		t.Error("Go runtime or process collector missing")
 	}
@@ -117,7 +126,16 @@ func TestMetricsScrape(t *testing.T) {
 
 func TestHealthAndReadiness(t *testing.T) {
 	var ready atomic.Bool
-	srv, err := Serve("127.0.0.1:0", NewMetrics(), ready.Load)
+	var degraded atomic.Pointer[string]
+	srv, err := Serve("127.0.0.1:0", NewMetrics(), func() (bool, string) {
+		if !ready.Load() {
+			return false, "not ready"
+		}
+		if d := degraded.Load(); d != nil {
+			return false, *d
+		}
+		return true, ""
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,8 +147,13 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Errorf("/readyz before ready: %d %q", code, body)
 	}
 	ready.Store(true)
-	if code, _ := scrape(t, srv, "/readyz"); code != 200 {
-		t.Errorf("/readyz after ready: %d", code)
+	if code, body := scrape(t, srv, "/readyz"); code != 200 || body != "ready\n" {
+		t.Errorf("/readyz after ready: %d %q", code, body)
+	}
+	why := "degraded: log dir /data is full"
+	degraded.Store(&why)
+	if code, body := scrape(t, srv, "/readyz"); code != 503 || !strings.Contains(body, why) {
+		t.Errorf("/readyz degraded: %d %q", code, body)
 	}
 }
 

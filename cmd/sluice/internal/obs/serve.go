@@ -24,12 +24,14 @@ type Server struct {
 //	/metrics  Prometheus text from m's registry
 //	/healthz  200 while the process is up
 //	/debug/pprof/  Go profiles (CPU, heap, goroutines)
-//	/readyz   200 once ready() returns true (logs recovered, listening,
-//	          metadata loaded), 503 before
+//	/readyz   200 "ready" while ready() reports true (logs recovered,
+//	          listening, metadata loaded, every log dir usable), else 503
+//	          with ready's reason ("not ready", or what is degraded: a log
+//	          dir full or offline)
 //
 // An empty addr disables the listener: Serve returns a nil *Server, whose
 // Close and Addr are safe to call.
-func Serve(addr string, m *Metrics, ready func() bool) (*Server, error) {
+func Serve(addr string, m *Metrics, ready func() (ok bool, why string)) (*Server, error) {
 	if addr == "" {
 		return nil, nil
 	}
@@ -52,9 +54,13 @@ func Serve(addr string, m *Metrics, ready func() bool) (*Server, error) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if ready == nil || !ready() {
+		ok, why := false, "not ready"
+		if ready != nil {
+			ok, why = ready()
+		}
+		if !ok {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "not ready")
+			fmt.Fprintln(w, why)
 			return
 		}
 		fmt.Fprintln(w, "ready")

@@ -6,7 +6,7 @@ import (
 )
 
 func TestServeProfiles(t *testing.T) {
-	srv, err := Serve("127.0.0.1:0", NewMetrics(), func() bool { return true })
+	srv, err := Serve("127.0.0.1:0", NewMetrics(), func() (bool, string) { return true, "" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,20 @@ type State struct {
 	// CoordinatorPartitions counts the __consumer_offsets partitions the
 	// group coordinator leads by state: "loading", "active", "failed".
 	CoordinatorPartitions map[string]int
+	// LogDirs are the log dirs' states.
+	LogDirs []LogDirState
+	// CorruptReads is the number of reads that stopped at a corrupt batch
+	// since the start.
+	CorruptReads int64
+}
+
+// LogDirState is one log dir as the metrics see it.
+type LogDirState struct {
+	Path    string
+	Offline bool // a disk error took it offline
+	Full    bool // out of space: appends refused, reads and deletes served
+	// ReservedBytes is what its active segments hold reserved ahead.
+	ReservedBytes int64
 }
 
 // PartitionSize is one partition's size on disk.
@@ -61,6 +75,14 @@ var (
 		"Consumer groups known to the group coordinator (NumGroups).", nil, nil)
 	descLag = prometheus.NewDesc("kafka_consumergroup_lag",
 		"A group's lag on a partition: high watermark minus committed offset.", []string{"group", "topic", "partition"}, nil)
+	descOfflineDirs = prometheus.NewDesc("kafka_log_logmanager_offlinelogdirectorycount",
+		"Log dirs offline after a disk error (LogManager OfflineLogDirectoryCount).", nil, nil)
+	descDirFull = prometheus.NewDesc("sluice_log_dir_full",
+		"1 while a log dir's volume is out of space: appends refused, reads and deletes served.", []string{"dir"}, nil)
+	descDirReserved = prometheus.NewDesc("sluice_log_dir_reserved_bytes",
+		"Disk blocks a log dir's active segments hold reserved ahead of their data.", []string{"dir"}, nil)
+	descCorruptReads = prometheus.NewDesc("sluice_log_corrupt_reads_total",
+		"Reads that stopped at a corrupt batch header (answered CORRUPT_MESSAGE).", nil, nil)
 )
 
 // stateCollector emits the State metrics.
@@ -80,7 +102,8 @@ func (c *stateCollector) set(f func(*State)) {
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPartitions, descLeaders, descUnderReplicated, descOffline, descPurgatory, descLogSize, descGroups, descLag, descCoordinatorPartitions} {
+	for _, d := range []*prometheus.Desc{descPartitions, descLeaders, descUnderReplicated, descOffline, descPurgatory, descLogSize, descGroups, descLag,
+		descCoordinatorPartitions, descOfflineDirs, descDirFull, descDirReserved, descCorruptReads} {
 		ch <- d
 	}
 }
@@ -113,4 +136,18 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, l := range s.GroupLags {
 		gauge(descLag, float64(l.Lag), l.Group, l.Topic, strconv.Itoa(int(l.Partition)))
 	}
+	offline := 0
+	for _, d := range s.LogDirs {
+		if d.Offline {
+			offline++
+		}
+		full := 0.0
+		if d.Full {
+			full = 1
+		}
+		gauge(descDirFull, full, d.Path)
+		gauge(descDirReserved, float64(d.ReservedBytes), d.Path)
+	}
+	gauge(descOfflineDirs, float64(offline))
+	ch <- prometheus.MustNewConstMetric(descCorruptReads, prometheus.CounterValue, float64(s.CorruptReads))
 }
