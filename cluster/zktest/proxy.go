@@ -10,6 +10,8 @@ import (
 // Block stops it forwarding bytes in both directions, on existing and new
 // connections, as a network partition would (TCP holds the bytes; they
 // flow again on Unblock, unless a side gave up and closed meanwhile).
+// BlockReplies stops only the target's replies: requests still arrive
+// and are acted on, but the client hears nothing.
 type Proxy struct {
 	target string
 	ln     net.Listener
@@ -17,9 +19,10 @@ type Proxy struct {
 
 	mu struct {
 		sync.Mutex
-		cond    *sync.Cond
-		blocked bool
-		closed  bool
+		cond      *sync.Cond
+		blockUp   bool // client -> target
+		blockDown bool // target -> client
+		closed    bool
 		conns   map[*proxyConn]struct{}
 	}
 }
@@ -80,13 +83,14 @@ func (p *Proxy) accept() {
 		p.mu.conns[pc] = struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(pc, s, c)
-		go p.pipe(pc, c, s)
+		go p.pipe(pc, s, c, false)
+		go p.pipe(pc, c, s, true)
 	}
 }
 
-// pipe copies src to dst, holding the bytes while the proxy is blocked.
-func (p *Proxy) pipe(pc *proxyConn, dst, src net.Conn) {
+// pipe copies src to dst, holding the bytes while its direction is
+// blocked.
+func (p *Proxy) pipe(pc *proxyConn, dst, src net.Conn, down bool) {
 	defer p.wg.Done()
 	defer p.drop(pc)
 	buf := make([]byte, 32<<10)
@@ -94,7 +98,7 @@ func (p *Proxy) pipe(pc *proxyConn, dst, src net.Conn) {
 		n, err := src.Read(buf)
 		if n > 0 {
 			p.mu.Lock()
-			for p.mu.blocked && !p.mu.closed && !pc.dropped {
+			for (down && p.mu.blockDown || !down && p.mu.blockUp) && !p.mu.closed && !pc.dropped {
 				p.mu.cond.Wait()
 			}
 			gone := p.mu.closed || pc.dropped
@@ -122,17 +126,24 @@ func (p *Proxy) drop(pc *proxyConn) {
 	pc.server.Close()
 }
 
-// Block stops forwarding.
+// Block stops forwarding in both directions.
 func (p *Proxy) Block() {
 	p.mu.Lock()
-	p.mu.blocked = true
+	p.mu.blockUp, p.mu.blockDown = true, true
 	p.mu.Unlock()
 }
 
-// Unblock resumes forwarding.
+// BlockReplies stops forwarding from the target to clients.
+func (p *Proxy) BlockReplies() {
+	p.mu.Lock()
+	p.mu.blockDown = true
+	p.mu.Unlock()
+}
+
+// Unblock resumes forwarding in both directions.
 func (p *Proxy) Unblock() {
 	p.mu.Lock()
-	p.mu.blocked = false
+	p.mu.blockUp, p.mu.blockDown = false, false
 	p.mu.cond.Broadcast()
 	p.mu.Unlock()
 }
