@@ -23,7 +23,7 @@ type Proxy struct {
 		blockUp   bool // client -> target
 		blockDown bool // target -> client
 		closed    bool
-		conns   map[*proxyConn]struct{}
+		conns     map[*proxyConn]struct{}
 	}
 }
 
