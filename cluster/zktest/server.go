@@ -195,7 +195,7 @@ func (s *Server) Start() error {
 		return err
 	}
 	cmd := exec.Command(s.opts.Java,
-		"-Xmx"+s.opts.HeapMax, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+		"-Xmx"+s.opts.HeapMax, "-XX:+UseSerialGC", "-XX:-UsePerfData",
 		"-Djava.net.preferIPv4Stack=true", "-Dzookeeper.cnxTimeout=1000",
 		"-cp", s.opts.ClassPath, "org.apache.zookeeper.server.quorum.QuorumPeerMain",
 		filepath.Join(s.dir, "zoo.cfg"))

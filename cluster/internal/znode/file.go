@@ -142,6 +142,9 @@ func (ft *FileTree) NewSession() *FileTree { return ft.st.newSession() }
 // SessionID implements Tree.
 func (ft *FileTree) SessionID() int64 { return ft.id.Load() }
 
+// MaxMultiOps implements Tree: no limit (one file write per multi).
+func (ft *FileTree) MaxMultiOps() int { return 0 }
+
 // SessionEvents implements Tree.
 func (ft *FileTree) SessionEvents() <-chan SessionEvent { return ft.events.ch }
 

@@ -237,6 +237,14 @@ type Tree interface {
 	// the results say which operation failed; the others carry
 	// ErrNotApplied. A Multi of no operations succeeds.
 	Multi(ctx context.Context, ops ...Op) ([]Result, error)
+	// MaxMultiOps is how many operations a Multi should carry at most
+	// when a large write is split into several (0: no limit but the
+	// request size). ZooKeeper handles a multi as one request whose cost
+	// grows with its operations (more so when one fails); a multi that
+	// takes longer than the client's read timeout (2/3 of the session
+	// timeout) drops the connection. The file tree rewrites its file once
+	// per multi, so fewer, larger ones are better there.
+	MaxMultiOps() int
 	// SessionID is the current session (the owner of the ephemerals this
 	// tree creates).
 	SessionID() int64

@@ -33,6 +33,8 @@ type ZKOptions struct {
 	MaxRequestBytes int
 	// MaxResponseBytes bounds a response (4 MiB, Kafka's jute.maxbuffer).
 	MaxResponseBytes int
+	// MaxMultiOps is what MaxMultiOps reports (500).
+	MaxMultiOps int
 	// Logger receives the ZooKeeper client's messages at debug level
 	// (default: none).
 	Logger *slog.Logger
@@ -51,6 +53,9 @@ func (o *ZKOptions) EnsureDefaults() {
 	}
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = 4 << 20
+	}
+	if o.MaxMultiOps <= 0 {
+		o.MaxMultiOps = 500
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -629,6 +634,9 @@ func (t *ZKTree) Multi(ctx context.Context, ops ...Op) ([]Result, error) {
 
 // SessionID implements Tree.
 func (t *ZKTree) SessionID() int64 { return t.session.Load() }
+
+// MaxMultiOps implements Tree.
+func (t *ZKTree) MaxMultiOps() int { return t.opts.MaxMultiOps }
 
 // SessionEvents implements Tree.
 func (t *ZKTree) SessionEvents() <-chan SessionEvent { return t.events.ch }
