@@ -49,7 +49,9 @@ func (e *BrokerIDInUseError) Unwrap() error { return ErrBrokerIDInUse }
 
 type markedError struct{ topic string }
 
-func (e markedError) Error() string { return fmt.Sprintf("kzk: topic %q is marked for deletion", e.topic) }
+func (e markedError) Error() string {
+	return fmt.Sprintf("kzk: topic %q is marked for deletion", e.topic)
+}
 func (e markedError) Is(target error) bool {
 	return target == ErrMarkedForDeletion || target == ErrTopicExists
 }
