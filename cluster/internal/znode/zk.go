@@ -2,9 +2,11 @@ package znode
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sort"
 	"strings"
 	"sync"
@@ -112,7 +114,11 @@ func ParseConnect(s string) (servers []string, chroot string, err error) {
 //   - Requests issued while disconnected wait for a session (until ctx
 //     ends); reads are retried across disconnections; writes that were in
 //     flight when the connection dropped fail with ErrConnectionLoss (see
-//     Tree).
+//     Tree). After a reconnection, requests also wait (at most a second)
+//     until the library has re-sent its watches: it re-sets them with the
+//     last zxid it has seen, and a response to a request sent before would
+//     make the server skip the events of changes made while the client
+//     was away (see watchConn).
 //   - Session and watch events come through the library's event callback,
 //     which ZKTree never blocks (the library's event channel drops events
 //     when full).
@@ -128,15 +134,56 @@ type ZKTree struct {
 	// before zk.Connect returns (in practice it cannot: a session needs a
 	// network round trip first).
 	connSet chan struct{}
+	// setWatchesSeen counts SetWatches requests written (for tests).
+	setWatchesSeen atomic.Int64
 
 	mu struct {
 		sync.Mutex
-		watches   watchSet
-		connected chan struct{} // closed while a session is established
+		watches watchSet
+		// connected is closed while requests may be sent: a session is
+		// established and, after a reconnection, the client has re-set its
+		// watches (see gateLocked).
+		connected chan struct{}
 		isUp      bool
+		gateOpen  bool
+		gen       int  // counts connections, so that a late timer opens no later gate
 		expired   bool // an expiry was seen; the next session is reported as SessionExpired
 		closed    bool
 	}
+}
+
+// setWatchesWait bounds how long requests wait, after a reconnection,
+// for the client library to re-set its watches.
+const setWatchesWait = time.Second
+
+// opSetWatches is the opcode of ZooKeeper's SetWatches request.
+const opSetWatches = 101
+
+// watchConn is the client's connection to a server. It reports when the
+// library writes its SetWatches request (the first request after a
+// reconnection, when it has watches).
+//
+// Why: go-zookeeper re-sets its watches after reconnecting with the last
+// zxid it has seen, read concurrently with the responses the new
+// connection already receives. A response to a request sent before the
+// SetWatches makes that zxid too new, and the server then does not fire
+// the watches for changes made while the client was away (a lost
+// notification; it is also a data race in the library). So ZKTree sends
+// nothing on a new connection of a session with watches until the
+// SetWatches request is on the wire: the server handles a session's
+// requests in order.
+type watchConn struct {
+	net.Conn
+	t      *ZKTree
+	frames int // frames written (the first is the connect request)
+}
+
+func (c *watchConn) Write(b []byte) (int, error) {
+	c.frames++
+	if c.frames > 1 && len(b) >= 12 && int32(binary.BigEndian.Uint32(b[8:12])) == opSetWatches {
+		c.t.setWatchesSent()
+	}
+	return c.Conn.Write(b)
 }
 
 var _ Tree = (*ZKTree)(nil)
@@ -160,7 +207,15 @@ func DialZK(ctx context.Context, opts ZKOptions) (*ZKTree, error) {
 		done: make(chan struct{}), connSet: make(chan struct{})}
 	t.mu.watches = watchSet{}
 	t.mu.connected = make(chan struct{})
+	dial := func(network, address string, timeout time.Duration) (net.Conn, error) {
+		c, err := net.DialTimeout(network, address, timeout)
+		if err != nil {
+			return nil, err
+		}
+		return &watchConn{Conn: c, t: t}, nil
+	}
 	conn, ec, err := zk.Connect(servers, opts.SessionTimeout,
+		zk.WithDialer(dial),
 		zk.WithEventCallback(t.onEvent),
 		zk.WithLogger(zkLogger{opts.Logger}),
 		zk.WithLogInfo(false),
@@ -241,27 +296,45 @@ func (t *ZKTree) onEvent(ev zk.Event) {
 }
 
 func (t *ZKTree) onSession(s zk.State) {
+	if s == zk.StateHasSession {
+		<-t.connSet // t.conn is set (long before a session can exist)
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch s {
 	case zk.StateHasSession:
-		<-t.connSet
 		id := t.conn.SessionID()
 		old := t.session.Swap(id)
-		if !t.mu.isUp {
-			t.mu.isUp = true
-			close(t.mu.connected)
-		}
+		t.mu.isUp = true
+		t.mu.gen++
 		state := SessionConnected
 		if t.mu.expired || (old != 0 && old != id) {
 			state = SessionExpired
 		}
 		t.mu.expired = false
+		// Same session again, with watches: the library will re-set them
+		// first; wait for that (bounded) before sending anything.
+		if old == id && len(t.mu.watches) > 0 {
+			gen := t.mu.gen
+			time.AfterFunc(setWatchesWait, func() {
+				t.mu.Lock()
+				defer t.mu.Unlock()
+				if t.mu.gen == gen {
+					t.openGateLocked()
+				}
+			})
+		} else {
+			t.openGateLocked()
+		}
 		t.events.push(SessionEvent{State: state, SessionID: id})
 	case zk.StateDisconnected:
 		if t.mu.isUp {
 			t.mu.isUp = false
-			t.mu.connected = make(chan struct{})
+			t.mu.gen++
+			if t.mu.gateOpen {
+				t.mu.gateOpen = false
+				t.mu.connected = make(chan struct{})
+			}
 			if !t.mu.closed {
 				t.events.push(SessionEvent{State: SessionDisconnected, SessionID: t.session.Load()})
 			}
@@ -272,6 +345,23 @@ func (t *ZKTree) onSession(s zk.State) {
 	case zk.StateAuthFailed:
 		t.events.push(SessionEvent{State: SessionAuthFailed, SessionID: t.session.Load()})
 	}
+}
+
+// openGateLocked lets requests through.
+// REQUIRES: t.mu held.
+func (t *ZKTree) openGateLocked() {
+	if t.mu.isUp && !t.mu.gateOpen {
+		t.mu.gateOpen = true
+		close(t.mu.connected)
+	}
+}
+
+// setWatchesSent is called when the library writes its SetWatches.
+func (t *ZKTree) setWatchesSent() {
+	t.setWatchesSeen.Add(1)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.openGateLocked()
 }
 
 // full maps a tree path to the server path (under the chroot).

@@ -164,6 +164,9 @@ func TestZKDisconnectKeepsSession(t *testing.T) {
 	if ev := recv(t, wch); ev.Type != EventNodeDataChanged {
 		t.Fatalf("watch across the disconnection: %+v", ev)
 	}
+	if a.setWatchesSeen.Load() == 0 {
+		t.Fatal("the watches were not re-set (or not seen being re-set) after reconnecting")
+	}
 	if _, st, err := b.Get(ctx, "/eph"); err != nil || st.EphemeralOwner != id {
 		t.Fatalf("ephemeral after reconnecting: %+v %v", st, err)
 	}
