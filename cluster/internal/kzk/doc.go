@@ -32,4 +32,30 @@
 // Decoding errors (znode JSON written by hand) are *zkdata.DecodeError
 // naming the znode; bulk reads return what is readable and report the
 // rest.
+//
+// # What writes what
+//
+// The znodes and their JSON are drawn in package zkdata's documentation
+// (go doc sluice/cluster/internal/zkdata). "fenced" = a controller write.
+//
+//	/cluster/id                            CreateOrGetClusterID
+//	/brokers/ids/<id>              (E)     RegisterBroker
+//	/brokers/seqid                         GenerateBrokerSequenceID
+//	/brokers/topics/<t>                    CreateTopic, SetTopicAssignment (fenced or not)
+//	/brokers/topics/<t>/partitions/<p>/state
+//	                                       CreatePartitionStates, UpdatePartitionStates (fenced, CAS)
+//	/controller                    (E)     TryElectController; Resign (fenced)
+//	/controller_epoch                      TryElectController (CAS)
+//	/admin/delete_topics/<t>               MarkTopicForDeletion; ClearDeletionMarks (fenced)
+//	/admin/reassign_partitions             DeletePartitionReassignment (fenced)
+//	/admin/preferred_replica_election      DeletePreferredReplicaElection (fenced)
+//	/config/topics/<t>                     CreateTopic, SetTopicConfig
+//	/config/brokers/<id|<default>>         SetBrokerConfig
+//	/config/changes/config_change_<seq>    SetTopicConfig, SetBrokerConfig, SetEntityConfig
+//	/isr_change_notification/...           CreateIsrChangeNotification; DeleteIsrChangeNotifications (fenced)
+//	/log_dir_event_notification/...        CreateLogDirEvent; DeleteLogDirEvents (fenced)
+//	/latest_producer_id_block              ClaimProducerIDBlock (CAS)
+//	/feature                               SetupFeatureZNode
+//	the topic's znodes, config, mark       CompleteTopicDeletion (fenced)
+//	PersistentPaths                        CreateTopLevelPaths
 package kzk
