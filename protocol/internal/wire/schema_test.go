@@ -162,7 +162,7 @@ func TestWalkFollowsKmsgEncoding(t *testing.T) {
 					t.Fatalf("key %d v%d: body cut to %d of %d bytes accepted", key, v, cut, len(body))
 				}
 			}
-			if iter%4 == 0 {
+			if iter%4 == 0 && !raceEnabled {
 				est, _ := Check(key, v, body, 1<<62)
 				if got := measureDecode(t, key, v, body); got > est {
 					t.Fatalf("key %d v%d: kmsg allocated %d bytes, estimate %d", key, v, got, est)
