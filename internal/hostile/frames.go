@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"reflect"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -58,10 +59,92 @@ func Frame(key, version int16, corr int32, body []byte) []byte {
 }
 
 // Body returns a body of request key at version in mode, of about size
-// bytes (never more). ok is false when the mode does not
-// apply: the request has no array at this version (Announce, MaxCount) or
-// is not flexible (ManyTags).
+// bytes (never more). ok is false when the mode does not apply: the
+// request has no array at this version (Announce, MaxCount) or is not
+// flexible (ManyTags).
 func Body(key, version int16, size int, mode Mode) (body []byte, ok bool) {
+	pl, ok := plan(key, version, size, mode)
+	if !ok {
+		return nil, false
+	}
+	var buf bytes.Buffer
+	buf.Grow(pl.len())
+	_ = pl.write(&buf)
+	return buf.Bytes(), true
+}
+
+// WriteFrame writes the frame of Body(key, version, size, mode) to w as it
+// builds it, without holding the whole frame in memory (for 100 MiB frames).
+func WriteFrame(w io.Writer, key, version int16, corr int32, size int, mode Mode) (ok bool, err error) {
+	pl, ok := plan(key, version, size, mode)
+	if !ok {
+		return false, nil
+	}
+	hdr := Frame(key, version, corr, nil)
+	binary.BigEndian.PutUint32(hdr, uint32(len(hdr)-4+pl.len()))
+	if _, err := w.Write(hdr); err != nil {
+		return true, err
+	}
+	return true, pl.write(w)
+}
+
+// bodyPlan is a body as prefix, count, n elements (elem; zeros when elem
+// is nil, one byte each; distinct tags for ManyTags), suffix.
+type bodyPlan struct {
+	prefix, count, elem, suffix []byte
+	n                           int
+	tags                        bool
+}
+
+func (p *bodyPlan) elemLen() int {
+	switch {
+	case p.tags:
+		return 4
+	case p.elem == nil:
+		return 1
+	}
+	return len(p.elem)
+}
+
+func (p *bodyPlan) len() int {
+	return len(p.prefix) + len(p.count) + p.n*p.elemLen() + len(p.suffix)
+}
+
+// write writes the body in chunks of about 1 MiB.
+func (p *bodyPlan) write(w io.Writer) error {
+	if _, err := w.Write(append(append([]byte(nil), p.prefix...), p.count...)); err != nil {
+		return err
+	}
+	per := max(1, (1<<20)/p.elemLen())
+	chunk := make([]byte, 0, per*p.elemLen())
+	if !p.tags { // the same elements in every chunk: build it once
+		for range per {
+			if p.elem == nil {
+				chunk = append(chunk, 0)
+			} else {
+				chunk = append(chunk, p.elem...)
+			}
+		}
+	}
+	for done := 0; done < p.n; {
+		k := min(per, p.n-done)
+		if p.tags { // 3-byte keys (no request knows them), empty values
+			chunk = chunk[:0]
+			for i := range k {
+				chunk = binary.AppendUvarint(chunk, uint64(1<<14+(done+i)%(1<<21-1<<14)))
+				chunk = append(chunk, 0)
+			}
+		}
+		if _, err := w.Write(chunk[:k*p.elemLen()]); err != nil {
+			return err
+		}
+		done += k
+	}
+	_, err := w.Write(p.suffix)
+	return err
+}
+
+func plan(key, version int16, size int, mode Mode) (bodyPlan, bool) {
 	req := kmsg.RequestForKey(key)
 	if req == nil {
 		panic(fmt.Sprintf("hostile: no request for key %d", key))
@@ -70,46 +153,35 @@ func Body(key, version int16, size int, mode Mode) (body []byte, ok bool) {
 	flex := req.IsFlexible()
 	if mode == ManyTags {
 		if !flex {
-			return nil, false
+			return bodyPlan{}, false
 		}
 		b := req.AppendTo(nil)
-		prefix := b[:len(b)-1] // the top-level tag section is the last byte (0 tags)
-		n := (size - len(prefix) - 5) / 4
-		out := append(make([]byte, 0, size), prefix...)
-		out = binary.AppendUvarint(out, uint64(n))
-		for i := range n {
-			out = binary.AppendUvarint(out, uint64(1<<14+i%(1<<21-1<<14))) // 3-byte keys, no known tag
-			out = append(out, 0)
-		}
-		return out, true
+		pl := bodyPlan{prefix: b[:len(b)-1], tags: true} // the top-level tag section is the last byte (0 tags)
+		pl.n = (size - len(pl.prefix) - 5) / 4
+		pl.count = binary.AppendUvarint(nil, uint64(pl.n))
+		return pl, true
 	}
 	prefix, elem, suffix, ok := firstArray(req, flex)
 	if !ok {
-		return nil, false
+		return bodyPlan{}, false
 	}
-	out := append(make([]byte, 0, size), prefix...)
+	pl := bodyPlan{prefix: prefix}
 	switch mode {
-	case Announce:
-		rest := size - len(prefix) - 4
+	case Announce: // as many zero bytes as the count says, nothing after
+		pl.n = size - len(prefix) - 4
 		if flex {
-			rest = size - len(prefix) - uvarintLen(uint64(size))
-			out = binary.AppendUvarint(out, uint64(rest)+1)
-		} else {
-			out = binary.BigEndian.AppendUint32(out, uint32(rest))
+			pl.n = size - len(prefix) - uvarintLen(uint64(size))
 		}
-		return append(out, make([]byte, rest)...), true
 	default: // MaxCount
-		n := (size - len(prefix) - len(suffix) - 5) / len(elem)
-		if flex {
-			out = binary.AppendUvarint(out, uint64(n)+1)
-		} else {
-			out = binary.BigEndian.AppendUint32(out, uint32(n))
-		}
-		for range n {
-			out = append(out, elem...)
-		}
-		return append(out, suffix...), true
+		pl.elem, pl.suffix = elem, suffix
+		pl.n = (size - len(prefix) - len(suffix) - 5) / len(elem)
 	}
+	if flex {
+		pl.count = binary.AppendUvarint(nil, uint64(pl.n)+1)
+	} else {
+		pl.count = binary.BigEndian.AppendUint32(nil, uint32(pl.n))
+	}
+	return pl, true
 }
 
 // firstArray finds the first top-level array of req present at its
@@ -172,4 +244,10 @@ func DistinctTopics(size int) []byte {
 	}
 	binary.BigEndian.PutUint32(out, uint32(n))
 	return out
+}
+
+// Applies reports whether mode applies to key at version (see Body).
+func Applies(key, version int16, mode Mode) bool {
+	_, ok := plan(key, version, 64<<10, mode)
+	return ok
 }
