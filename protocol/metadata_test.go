@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -111,5 +112,24 @@ func TestMetadataRepeatedTopicAnsweredOnce(t *testing.T) {
 	}
 	if len(frame) > 1<<10 {
 		t.Fatalf("answer is %d bytes", len(frame))
+	}
+}
+
+// TestFourPartMessageFormatVersion: a topic created with
+// message.format.version=0.10.0.0 (as Kafka's system tests and librdkafka's
+// test suite create them) is accepted, as Kafka's validator cuts the value
+// to three parts; a version Kafka does not know is refused.
+func TestFourPartMessageFormatVersion(t *testing.T) {
+	b := startTestBroker(t, "", nil)
+	c := dial(t, b)
+	for name, want := range map[string]int16{"0.10.0.0": 0, "0.10.5": 40} { // 40 INVALID_CONFIG
+		req := createTopicsReq(5000, false, "mfv-"+strings.ReplaceAll(name, ".", "-"))
+		cfg := kmsg.NewCreateTopicsRequestTopicConfig()
+		cfg.Name, cfg.Value = "message.format.version", kmsg.StringPtr(name)
+		req.Topics[0].Configs = append(req.Topics[0].Configs, cfg)
+		resp := roundTrip(t, c, req, 5).(*kmsg.CreateTopicsResponse)
+		if got := resp.Topics[0].ErrorCode; got != want {
+			t.Errorf("message.format.version=%s: error %d (%s), want %d", name, got, str(resp.Topics[0].ErrorMessage), want)
+		}
 	}
 }
