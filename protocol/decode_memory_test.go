@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"sluice/internal/hostile"
 	"sluice/protocol/handlers"
 	"sluice/protocol/internal/wire"
@@ -84,4 +86,18 @@ func TestDecodeMemoryPerServedKey(t *testing.T) {
 		}
 	}
 	t.Logf("decode allocations for 16 MiB hostile bodies:\n%s", report.String())
+}
+
+// TestEveryServedVersionHasASchema: every served API at every served
+// version has a request schema, and a default request walks through it.
+func TestEveryServedVersionHasASchema(t *testing.T) {
+	for _, api := range handlers.Table() {
+		for v := api.MinVersion; v <= api.MaxVersion; v++ {
+			req := kmsg.RequestForKey(api.Key)
+			req.SetVersion(v)
+			if _, err := wire.Decode(api.Key, v, req.AppendTo(nil)); err != nil {
+				t.Errorf("%s v%d: %v", api.Name, v, err)
+			}
+		}
+	}
 }

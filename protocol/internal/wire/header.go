@@ -1,6 +1,8 @@
-// Package wire holds the Kafka framing pieces the server writes itself:
-// request header decoding, response header encoding and the primitive
-// appenders the hand-written Fetch encoder uses.
+// Package wire holds the Kafka framing pieces the server handles itself:
+// request header decoding, request body checking and decoding (Decode:
+// the schema walk of walk.go over the schemas of requests.go, Metadata's
+// deduplicating decoder in metadata.go), response header encoding and the
+// primitive appenders the hand-written Fetch encoder uses.
 //
 // A request frame (after netio strips the 4-byte size) is
 //
