@@ -103,6 +103,10 @@ type connState struct {
 		sync.Mutex
 		queue []*pending // requests waiting for their turn
 		busy  bool       // a request of this connection is being processed
+		// refused: a request could not be decoded and the connection is
+		// closing; requests after it are dropped unanswered, as Kafka
+		// (which reads one request at a time) never reads them.
+		refused bool
 	}
 }
 
@@ -163,6 +167,12 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 	}
 	h.keepBody(p, body, nreq)
 	cs.mu.Lock()
+	if cs.mu.refused {
+		cs.mu.Unlock()
+		p.releaseBody()
+		nreq.Respond(netio.Response{CloseAfter: true})
+		return
+	}
 	cs.mu.queue = append(cs.mu.queue, p)
 	start := !cs.mu.busy
 	cs.mu.busy = true
@@ -268,7 +278,15 @@ func (h *Handler) drain(cs *connState) {
 		cs.mu.Unlock()
 		if err := h.decode(p); err != nil {
 			h.srvLog.Info("closing connection", "conn", p.call.ConnID, "remote", p.call.Remote, "reason", err)
-			h.respond(p, handlers.Reply{Close: true})
+			cs.mu.Lock()
+			cs.mu.refused = true
+			rest := cs.mu.queue
+			cs.mu.queue = nil
+			cs.mu.Unlock()
+			for _, q := range append([]*pending{p}, rest...) {
+				q.releaseBody()
+				q.nreq.Respond(netio.Response{CloseAfter: true})
+			}
 			continue
 		}
 		r := h.run(p)
