@@ -93,16 +93,18 @@ func Decode(key, version int16, body []byte) (kmsg.Request, error) {
 var sizeClasses = func() []int64 {
 	var out []int64
 	for n := 1; n <= 32<<10; {
-		b := append([]byte(nil), make([]byte, n)...)
-		classSink = b
-		out = append(out, int64(cap(b)))
-		n = cap(b) + 1
+		c := cap(grown(n))
+		out = append(out, int64(c))
+		n = c + 1
 	}
-	classSink = nil
 	return out
 }()
 
-var classSink []byte // keeps the probes above on the heap
+// grown is a new slice of n bytes grown by append. Not inlined, so that it
+// is allocated on the heap (where capacities are rounded to size classes).
+//
+//go:noinline
+func grown(n int) []byte { return append([]byte(nil), make([]byte, n)...) }
 
 // allocSize is what an allocation of n bytes takes: its size class (at
 // least 16: small pointer-free objects come out of 16-byte tiny blocks), or
