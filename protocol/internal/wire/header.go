@@ -21,17 +21,8 @@ package wire
 
 import (
 	"encoding/binary"
-	"errors"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
-)
-
-// Sentinel errors of header decoding.
-var (
-	// ErrShortHeader: the frame ends inside the header.
-	ErrShortHeader = errors.New("wire: truncated request header")
-	// ErrBadHeader: a length or tag in the header is invalid.
-	ErrBadHeader = errors.New("wire: malformed request header")
 )
 
 // Header is a decoded request header.

@@ -23,18 +23,6 @@ package wire
 // Every element takes at least one byte, so the walk costs time in
 // proportion to the body.
 
-import (
-	"errors"
-)
-
-// Errors of the walk.
-var (
-	// ErrMalformed: the body does not follow the request's schema.
-	ErrMalformed = errors.New("wire: malformed request body")
-	// ErrTooLarge: decoding the body would allocate more than allowed.
-	ErrTooLarge = errors.New("wire: request would decode to too much memory")
-)
-
 // Estimated cost of unknown tags, kept by kmsg in a map[uint32][]byte per
 // struct: measured at most ~170 bytes per entry with growth (Go 1.26).
 const (
