@@ -104,8 +104,8 @@ var BrokerConfigDefs = []BrokerConfigDef{
 		"difference between the message timestamp and the broker's timestamp.", 0, maxLong).dynamic(ClusterWide),
 	boolDef("log.message.downconversion.enable", "true", "[DEPRECATED] Whether down-conversion of message formats is enabled to "+
 		"satisfy consume requests.").dynamic(ClusterWide),
-	stringDef("log.message.format.version", "3.0-IV1", "[DEPRECATED] Specify the message format version the broker will use to "+
-		"append messages to the logs.").dynamic(ClusterWide),
+	formatVersionDef(stringDef("log.message.format.version", "3.0-IV1", "[DEPRECATED] Specify the message format version the broker will use to "+
+		"append messages to the logs.")).dynamic(ClusterWide),
 	longDef("log.local.retention.ms", "-2", "The number of milliseconds to keep the local log segments before it gets eligible for "+
 		"deletion (tiered storage; -2 means log.retention.ms).", -2, maxLong).dynamic(ClusterWide),
 	longDef("log.local.retention.bytes", "-2", "The maximum size of local log segments that can grow for a partition before it "+

@@ -125,6 +125,17 @@ func stringDef(name, def, doc string, choices ...string) BrokerConfigDef {
 	return d
 }
 
+// formatVersionDef validates d as Kafka's MetadataVersionValidator.
+func formatVersionDef(d BrokerConfigDef) BrokerConfigDef {
+	d.Valid, d.Validate = engine.MessageFormatVersions, func(s string) error {
+		if err := engine.ValidateMessageFormatVersion(s); err != nil {
+			return reason(err.Error())
+		}
+		return nil
+	}
+	return d
+}
+
 // listDef: a comma-separated list; choices as for stringDef, per element.
 func listDef(name, def, doc string, choices ...string) BrokerConfigDef {
 	d := stringDef(name, def, doc, choices...)

@@ -94,6 +94,16 @@ func TestRetentionPrecedence(t *testing.T) {
 	}
 }
 
+// TestParseMessageFormatVersion: log.message.format.version takes Kafka's
+// version strings, four-part ones included (MetadataVersionValidator).
+func TestParseMessageFormatVersion(t *testing.T) {
+	for _, v := range []string{"0.10.0.0", "0.10.2", "0.11.0-IV2", "2.8.1", "3.0-IV1", "3.9"} {
+		if _, _, err := ParseBrokerConfig(map[string]string{"log.message.format.version": v}); err != nil {
+			t.Errorf("log.message.format.version=%s: %v", v, err)
+		}
+	}
+}
+
 func TestParseBadValuesNameTheKey(t *testing.T) {
 	for _, tc := range []struct {
 		key, value string
@@ -111,6 +121,7 @@ func TestParseBadValuesNameTheKey(t *testing.T) {
 		{"log.retention.ms", "0", []string{"log.retention.ms", "unlimited (-1)"}},
 		{"broker.id", "-1", []string{"broker.id"}},
 		{"sluice.log.format", "xml", []string{"sluice.log.format", "text, json"}},
+		{"log.message.format.version", "0.10.5", []string{"log.message.format.version", "Version 0.10.5 is not a valid version"}},
 	} {
 		_, _, err := ParseBrokerConfig(map[string]string{tc.key: tc.value})
 		if !errors.Is(err, ErrBadBrokerConfig) {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -102,7 +103,7 @@ var topicFields = []topicField{
 	stringField("message.format.version", "3.0-IV1", "log.message.format.version",
 		"[DEPRECATED] Specify the message format version the broker will use to append messages to the logs. "+
 			"The value of this config is always assumed to be `3.0` if `inter.broker.protocol.version` is 3.0 or higher.",
-		nil, func(c *TopicConfig) *string { return &c.MessageFormatVersion }).withValid("[0.8.0, ..., 3.9-IV0]", validFormatVersion),
+		nil, func(c *TopicConfig) *string { return &c.MessageFormatVersion }).withValid(MessageFormatVersions, ValidateMessageFormatVersion),
 	longField("message.timestamp.after.max.ms", "9223372036854775807", "log.message.timestamp.after.max.ms",
 		"This configuration sets the allowable timestamp difference between the message timestamp and the broker's timestamp. "+
 			"The message timestamp can be later than or equal to the broker's timestamp, with the maximum allowable difference "+
@@ -254,16 +255,51 @@ func validThrottledReplicas(s string) error {
 	return nil
 }
 
-// validFormatVersion accepts Kafka's version strings ("0.8.0" ... "3.9-IV0").
-func validFormatVersion(s string) error {
-	parts := strings.SplitN(strings.SplitN(s, "-", 2)[0], ".", 3)
-	if len(parts) < 2 {
-		return cfgErr("Version %s is not a valid version", s)
+// MessageFormatVersions is the valid range of message.format.version, as
+// Kafka's documentation abbreviates it.
+const MessageFormatVersions = "[0.8.0, ..., 3.9-IV0]"
+
+// ValidateMessageFormatVersion checks a message.format.version (and
+// log.message.format.version) value as Kafka's MetadataVersionValidator
+// does: the value names a known inter-broker protocol version, after
+// cutting it to three dot-separated parts when it starts with "0." and to
+// two otherwise, so "0.10.0.0", "0.10.0", "0.10.0-IV1", "2.8.1" and
+// "3.0-IV1" are valid and "0.10.5" or "3" are not.
+func ValidateMessageFormatVersion(s string) error {
+	parts := strings.Split(s, ".")
+	n := 2
+	if strings.HasPrefix(s, "0.") {
+		n = 3
 	}
-	for _, p := range parts {
-		if _, err := strconv.Atoi(p); err != nil {
-			return cfgErr("Version %s is not a valid version", s)
-		}
+	key := s
+	if len(parts) > n {
+		key = strings.Join(parts[:n], ".")
+	}
+	if !messageFormatVersions[key] {
+		return cfgErr("Version %s is not a valid version", s)
 	}
 	return nil
 }
+
+// messageFormatVersions are Kafka 3.9's MetadataVersion strings: each
+// release with each of its internal versions ("2.7-IV1"), and each release
+// alone (its latest internal version).
+var messageFormatVersions = func() map[string]bool {
+	m := map[string]bool{}
+	for _, r := range []struct {
+		release string
+		ivs     int // internal versions IV0..IV(n-1); 0: none
+	}{
+		{"0.8.0", 0}, {"0.8.1", 0}, {"0.8.2", 0}, {"0.9.0", 0},
+		{"0.10.0", 2}, {"0.10.1", 3}, {"0.10.2", 1}, {"0.11.0", 3},
+		{"1.0", 1}, {"1.1", 1}, {"2.0", 2}, {"2.1", 3}, {"2.2", 2}, {"2.3", 2}, {"2.4", 2},
+		{"2.5", 1}, {"2.6", 1}, {"2.7", 3}, {"2.8", 2}, {"3.0", 2}, {"3.1", 1}, {"3.2", 1},
+		{"3.3", 4}, {"3.4", 1}, {"3.5", 3}, {"3.6", 3}, {"3.7", 5}, {"3.8", 1}, {"3.9", 1},
+	} {
+		m[r.release] = true
+		for i := range r.ivs {
+			m[fmt.Sprintf("%s-IV%d", r.release, i)] = true
+		}
+	}
+	return m
+}()

@@ -57,6 +57,18 @@ func TestTopicConfigWith(t *testing.T) {
 		{"leader.replication.throttled.replicas", "0:1,1:2", "", ""},
 		{"leader.replication.throttled.replicas", "0-1", "partitionId", ""},
 		{"message.format.version", "2.8-IV1", "", ""},
+		{"message.format.version", "0.10.0.0", "", ""}, // four parts, as Kafka's perf setups write it
+		{"message.format.version", "0.10.0", "", ""},
+		{"message.format.version", "0.10.0-IV1", "", ""},
+		{"message.format.version", "0.8.2.2", "", ""},
+		{"message.format.version", "2.8.1", "", ""},
+		{"message.format.version", "3.9-IV0", "", ""},
+		{"message.format.version", "3.0.0-IV1", "", ""},
+		{"message.format.version", "0.10.5", "Version 0.10.5 is not a valid version", ""},
+		{"message.format.version", "3.9-IV1", "is not a valid version", ""},
+		{"message.format.version", "3", "is not a valid version", ""},
+		{"message.format.version", "1.0.x", "", ""}, // cut to "1.0", as Kafka
+		{"message.format.version", "x.y", "is not a valid version", ""},
 		{"no.such.config", "1", "Unknown topic config name", ""},
 	} {
 		c, err := DefaultTopicConfig().With(map[string]string{tc.name: tc.value})

@@ -8,13 +8,14 @@
 //     refuses unknown keys and versions by closing the connection (Kafka's
 //     behaviour) — except ApiVersions, answered per KIP-511 with a v0
 //     UNSUPPORTED_VERSION response listing what is served.
-//   - The body is decoded with kmsg. An "Inline" API (cheap, no disk) runs
-//     on the loop when its connection has nothing else in progress; the rest
-//     is copied into a pooled buffer (records alias it) and queued on the
-//     connection.
-//   - Each connection's requests run one at a time, in order, on a worker
-//     pool of num.io.threads goroutines (Kafka mutes a connection while a
-//     request is in flight; idempotent producers depend on produce order).
+//   - The body is taken from netio (large frames assembled in a buffer of
+//     their own) or copied into a pooled buffer (records alias it) and
+//     queued on the connection. Nothing is decoded on the loop.
+//   - On a worker the body is checked and decoded (internal/wire.Decode)
+//     and the handler runs. Each connection's requests run one at a time,
+//     in order, on a worker pool of num.io.threads goroutines (Kafka mutes
+//     a connection while a request is in flight; idempotent producers
+//     depend on produce order).
 //     A long-poll Fetch that parks releases its worker: a small waiter
 //     goroutine resumes it on the pool when a partition's high watermark
 //     advances or max wait passes, and the connection stays busy meanwhile.
@@ -25,17 +26,23 @@
 //
 // Adding an API: write protocol/handlers/NN_name.go (NN = API key) with a
 // func(*handlers.Env, *handlers.Call) handlers.Reply, opening with a comment
-// on the versions served and differences from Kafka, and add one line to
-// handlers.Table(). ApiVersions then advertises it.
+// on the versions served and differences from Kafka, add one line to
+// handlers.Table() and the request's schema to internal/wire/requests.go
+// (a test fails for a served key without one). ApiVersions then advertises
+// it.
 //
 // Error codes live in protocol/kerr (one typed table) with the mapping
 // from engine, record and cluster sentinel errors.
 //
-// Before kmsg decodes a flexible (tagged-field) body it is screened
-// (internal/wire.CheckBody): kmsg loops once per announced tag even past
-// the end of its input, so Produce and Fetch bodies are walked against
-// their exact schemas and other bodies that could hide a huge tag count
-// are decoded off the loop and off the workers, a few at a time.
+// Before kmsg decodes a body it is walked against the request's exact
+// schema (internal/wire): kmsg sizes arrays from the announced length
+// (checked at one byte per element, 16-80 bytes allocated per element) and
+// loops once per announced tag even past the end of its input. The walk
+// accepts exactly what kmsg decodes, refuses counts the bytes left cannot
+// hold at the element's minimum encoded size, and estimates the decoded
+// size: a body that would decode to more than 2x its size + 8 MiB is
+// refused (the connection is closed, as for any malformed request).
+// Metadata is decoded by wire itself into the set of requested topics.
 //
 // Group APIs go to the group coordinator (protocol/internal/group, a pure
 // state machine) through handlers.Groups, which parks each request until

@@ -11,5 +11,4 @@ var (
 	errUnsupportedVersion     = errors.New("protocol: unsupported API version")
 	errMalformed              = errors.New("protocol: malformed request")
 	errApiVersionsUnsupported = errors.New("protocol: ApiVersions version not supported (KIP-511 answer)")
-	errTooManySuspects        = errors.New("protocol: too many suspect request bodies being decoded")
 )

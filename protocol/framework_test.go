@@ -126,10 +126,10 @@ func TestUnknownKeyClosesConnection(t *testing.T) {
 	}
 }
 
-// TestSuspectBodiesStillServed: a flexible request whose body holds high
-// bytes (decoded off the loop by the suspect pool) is answered normally,
-// many at once on many connections.
-func TestSuspectBodiesStillServed(t *testing.T) {
+// TestHighByteBodiesServed: a flexible request whose body holds high bytes
+// (which could start long varints) is answered normally, many at once on
+// many connections.
+func TestHighByteBodiesServed(t *testing.T) {
 	s := startBare(t)
 	const conns = 50
 	errs := make(chan error, conns)

@@ -6,14 +6,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"sluice/protocol/handlers"
-	"sluice/protocol/internal/wire"
 )
 
 // FuzzDecodeRequest feeds arbitrary frames to the request decoder (header
-// parsing, API lookup, body screening, kmsg body decoding): it must never
-// panic or hang, and a header it accepts must name a served API at a
-// served version. Suspect bodies are decoded off-loop with bounded
-// concurrency by the server and are not decoded here.
+// parsing, API lookup, body walk and decode): it must never panic or hang,
+// and a header it accepts must name a served API at a served version.
 func FuzzDecodeRequest(f *testing.F) {
 	for _, a := range handlers.Table() { // every served API at every served version
 		for v := a.MinVersion; v <= a.MaxVersion; v++ {
@@ -38,11 +35,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			}
 			return
 		}
-		suspect, err := wire.CheckBody(hdr.Key, hdr.Version, hdr.Flexible, body)
-		if err != nil || suspect {
-			return
-		}
-		p := &pending{call: handlers.Call{Key: hdr.Key, Version: hdr.Version}}
-		_ = h.decode(p, body)
+		p := &pending{api: api, body: body, call: handlers.Call{Key: hdr.Key, Version: hdr.Version}}
+		_ = h.decode(p)
 	})
 }

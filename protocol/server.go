@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kmsg"
-
 	"sluice/netio"
 	"sluice/protocol/handlers"
 	"sluice/protocol/internal/wire"
@@ -26,9 +24,11 @@ type HandlerOptions struct {
 	Logger    *slog.Logger
 }
 
-// Handler implements netio.Handler: it decodes each request on the event
-// loop, runs cheap ones inline and the rest on the worker pool, one
-// request per connection at a time (as Kafka does), and encodes answers.
+// Handler implements netio.Handler: on the event loop it parses each
+// request's header and queues the body on its connection; a worker checks
+// and decodes the body (wire.Decode: never on the loop), runs the handler,
+// one request per connection at a time (as Kafka does), and encodes the
+// answer.
 type Handler struct {
 	env  *handlers.Env
 	apis [128]*handlers.API
@@ -37,11 +37,9 @@ type Handler struct {
 	// srvLog (component server) says why a connection closed or a
 	// handler failed, where operators look first.
 	srvLog *slog.Logger
-	// suspects decodes suspect bodies off the loop (suspect.go).
-	suspects *suspectPool
-	ctx      context.Context // cancelled by BeginShutdown: parked polls answer
-	cancel   context.CancelFunc
-	parked   sync.WaitGroup
+	ctx    context.Context // cancelled by BeginShutdown: parked polls answer
+	cancel context.CancelFunc
+	parked sync.WaitGroup
 	// parkedFetches counts fetch long polls waiting now (purgatory size).
 	parkedFetches atomic.Int64
 }
@@ -75,7 +73,6 @@ func NewHandler(env *handlers.Env, o HandlerOptions) *Handler {
 	}
 	h := &Handler{env: env, pool: newWorkerPool(o.IOThreads), log: o.Logger.With("component", "request"),
 		srvLog: o.Logger.With("component", "server")}
-	h.suspects = newSuspectPool(h)
 	for i := range env.APIs {
 		a := &env.APIs[i]
 		if a.Key >= 0 && int(a.Key) < len(h.apis) {
@@ -95,7 +92,6 @@ func (h *Handler) Close() {
 	h.cancel()
 	h.parked.Wait()
 	h.pool.Stop()
-	h.suspects.stop()
 }
 
 // connState is the protocol's per-connection state (netio user data).
@@ -105,12 +101,16 @@ type connState struct {
 	cancel context.CancelFunc
 	mu     struct {
 		sync.Mutex
-		queue []*pending // decoded requests waiting for their turn
+		queue []*pending // requests waiting for their turn
 		busy  bool       // a request of this connection is being processed
+		// refused: a request could not be decoded and the connection is
+		// closing; requests after it are dropped unanswered, as Kafka
+		// (which reads one request at a time) never reads them.
+		refused bool
 	}
 }
 
-// pending is one decoded request.
+// pending is one request, decoded by the worker that runs it.
 type pending struct {
 	call     handlers.Call
 	api      *handlers.API
@@ -118,16 +118,12 @@ type pending struct {
 	flexible bool
 	start    time.Time // arrival, for the request latency metric
 	size     int       // frame size
-	// body is the request body the decoded request aliases (nil for
-	// inline requests): a slice of frame, of *pooled, or a private copy
-	// (group requests, whose memory outlives the request).
+	// body is the request body the decoded request aliases: a slice of
+	// frame, of *pooled, or a private copy (group requests, whose memory
+	// outlives the request).
 	body   []byte
 	pooled *[]byte // bufPool copy of the body, put back by releaseBody
 	frame  []byte  // frame taken from netio, released by releaseBody
-	// decoded is closed when a suspect body's off-loop decode ended, with
-	// decodeErr set (nil for bodies decoded in Serve).
-	decoded   chan struct{}
-	decodeErr error
 }
 
 func (h *Handler) OnOpen(c *netio.Conn) {
@@ -169,36 +165,14 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 			ClientID: string(hdr.ClientID), ConnID: c.ID(), Remote: c.RemoteAddr(), Ctx: cs.ctx,
 		},
 	}
-	suspect, err := wire.CheckBody(hdr.Key, hdr.Version, hdr.Flexible, body)
-	if err != nil {
-		h.refuse(c, nreq, fmt.Errorf("%w: %s v%d: %v", errMalformed, api.Name, hdr.Version, err))
-		return
-	}
-	cs.mu.Lock()
-	idle := !cs.mu.busy
-	if api.Inline && idle && !suspect {
-		cs.mu.Unlock()
-		if err := h.decode(p, body); err != nil {
-			h.refuse(c, nreq, fmt.Errorf("%w: %s v%d: %v", errMalformed, api.Name, hdr.Version, err))
-			return
-		}
-		h.respond(p, h.run(p))
-		return
-	}
-	cs.mu.Unlock()
 	h.keepBody(p, body, nreq)
-	if suspect {
-		if !h.decodeSuspect(p) {
-			p.releaseBody()
-			h.refuse(c, nreq, errTooManySuspects)
-			return
-		}
-	} else if err := h.decode(p, p.body); err != nil {
+	cs.mu.Lock()
+	if cs.mu.refused {
+		cs.mu.Unlock()
 		p.releaseBody()
-		h.refuse(c, nreq, fmt.Errorf("%w: %s v%d: %v", errMalformed, api.Name, hdr.Version, err))
+		nreq.Respond(netio.Response{CloseAfter: true})
 		return
 	}
-	cs.mu.Lock()
 	cs.mu.queue = append(cs.mu.queue, p)
 	start := !cs.mu.busy
 	cs.mu.busy = true
@@ -208,15 +182,10 @@ func (h *Handler) Serve(c *netio.Conn, frame []byte, nreq *netio.Request) {
 	}
 }
 
-// keepBody makes p own body beyond Serve: group requests get a private
-// copy (the coordinator retains their byte fields); others take the frame
-// from netio when it was assembled in a buffer of its own (no copy), else
-// copy the body into a pooled buffer.
+// keepBody makes p own body beyond Serve: it takes the frame from netio
+// when it was assembled in a buffer of its own (no copy), else copies the
+// body into a pooled buffer.
 func (h *Handler) keepBody(p *pending, body []byte, nreq *netio.Request) {
-	if p.api.Group {
-		p.body = append([]byte(nil), body...)
-		return
-	}
 	if f, ok := nreq.TakeFrame(); ok {
 		p.frame, p.body = f, body // body is a slice of f
 		return
@@ -240,11 +209,22 @@ func (p *pending) releaseBody() {
 	p.body = nil
 }
 
-func (h *Handler) decode(p *pending, body []byte) error {
-	req := kmsg.RequestForKey(p.call.Key)
-	req.SetVersion(p.call.Version)
-	if err := req.ReadFrom(body); err != nil {
-		return err
+// decode checks and decodes p's body (wire.Decode: exact schema walk,
+// decoded memory capped at a small multiple of the body) on a worker.
+// Group requests are decoded from a private copy of the body, made once
+// the body passed the walk: the coordinator keeps their byte fields.
+func (h *Handler) decode(p *pending) error {
+	if p.api.Group {
+		if _, err := wire.Check(p.call.Key, p.call.Version, p.body, wire.DecodeLimit(len(p.body))); err != nil {
+			return fmt.Errorf("%w: %s v%d: %v", errMalformed, p.api.Name, p.call.Version, err)
+		}
+		private := append([]byte(nil), p.body...)
+		p.releaseBody()
+		p.body = private
+	}
+	req, err := wire.Decode(p.call.Key, p.call.Version, p.body)
+	if err != nil {
+		return fmt.Errorf("%w: %s v%d: %v", errMalformed, p.api.Name, p.call.Version, err)
 	}
 	p.call.Req = req
 	return nil
@@ -296,12 +276,20 @@ func (h *Handler) drain(cs *connState) {
 		cs.mu.queue[0] = nil
 		cs.mu.queue = cs.mu.queue[1:]
 		cs.mu.Unlock()
-		var r handlers.Reply
-		if p.decoded != nil {
-			r = handlers.Reply{Park: h.awaitDecode(p)}
-		} else {
-			r = h.run(p)
+		if err := h.decode(p); err != nil {
+			h.srvLog.Info("closing connection", "conn", p.call.ConnID, "remote", p.call.Remote, "reason", err)
+			cs.mu.Lock()
+			cs.mu.refused = true
+			rest := cs.mu.queue
+			cs.mu.queue = nil
+			cs.mu.Unlock()
+			for _, q := range append([]*pending{p}, rest...) {
+				q.releaseBody()
+				q.nreq.Respond(netio.Response{CloseAfter: true})
+			}
+			continue
 		}
+		r := h.run(p)
 		if r.Park != nil {
 			h.park(cs, p, r.Park)
 			return

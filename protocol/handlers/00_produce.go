@@ -15,10 +15,17 @@ package handlers
 // decompression is capped per batch and per request
 // (sluice.batch.decompressed.max.bytes, sluice.request.decompressed.max.bytes),
 // past which a batch answers INVALID_RECORD (Kafka has no cap).
+//
+// KIP-951 (v10+): a partition answered NOT_LEADER_OR_FOLLOWER (or
+// FENCED_LEADER_EPOCH) carries the current leader and its epoch, and the
+// response lists that leader's endpoint (node_endpoints), so the client
+// can move without a Metadata round trip; every other partition leaves
+// the tagged field at its default {-1, -1}, which is not sent.
 
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -46,11 +53,13 @@ func handleProduce(env *Env, c *Call) Reply {
 	for i := range req.Topics {
 		rt := &req.Topics[i]
 		st := &resp.Topics[i]
+		st.Default()
 		st.Topic = rt.Topic
 		st.Partitions = make([]kmsg.ProduceResponseTopicPartition, len(rt.Partitions))
 		for j := range rt.Partitions {
 			rp := &rt.Partitions[j]
 			sp := &st.Partitions[j]
+			sp.Default() // CurrentLeader {-1, -1}: not sent
 			sp.Partition = rp.Partition
 			var err error
 			if refuse != nil {
@@ -73,6 +82,9 @@ func handleProduce(env *Env, c *Call) Reply {
 			ke := kerr.FromError(err)
 			sp.ErrorCode = ke.Code
 			sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = -1, -1, -1
+			if c.Version >= 10 && (ke == kerr.NotLeaderOrFollower || ke == kerr.FencedLeaderEpoch) {
+				currentLeader(env, resp, sp, rt.Topic, rp.Partition)
+			}
 			if c.Version >= 8 {
 				if msg := kerr.Message(err); msg != "" && !errors.As(err, new(*kerr.Error)) {
 					sp.ErrorMessage = &msg
@@ -97,6 +109,34 @@ func handleProduce(env *Env, c *Call) Reply {
 		return Reply{NoResponse: true}
 	}
 	return Reply{Resp: resp}
+}
+
+// currentLeader fills a partition's CurrentLeader from the metadata
+// ({-1, -1} when the partition is unknown, as Kafka) and adds the leader's
+// endpoint to the response once, when the leader is a live broker.
+func currentLeader(env *Env, resp *kmsg.ProduceResponse, sp *kmsg.ProduceResponseTopicPartition, topic string, partition int32) {
+	t, _ := env.Node.Topic(topic)
+	i := slices.IndexFunc(t.Partitions, func(p cluster.PartitionInfo) bool { return p.Partition == partition })
+	if i < 0 {
+		return
+	}
+	p := t.Partitions[i]
+	sp.CurrentLeader.LeaderID, sp.CurrentLeader.LeaderEpoch = p.Leader, p.LeaderEpoch
+	for _, b := range resp.Brokers {
+		if b.NodeID == p.Leader {
+			return
+		}
+	}
+	for _, b := range env.Node.Brokers() {
+		if b.NodeID == p.Leader {
+			nb := kmsg.NewProduceResponseBroker()
+			nb.NodeID, nb.Host, nb.Port = b.NodeID, b.Host, b.Port
+			if b.Rack != "" {
+				nb.Rack = kmsg.StringPtr(b.Rack)
+			}
+			resp.Brokers = append(resp.Brokers, nb)
+		}
+	}
 }
 
 // produceOne appends one partition's batch.

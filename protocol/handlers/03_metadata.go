@@ -1,17 +1,21 @@
 package handlers
 
 // Metadata v0-12 (key 3). Brokers, cluster id, controller, topics with
-// their ids (v10+) and partitions. A requested topic that does not exist
-// is created when auto.create.topics.enable is set and the request allows
-// it (v4+ allow_auto_topic_creation; always allowed below v4), with
-// num.partitions and default.replication.factor; an invalid name answers
-// INVALID_TOPIC_EXCEPTION. Topics requested by id (v10+) that are unknown
-// answer UNKNOWN_TOPIC_ID.
+// their ids (v10+) and partitions. The requested topics are a set, as in
+// Kafka's handler: the decoder (protocol/internal/wire) keeps each
+// distinct entry once, so a request naming one topic a million times is
+// answered once. A requested topic that does not exist is created when
+// auto.create.topics.enable is set and the request allows it (v4+
+// allow_auto_topic_creation; always allowed below v4), with num.partitions
+// and default.replication.factor, and answered LEADER_NOT_AVAILABLE
+// without partitions, as Kafka's auto-creation does: the next Metadata
+// shows it. An invalid name answers INVALID_TOPIC_EXCEPTION. Topics
+// requested by id (v10+) that are unknown answer UNKNOWN_TOPIC_ID.
 //
-// Differences from Kafka: an auto-created topic is returned with its
-// partitions at once (a single node has its leader immediately) where
-// Kafka first answers LEADER_NOT_AVAILABLE. Authorized operations (v8+)
-// are all topic operations when asked (there is no authorizer).
+// Authorized operations are answered as Kafka answers them without an
+// authorizer: when asked, every operation Kafka supports on a topic (v8+,
+// for every topic named in the answer, not for unknown ids) and on the
+// cluster (v8-10, the seven AclEntry.supportedOperations(CLUSTER)).
 
 import (
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -40,6 +44,9 @@ func handleMetadata(env *Env, c *Call) Reply {
 	cid := n.ClusterID()
 	resp.ClusterID = &cid
 	resp.ControllerID = n.ControllerID()
+	if c.Version >= 8 && c.Version <= 10 && req.IncludeClusterAuthorizedOperations {
+		resp.AuthorizedOperations = clusterAuthorizedOps
+	}
 
 	all := req.Topics == nil || (c.Version == 0 && len(req.Topics) == 0)
 	if all {
@@ -64,23 +71,27 @@ func handleMetadata(env *Env, c *Call) Reply {
 		}
 		name := *rt.Topic
 		t, ok := n.Topic(name)
-		if !ok {
-			var err error
-			if err = cluster.ValidateTopicName(name); err == nil {
-				err = kerr.UnknownTopicOrPartition
-				if autoCreate {
-					t, err = n.AutoCreateTopic(name)
+		if ok {
+			resp.Topics = append(resp.Topics, metadataTopic(req, t))
+			continue
+		}
+		err := cluster.ValidateTopicName(name)
+		if err == nil {
+			err = kerr.UnknownTopicOrPartition
+			if autoCreate {
+				if _, err = n.AutoCreateTopic(name); err == nil {
+					err = kerr.LeaderNotAvailable // created: its partitions show in the next Metadata
 				}
 			}
-			if err != nil {
-				mt := kmsg.NewMetadataResponseTopic()
-				mt.Topic = &name
-				mt.ErrorCode = kerr.Code(err)
-				resp.Topics = append(resp.Topics, mt)
-				continue
-			}
 		}
-		resp.Topics = append(resp.Topics, metadataTopic(req, t))
+		mt := kmsg.NewMetadataResponseTopic()
+		mt.Topic = &name
+		mt.ErrorCode = kerr.Code(err)
+		mt.IsInternal = cluster.IsInternalTopic(name)
+		if req.IncludeTopicAuthorizedOperations {
+			mt.AuthorizedOperations = topicAuthorizedOps
+		}
+		resp.Topics = append(resp.Topics, mt)
 	}
 	return Reply{Resp: resp}
 }

@@ -2,12 +2,13 @@
 // its number (00_produce.go, 01_fetch.go, ...). Each file opens with the
 // versions it serves and what it does differently from Kafka.
 //
-// Adding an API is one new file with a func(*Env, *Call) Reply and one
-// entry in the table in table.go (key, version range, inline or not). The
-// server (package protocol) decodes the request with kmsg at the version
-// the client sent, so a handler type-asserts c.Req to its kmsg request
-// type, fills c.Resp-like kmsg response from Call.NewResponse, and returns
-// it in a Reply. ApiVersions advertises exactly the table.
+// Adding an API is one new file with a func(*Env, *Call) Reply, one entry
+// in the table in table.go (key, version range) and its request schema in
+// protocol/internal/wire/requests.go (the walk that checks every body
+// before it is decoded). The server (package protocol) decodes the request
+// with kmsg at the version the client sent, so a handler type-asserts c.Req
+// to its kmsg request type, fills the kmsg response from Call.NewResponse,
+// and returns it in a Reply. ApiVersions advertises exactly the table.
 package handlers
 
 import (
@@ -27,9 +28,6 @@ type API struct {
 	Name       string
 	MinVersion int16
 	MaxVersion int16
-	// Inline APIs are cheap (no disk, no lock held long, no waiting): the
-	// server may run them on the event loop when the connection is idle.
-	Inline bool
 	// Group APIs need the group coordinator (Env.Groups).
 	Group  bool
 	Handle func(env *Env, c *Call) Reply

@@ -18,7 +18,7 @@ func Table() []API {
 		{Key: 14, Name: "SyncGroup", MinVersion: 0, MaxVersion: 5, Handle: handleSyncGroup, Group: true},
 		{Key: 15, Name: "DescribeGroups", MinVersion: 0, MaxVersion: 5, Handle: handleDescribeGroups, Group: true},
 		{Key: 16, Name: "ListGroups", MinVersion: 0, MaxVersion: 5, Handle: handleListGroups, Group: true},
-		{Key: 18, Name: "ApiVersions", MinVersion: 0, MaxVersion: 4, Inline: true, Handle: handleApiVersions},
+		{Key: 18, Name: "ApiVersions", MinVersion: 0, MaxVersion: 4, Handle: handleApiVersions},
 		{Key: 19, Name: "CreateTopics", MinVersion: 0, MaxVersion: 7, Handle: handleCreateTopics},
 		{Key: 20, Name: "DeleteTopics", MinVersion: 0, MaxVersion: 6, Handle: handleDeleteTopics},
 		{Key: 21, Name: "DeleteRecords", MinVersion: 0, MaxVersion: 2, Handle: handleDeleteRecords},

@@ -1,6 +1,8 @@
-// Package wire holds the Kafka framing pieces the server writes itself:
-// request header decoding, response header encoding and the primitive
-// appenders the hand-written Fetch encoder uses.
+// Package wire holds the Kafka framing pieces the server handles itself:
+// request header decoding, request body checking and decoding (Decode:
+// the schema walk of walk.go over the schemas of requests.go, Metadata's
+// deduplicating decoder in metadata.go), response header encoding and the
+// primitive appenders the hand-written Fetch encoder uses.
 //
 // A request frame (after netio strips the 4-byte size) is
 //
@@ -19,17 +21,8 @@ package wire
 
 import (
 	"encoding/binary"
-	"errors"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
-)
-
-// Sentinel errors of header decoding.
-var (
-	// ErrShortHeader: the frame ends inside the header.
-	ErrShortHeader = errors.New("wire: truncated request header")
-	// ErrBadHeader: a length or tag in the header is invalid.
-	ErrBadHeader = errors.New("wire: malformed request header")
 )
 
 // Header is a decoded request header.

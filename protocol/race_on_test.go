@@ -1,0 +1,8 @@
+//go:build race
+
+package protocol
+
+// raceEnabled: the race detector changes what the compiler allocates
+// (e.g. append(s, make([]T, n)...) allocates twice), so allocation
+// measurements are not checked under it.
+const raceEnabled = true
