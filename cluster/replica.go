@@ -245,12 +245,7 @@ func (r *Replica) applyLocked(acts []rsm.Action) []rsm.Action {
 				r.log.SetHighWatermark(a.Offset)
 			}
 		case rsm.Truncate:
-			mutate("truncate", func() error {
-				if a.Offset >= r.log.LogEndOffset() {
-					return r.log.TruncateEpochsFrom(a.Offset)
-				}
-				return r.log.TruncateTo(a.Offset)
-			})
+			mutate("truncate", func() error { return r.log.TruncateTo(a.Offset) })
 		case rsm.TruncateFully:
 			mutate("truncate fully", func() error { return r.log.TruncateFullyAt(a.Offset) })
 		case rsm.AppendRecords:

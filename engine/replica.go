@@ -23,7 +23,8 @@ func (l *Log) AssignEpoch(epoch int32, offset int64) error {
 // TruncateFullyAt deletes every record and restarts the log empty at
 // offset (log start, log end and high watermark all offset), also when
 // offset is beyond the log end: a follower that fell behind the leader's
-// log start starts over from it.
+// log start starts over from it. It is crash-safe as TruncateTo (the same
+// intent record).
 func (l *Log) TruncateFullyAt(offset int64) error {
 	cfg := l.cfg.Load()
 	l.mu.Lock()
@@ -31,7 +32,16 @@ func (l *Log) TruncateFullyAt(offset int64) error {
 	if err := l.checkWritableLocked(); err != nil {
 		return err
 	}
-	return l.truncateFullyLocked(offset, cfg)
+	if err := l.writeTruncateIntent(offset, true); err != nil {
+		return l.diskErr("truncate intent", err)
+	}
+	if err := l.truncateFullyLocked(offset, cfg); err != nil {
+		return err
+	}
+	if err := l.dropTruncateIntent(); err != nil {
+		return l.storageErr("truncate", err)
+	}
+	return l.afterTruncateLocked(offset)
 }
 
 // AdvanceLogStart moves a follower's log start to the leader's (retention
@@ -50,23 +60,4 @@ func (l *Log) AdvanceLogStart(offset int64) (int64, error) {
 		return start, nil
 	}
 	return l.advanceLogStartLocked(offset)
-}
-
-// TruncateEpochsFrom drops the leader-epoch cache entries that start at or
-// after offset, which may be the log end (Kafka's truncateTo trims the
-// cache even when no record goes): a follower's epoch that it started as
-// leader but never wrote to must not survive into its fetches.
-func (l *Log) TruncateEpochsFrom(offset int64) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := l.checkWritableLocked(); err != nil {
-		return err
-	}
-	if !l.mu.epochs.truncateFromEnd(offset) {
-		return nil
-	}
-	if err := l.writeEpochsLocked(); err != nil {
-		return l.storageErr("leader-epoch-checkpoint", err)
-	}
-	return nil
 }

@@ -31,7 +31,7 @@ func TestReplicaOps(t *testing.T) {
 		t.Fatalf("older epoch: %v, latest %d", err, l.LatestEpoch())
 	}
 	// Truncating at the log end drops the epoch that has no record.
-	if err := l.TruncateEpochsFrom(6); err != nil {
+	if err := l.TruncateTo(6); err != nil {
 		t.Fatal(err)
 	}
 	if l.LatestEpoch() != 0 || l.LogEndOffset() != 6 {

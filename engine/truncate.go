@@ -38,7 +38,10 @@ const truncateIntentFile = "truncate.pending"
 // hold ranges of it, replaced by a copy of its kept prefix so that their
 // bytes stay unchanged. The leader-epoch cache and the producer state are
 // truncated too. offset below the log start empties the log and restarts
-// it at offset.
+// it at offset. offset at or past the log end removes no record but still
+// drops the leader-epoch cache entries starting at or after it (Kafka's
+// truncateTo): a follower's epoch that it started as leader and never
+// wrote to must not survive into its fetches.
 func (l *Log) TruncateTo(offset int64) error {
 	cfg := l.cfg.Load()
 	l.mu.Lock()
@@ -50,6 +53,11 @@ func (l *Log) TruncateTo(offset int64) error {
 		return fmt.Errorf("%w: cannot truncate %s to %d", ErrOffsetOutOfRange, l.name, offset)
 	}
 	if offset >= l.leo.Load() {
+		if l.mu.epochs.truncateFromEnd(offset) {
+			if err := l.writeEpochsLocked(); err != nil {
+				return l.storageErr("leader-epoch-checkpoint", err)
+			}
+		}
 		return nil
 	}
 	full := offset < l.logStart.Load() || offset <= l.mu.segs[0].Base()
