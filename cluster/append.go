@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"sluice/engine"
 	"sluice/engine/record"
@@ -13,6 +14,10 @@ import (
 // broker leads it), or an error wrapping engine.ErrStorage when the
 // replica's log is offline (KAFKA_STORAGE_ERROR).
 func (n *Node) Log(tp engine.TopicPartition) (*engine.Log, PartitionInfo, error) {
+	if n.zk != nil {
+		l, info, _, err := n.zkLog(tp)
+		return l, info, err
+	}
 	_, p, err := n.partition(tp)
 	if err != nil {
 		return nil, PartitionInfo{}, err
@@ -59,6 +64,9 @@ func (n *Node) Append(ctx context.Context, tp engine.TopicPartition, records []b
 	if IsInternalTopic(tp.Topic) {
 		return engine.AppendResult{}, errorf(ErrInvalidTopic, "Cannot append to internal topic %s", tp.Topic)
 	}
+	if n.zk != nil {
+		return n.zkAppend(ctx, tp, records, acks, engine.OriginClient)
+	}
 	return n.appendAsLeader(tp, records, acks, engine.OriginClient, budgetFrom(ctx))
 }
 
@@ -89,6 +97,14 @@ func budgetFrom(ctx context.Context) *record.Budget {
 // transaction coordinator (internal topics allowed, control batches
 // allowed), with acks=-1 semantics.
 func (n *Node) AppendCoordinator(ctx context.Context, tp engine.TopicPartition, records []byte) (engine.AppendResult, error) {
+	if n.zk != nil {
+		if _, ok := ctx.Deadline(); !ok { // offsets.commit.timeout.ms
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+		}
+		return n.zkAppend(ctx, tp, records, -1, engine.OriginCoordinator)
+	}
 	return n.appendAsLeader(tp, records, -1, engine.OriginCoordinator, nil)
 }
 
@@ -125,6 +141,9 @@ func (n *Node) advanceHighWatermark(p *partitionState) {
 // persisted before the first id of the block is used (Kafka's
 // ProducerIdManager), so a restart skips the rest of the current block.
 func (n *Node) AllocateProducerID() (int64, error) {
+	if n.zk != nil {
+		return n.zkAllocateProducerID()
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.mu.closed {

@@ -36,6 +36,10 @@ type BrokerConfig struct {
 
 	ZookeeperConnect        string
 	ZookeeperSessionTimeout time.Duration
+	// ZookeeperConnectionTimeout is zookeeper.connection.timeout.ms,
+	// defaulting to the session timeout.
+	ZookeeperConnectionTimeout time.Duration
+	ControlledShutdownEnable   bool
 
 	// Log manager settings (engine.Options).
 	RetentionCheckInterval time.Duration
@@ -243,6 +247,11 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 
 	c.ZookeeperConnect, _ = r.optional("zookeeper.connect")
 	c.ZookeeperSessionTimeout = r.ms("zookeeper.session.timeout.ms")
+	c.ZookeeperConnectionTimeout = c.ZookeeperSessionTimeout
+	if _, set := static["zookeeper.connection.timeout.ms"]; set {
+		c.ZookeeperConnectionTimeout = r.ms("zookeeper.connection.timeout.ms")
+	}
+	c.ControlledShutdownEnable = r.bool("controlled.shutdown.enable")
 
 	c.RetentionCheckInterval = r.ms("log.retention.check.interval.ms")
 	if _, set := static["log.flush.scheduler.interval.ms"]; set {

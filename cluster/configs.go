@@ -53,6 +53,9 @@ func (n *Node) AlterTopicConfig(name string, ops []ConfigOp, incremental, valida
 	if validateOnly {
 		return nil
 	}
+	if n.zk != nil {
+		return n.zkSetTopicConfig(name, overrides)
+	}
 	next := n.mu.state.Clone()
 	for i := range next.Topics {
 		if next.Topics[i].Name == name {
@@ -155,8 +158,11 @@ func (n *Node) AlterBrokerConfig(broker string, ops []ConfigOp, incremental, val
 	if err := checkDuplicateOps(ops); err != nil {
 		return err
 	}
-	next := n.mu.state.Clone()
-	cur := next.BrokerConfigs[broker]
+	dynamic := make(map[string]map[string]string, len(n.snap.Load().dynamic))
+	for k, m := range n.snap.Load().dynamic {
+		dynamic[k] = copyMap(m)
+	}
+	cur := dynamic[broker]
 	set := map[string]string{}
 	if incremental {
 		for k, v := range cur {
@@ -177,7 +183,7 @@ func (n *Node) AlterBrokerConfig(broker string, ops []ConfigOp, incremental, val
 			perBrokerOnly = append(perBrokerOnly, op.Name)
 			continue
 		}
-		if err := applyOp(set, op, d.Type, n.brokerValueLocked(next.BrokerConfigs, op.Name)); err != nil {
+		if err := applyOp(set, op, d.Type, n.brokerValueLocked(dynamic, op.Name)); err != nil {
 			return err
 		}
 		if v, ok := set[op.Name]; ok {
@@ -195,17 +201,22 @@ func (n *Node) AlterBrokerConfig(broker string, ops []ConfigOp, incremental, val
 			strings.Join(perBrokerOnly, ", "))
 	}
 	if len(set) == 0 {
-		delete(next.BrokerConfigs, broker)
+		delete(dynamic, broker)
 	} else {
-		next.BrokerConfigs[broker] = set
+		dynamic[broker] = set
 	}
-	defaults, err := n.topicDefaultsFor(next.BrokerConfigs)
+	defaults, err := n.topicDefaultsFor(dynamic)
 	if err != nil {
 		return errorf(ErrInvalidConfig, "%s", Message(err))
 	}
 	if validateOnly {
 		return nil
 	}
+	if n.zk != nil {
+		return n.zkSetBrokerConfig(broker, set)
+	}
+	next := n.mu.state.Clone()
+	next.BrokerConfigs = dynamic
 	if err := n.saveLocked(next); err != nil {
 		return err
 	}

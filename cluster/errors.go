@@ -79,6 +79,12 @@ var (
 	ErrCorruptMetadata = errors.New("cluster: corrupt metadata file")
 	// ErrClosed: the node is closed.
 	ErrClosed = errors.New("cluster: closed")
+	// ErrInconsistentClusterID: the log dirs belong to another cluster
+	// than the one in ZooKeeper (/cluster/id).
+	ErrInconsistentClusterID = errors.New("cluster: inconsistent cluster id")
+	// ErrBrokerIDInUse: a live broker holds the registration of this
+	// broker id.
+	ErrBrokerIDInUse = errors.New("cluster: broker id in use")
 	// ErrBadBrokerConfig: ParseBrokerConfig found a bad value; the message
 	// names the key and the allowed range.
 	ErrBadBrokerConfig = errors.New("cluster: bad broker config")

@@ -35,6 +35,9 @@ type Node struct {
 	snap       atomic.Pointer[snapshot]
 	advertised atomic.Pointer[BrokerInfo]
 
+	// zk is the ZooKeeper-mode state (nil in single-node mode).
+	zk *zkState
+
 	mu struct {
 		sync.Mutex
 		state   *metastore.State
@@ -101,9 +104,6 @@ func open(cfg BrokerConfig, eng *engine.Engine, logger *slog.Logger, fsys vfs.FS
 	if eng == nil {
 		return nil, errors.New("cluster: Open needs an engine")
 	}
-	if cfg.ZooKeeperMode() {
-		return nil, fmt.Errorf("cluster: zookeeper.connect=%s: ZooKeeper mode is not implemented yet", cfg.ZookeeperConnect)
-	}
 	if len(cfg.LogDirs) == 0 {
 		return nil, errors.New("cluster: no log dirs")
 	}
@@ -116,6 +116,16 @@ func open(cfg BrokerConfig, eng *engine.Engine, logger *slog.Logger, fsys vfs.FS
 		host, _ = os.Hostname()
 	}
 	n.advertised.Store(&BrokerInfo{NodeID: cfg.NodeID, Host: host, Port: port, Rack: cfg.Rack})
+	if cfg.ZooKeeperMode() {
+		z, err := openZK(n)
+		if err != nil {
+			return nil, err
+		}
+		n.zk = z
+		n.mu.parts = map[partKey]*partitionState{}
+		z.publish()
+		return n, nil
+	}
 
 	st, err := metastore.Load(n.fs, n.dir)
 	fresh := false
@@ -177,6 +187,9 @@ func (n *Node) Close() error {
 		return ErrClosed
 	}
 	n.mu.closed = true
+	if n.zk != nil {
+		n.zk.close()
+	}
 	return nil
 }
 
@@ -185,13 +198,22 @@ func (n *Node) NodeID() int32 { return n.cfg.NodeID }
 
 // ClusterID is the cluster's id (generated once, persisted).
 func (n *Node) ClusterID() string {
+	if n.zk != nil {
+		return n.zk.clusterID
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.mu.state.ClusterID
 }
 
-// ControllerID is the active controller: this node, in single-node mode.
-func (n *Node) ControllerID() int32 { return n.cfg.NodeID }
+// ControllerID is the active controller: this node, in single-node mode;
+// the one the last UpdateMetadata named (-1: unknown) in a cluster.
+func (n *Node) ControllerID() int32 {
+	if n.zk != nil {
+		return n.zk.cache.snap.Load().controllerID
+	}
+	return n.cfg.NodeID
+}
 
 // Config is the static broker configuration.
 func (n *Node) Config() BrokerConfig { return n.cfg }
@@ -200,8 +222,13 @@ func (n *Node) Config() BrokerConfig { return n.cfg }
 // DeleteRecords and fetches use it directly).
 func (n *Node) Engine() *engine.Engine { return n.eng }
 
-// Brokers lists the live brokers (this one).
-func (n *Node) Brokers() []BrokerInfo { return []BrokerInfo{*n.advertised.Load()} }
+// Brokers lists the live brokers (this one, in single-node mode).
+func (n *Node) Brokers() []BrokerInfo {
+	if n.zk != nil {
+		return n.zkBrokers()
+	}
+	return []BrokerInfo{*n.advertised.Load()}
+}
 
 // SetAdvertisedAddr sets the host and port announced to clients. The
 // network layer calls it once bound when the listener's port was 0 or the

@@ -28,6 +28,10 @@ func EngineOptions(cfg BrokerConfig) (engine.Options, error) {
 	clusterID := ""
 	defaults := cfg.TopicDefaults
 	st, err := metastore.Load(vfs.Default, dir)
+	if cfg.ZooKeeperMode() {
+		// The cluster id is /cluster/id's: Open records it once connected.
+		st, err = nil, fs.ErrNotExist
+	}
 	switch {
 	case err == nil:
 		clusterID = st.ClusterID
@@ -42,7 +46,7 @@ func EngineOptions(cfg BrokerConfig) (engine.Options, error) {
 	default:
 		return engine.Options{}, fmt.Errorf("%w: %v", ErrCorruptMetadata, err)
 	}
-	if clusterID == "" {
+	if clusterID == "" && !cfg.ZooKeeperMode() {
 		clusterID = UUIDString(NewUUID())
 	}
 	opts := engine.Options{

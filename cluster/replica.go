@@ -10,6 +10,7 @@ import (
 	"sluice/cluster/internal/controller"
 	rsm "sluice/cluster/internal/replica"
 	"sluice/engine"
+	"sluice/engine/record"
 )
 
 // Replica is this broker's replica of one partition: its log and its
@@ -155,7 +156,7 @@ func (r *Replica) Info() PartitionInfo {
 
 // append appends a batch as leader. acks=-1 returns a wait that ends when
 // the batch is committed (or cannot be); timeout is the request's.
-func (r *Replica) append(records []byte, acks int16, origin engine.AppendOrigin, timeout time.Duration) (engine.AppendResult, *AckWait, error) {
+func (r *Replica) append(records []byte, acks int16, origin engine.AppendOrigin, budget *record.Budget, timeout time.Duration) (engine.AppendResult, *AckWait, error) {
 	r.roleMu.RLock()
 	r.mu.Lock()
 	code := r.mu.sm.CanAppend(acks)
@@ -171,7 +172,7 @@ func (r *Replica) append(records []byte, acks int16, origin engine.AppendOrigin,
 		}
 		return engine.AppendResult{}, nil, codeErr(code, r.tp)
 	}
-	res, err := r.log.Append(records, engine.AppendOptions{Origin: origin, LeaderEpoch: epoch})
+	res, err := r.log.Append(records, engine.AppendOptions{Origin: origin, LeaderEpoch: epoch, Budget: budget})
 	r.roleMu.RUnlock()
 	if err != nil {
 		r.rm.storageFailure(r, err)

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"sluice/cluster/internal/metastore"
+	"sluice/cluster/internal/placement"
 	"sluice/engine"
 )
 
@@ -20,6 +21,9 @@ import (
 func (n *Node) CreateTopic(req CreateTopicRequest) (TopicInfo, error) {
 	if err := ValidateTopicName(req.Name); err != nil {
 		return TopicInfo{}, err
+	}
+	if n.zk != nil {
+		return n.zkCreateTopic(req)
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -79,7 +83,11 @@ func (n *Node) createTopicLocked(req CreateTopicRequest) (TopicInfo, error) {
 // defaults and checks the request as Kafka's ZooKeeper-mode admin manager
 // does, returning replicas per partition.
 func (n *Node) resolveAssignment(req CreateTopicRequest) ([][]int32, error) {
-	brokers := []int32{n.cfg.NodeID}
+	live := n.liveBrokers()
+	brokers := make([]int32, len(live))
+	for i, b := range live {
+		brokers[i] = b.ID
+	}
 	if len(req.Assignment) > 0 {
 		if req.NumPartitions != -1 || req.ReplicationFactor != -1 {
 			return nil, errorf(ErrInvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. "+
@@ -128,11 +136,25 @@ func (n *Node) resolveAssignment(req CreateTopicRequest) ([][]int32, error) {
 	if int(rf) > len(brokers) {
 		return nil, errorf(ErrInvalidReplicationFactor, "Replication factor: %d larger than available brokers: %d.", rf, len(brokers))
 	}
-	out := make([][]int32, partitions)
-	for p := range out {
-		out[p] = []int32{n.cfg.NodeID}
+	out, err := placement.Assign(live, partitions, int(rf), placement.Options{StartIndex: -1, Shift: -1})
+	if err != nil {
+		return nil, errorf(ErrInvalidReplicaAssignment, "%s", strings.TrimPrefix(err.Error(), "placement: "))
 	}
 	return out, nil
+}
+
+// liveBrokers are the brokers replicas may be placed on: the live ones the
+// metadata cache knows in ZooKeeper mode, this node alone otherwise.
+func (n *Node) liveBrokers() []placement.Broker {
+	if n.zk == nil {
+		return []placement.Broker{{ID: n.cfg.NodeID, Rack: n.cfg.Rack}}
+	}
+	s := n.zk.cache.snap.Load()
+	out := make([]placement.Broker, 0, len(s.brokerIDs))
+	for _, id := range s.brokerIDs {
+		out = append(out, placement.Broker{ID: id, Rack: s.brokers[id].Rack})
+	}
+	return out
 }
 
 func duplicateID(ids []int32) bool {
@@ -180,6 +202,9 @@ func (n *Node) unusedTopicIDLocked() [16]byte {
 // change is persisted first, then the engine renames the logs for deletion
 // (a crash in between is finished by the reconcile on the next Open).
 func (n *Node) DeleteTopic(name string) error {
+	if n.zk != nil {
+		return n.zkDeleteTopic(name)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.mu.closed {
@@ -226,6 +251,9 @@ func (n *Node) DeleteTopic(name string) error {
 // CreatePartitions grows a topic to total partitions (CreatePartitions).
 // assignment, if not nil, gives the replicas of each new partition.
 func (n *Node) CreatePartitions(name string, total int32, assignment [][]int32, validateOnly bool) error {
+	if n.zk != nil {
+		return n.zkCreatePartitions(name, total, assignment, validateOnly)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.mu.closed {
@@ -361,6 +389,9 @@ func (n *Node) AutoCreateTopic(name string) (TopicInfo, error) {
 	if err := ValidateTopicName(name); err != nil {
 		return TopicInfo{}, err
 	}
+	if n.zk != nil {
+		return n.zkEnsureTopic(CreateTopicRequest{Name: name, NumPartitions: -1, ReplicationFactor: -1})
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.mu.closed {
@@ -403,6 +434,9 @@ func (n *Node) EnsureInternalTopic(name string) (TopicInfo, error) {
 	}
 	if t, ok := n.snap.Load().topics[name]; ok {
 		return t.liveInfo(), nil
+	}
+	if n.zk != nil {
+		return n.zkEnsureTopic(req)
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()

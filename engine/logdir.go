@@ -189,3 +189,19 @@ func exists(fs vfs.FS, path string) bool {
 	_, err := fs.Stat(path)
 	return err == nil
 }
+
+// SetClusterID records the cluster id in every online log dir's
+// meta.properties (a ZooKeeper-mode broker learns it from /cluster/id
+// after the engine is open). A dir holding another cluster's id refuses
+// with ErrInvalidOptions, as at Open.
+func (e *Engine) SetClusterID(id string) error {
+	for _, d := range e.dirs {
+		if !d.online.Load() {
+			continue
+		}
+		if err := writeMetaProperties(e.fs, d.path, e.opts.NodeID, id, e.opts.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

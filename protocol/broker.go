@@ -107,6 +107,10 @@ func StartBroker(o BrokerOptions) (*Broker, error) {
 		}
 		node.SetAdvertisedAddr(host, port)
 	}
+	if err := node.Join(); err != nil {
+		b.Close(context.Background())
+		return nil, err
+	}
 	b.log.Info("broker started", "listen", b.srv.Addr().String(), "advertised", net.JoinHostPort(host, strconv.Itoa(int(port))),
 		"node_id", cfg.NodeID, "cluster_id", node.ClusterID())
 	return b, nil

@@ -1,0 +1,265 @@
+package cluster
+
+import (
+	"context"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"sluice/cluster/internal/controller"
+	rsm "sluice/cluster/internal/replica"
+	"sluice/engine"
+)
+
+// The inter-broker side of a Node in ZooKeeper mode: what the protocol
+// layer hands over when another broker (or the controller) sends
+// LeaderAndIsr, UpdateMetadata, StopReplica, ControlledShutdown,
+// AlterPartition, or Fetch / ListOffsets as a replica. In single-node mode
+// there is no other broker: these answer as a Kafka broker that is not
+// the controller and has no such replica would.
+
+// Kafka error codes of the inter-broker answers.
+const (
+	codeNotController           int16 = 41
+	codeBrokerNotAvailable      int16 = 8
+	codeRequestTimedOut         int16 = 7
+	codeUnsupportedVersion      int16 = 35
+	codeNotLeaderOrFollower     int16 = 6
+	codeInvalidRequest          int16 = 42
+	codeUnknownServerError      int16 = -1
+	codeOperationNotAttempted   int16 = 55
+	codeInconsistentClusterID   int16 = 104
+	codeIneligibleReplica       int16 = 107
+	codeNewLeaderElected        int16 = 108
+	codeOffsetOutOfRangeReplica int16 = 1
+)
+
+// LeaderAndIsr applies a controller's LeaderAndIsr (key 4).
+func (n *Node) LeaderAndIsr(req *kmsg.LeaderAndISRRequest) *kmsg.LeaderAndISRResponse {
+	if n.zk == nil {
+		resp := kmsg.NewPtrLeaderAndISRResponse()
+		resp.ErrorCode = codeStaleControllerEpoch
+		return resp
+	}
+	r := leaderAndIsrFromWire(req, n.zk.listener)
+	code, errs := n.zk.applyLeaderAndIsr(req.ControllerID, r)
+	resp := leaderAndIsrResponse(r, errs)
+	resp.ErrorCode = code
+	return resp
+}
+
+// UpdateMetadata applies a controller's UpdateMetadata (key 6).
+func (n *Node) UpdateMetadata(req *kmsg.UpdateMetadataRequest) *kmsg.UpdateMetadataResponse {
+	resp := kmsg.NewPtrUpdateMetadataResponse()
+	if n.zk == nil {
+		resp.ErrorCode = codeStaleControllerEpoch
+		return resp
+	}
+	resp.ErrorCode = n.zk.applyUpdateMetadata(req.ControllerID, updateMetadataFromWire(req))
+	return resp
+}
+
+// StopReplica applies a controller's StopReplica (key 5).
+func (n *Node) StopReplica(req *kmsg.StopReplicaRequest) *kmsg.StopReplicaResponse {
+	if n.zk == nil {
+		resp := kmsg.NewPtrStopReplicaResponse()
+		resp.ErrorCode = codeStaleControllerEpoch
+		return resp
+	}
+	r := stopReplicaFromWire(req)
+	code, errs := n.zk.applyStopReplica(req.ControllerID, r)
+	resp := stopReplicaResponse(r, errs)
+	resp.ErrorCode = code
+	return resp
+}
+
+// ControlledShutdown asks this broker, as controller, to move leadership
+// away from a broker that is stopping (key 7). The answer lists the
+// partitions the broker still leads; NOT_CONTROLLER when this broker is
+// not the controller.
+func (n *Node) ControlledShutdown(ctx context.Context, req *kmsg.ControlledShutdownRequest) *kmsg.ControlledShutdownResponse {
+	resp := kmsg.NewPtrControlledShutdownResponse()
+	if n.zk == nil || n.zk.runner == nil {
+		resp.ErrorCode = codeNotController
+		return resp
+	}
+	out, err := n.zk.runner.request(ctx, func(id uint64) controller.Event {
+		return controller.ControlledShutdown{ReqID: id, Broker: req.BrokerID, BrokerEpoch: req.BrokerEpoch}
+	})
+	if err != nil {
+		resp.ErrorCode = requestErrCode(err)
+		return resp
+	}
+	r := out.(controller.ControlledShutdownResponse)
+	resp.ErrorCode = r.Err
+	for _, tp := range r.Remaining {
+		p := kmsg.NewControlledShutdownResponsePartitionsRemaining()
+		p.Topic, p.Partition = tp.Topic, tp.Partition
+		resp.PartitionsRemaining = append(resp.PartitionsRemaining, p)
+	}
+	return resp
+}
+
+// AlterPartition takes a leader's ISR changes, as controller (key 56).
+func (n *Node) AlterPartition(ctx context.Context, req *kmsg.AlterPartitionRequest) *kmsg.AlterPartitionResponse {
+	resp := kmsg.NewPtrAlterPartitionResponse()
+	if n.zk == nil || n.zk.runner == nil {
+		resp.ErrorCode = codeNotController
+		return resp
+	}
+	ev := controller.AlterPartition{Broker: req.BrokerID, BrokerEpoch: req.BrokerEpoch}
+	names := map[[16]byte]string{}
+	for _, t := range req.Topics {
+		name := t.Topic
+		if name == "" {
+			if ti, ok := n.zk.cache.snap.Load().byID[t.TopicID]; ok {
+				name = ti.name
+			}
+		}
+		names[t.TopicID] = name
+		for _, p := range t.Partitions {
+			isr := p.NewISR
+			if len(p.NewEpochISR) > 0 {
+				isr = isr[:0:0]
+				for _, e := range p.NewEpochISR {
+					isr = append(isr, e.BrokerID)
+				}
+			}
+			ev.Partitions = append(ev.Partitions, controller.AlterItem{TP: controller.TP{Topic: name, Partition: p.Partition},
+				LeaderEpoch: p.LeaderEpoch, PartitionEpoch: p.PartitionEpoch, NewISR: isr})
+		}
+	}
+	out, err := n.zk.runner.request(ctx, func(id uint64) controller.Event {
+		ev.ReqID = id
+		return ev
+	})
+	if err != nil {
+		resp.ErrorCode = requestErrCode(err)
+		return resp
+	}
+	r := out.(controller.AlterPartitionResponse)
+	resp.ErrorCode = r.Err
+	idx := map[string]int{}
+	for _, res := range r.Partitions {
+		i, ok := idx[res.TP.Topic]
+		if !ok {
+			t := kmsg.NewAlterPartitionResponseTopic()
+			t.Topic = res.TP.Topic
+			for id, nm := range names {
+				if nm == res.TP.Topic {
+					t.TopidID = id
+				}
+			}
+			resp.Topics = append(resp.Topics, t)
+			i = len(resp.Topics) - 1
+			idx[res.TP.Topic] = i
+		}
+		p := kmsg.NewAlterPartitionResponseTopicPartition()
+		p.Partition, p.ErrorCode = res.TP.Partition, res.Err
+		p.LeaderID, p.LeaderEpoch, p.ISR, p.PartitionEpoch = res.State.Leader, res.State.LeaderEpoch, res.State.ISR, res.State.Version
+		resp.Topics[i].Partitions = append(resp.Topics[i].Partitions, p)
+	}
+	return resp
+}
+
+// requestErrCode maps a failed controller request to its error code.
+func requestErrCode(err error) int16 {
+	if err == errNotController {
+		return codeNotController
+	}
+	return codeRequestTimedOut
+}
+
+// EpochEndOffset is a leader epoch and the offset it ends at (-1, -1:
+// none).
+type EpochEndOffset struct {
+	Epoch     int32
+	EndOffset int64
+}
+
+// FollowerFetchRequest is one partition of a Fetch sent by a follower
+// (replica id >= 0).
+type FollowerFetchRequest struct {
+	ReplicaID          int32
+	CurrentLeaderEpoch int32 // -1: absent
+	FetchOffset        int64
+	LastFetchedEpoch   int32 // -1: absent
+	LogStartOffset     int64
+}
+
+// FollowerRead is the leader's answer to one partition of a follower's
+// fetch. With ErrorCode 0 and Diverging.Epoch < 0 the caller sends
+// records of Log from the fetch offset up to the log end (followers read
+// past the high watermark), with HighWatermark and LogStartOffset read
+// again when it answers (both only grow). With Diverging set, no records.
+type FollowerRead struct {
+	Log            *engine.Log
+	Replica        *Replica
+	ErrorCode      int16
+	Diverging      EpochEndOffset
+	HighWatermark  int64
+	LogStartOffset int64
+	LogEndOffset   int64
+}
+
+// FollowerFetch records a follower's fetch position on the leader's
+// replica of tp (Kafka's Partition.fetchRecords for a follower) and says
+// what to answer.
+func (n *Node) FollowerFetch(tp engine.TopicPartition, req FollowerFetchRequest) FollowerRead {
+	var out FollowerRead
+	out.Diverging.Epoch, out.Diverging.EndOffset = -1, -1
+	if n.zk == nil {
+		out.ErrorCode = codeNotLeaderOrFollower
+		return out
+	}
+	r := n.zk.rm.replica(tp)
+	if r == nil {
+		out.ErrorCode = codeNotLeaderOrFollower
+		if _, ok := n.zk.cache.snap.Load().topic(tp.Topic); !ok {
+			out.ErrorCode = codeUnknownTopicOrPartition
+		}
+		return out
+	}
+	acts := r.step(rsm.FollowerFetch{Now: n.zk.rm.now(), ReplicaID: req.ReplicaID, CurrentLeaderEpoch: req.CurrentLeaderEpoch,
+		FetchOffset: req.FetchOffset, LastFetchedEpoch: req.LastFetchedEpoch, LogStartOffset: req.LogStartOffset})
+	out.ErrorCode = codeNotLeaderOrFollower
+	for _, a := range acts {
+		if fa, ok := a.(rsm.FetchAnswer); ok {
+			out.ErrorCode = int16(fa.Err)
+			out.HighWatermark, out.LogStartOffset, out.LogEndOffset = fa.HighWatermark, fa.LogStartOffset, fa.LogEndOffset
+			out.Diverging.Epoch, out.Diverging.EndOffset = fa.Diverging.Epoch, fa.Diverging.EndOffset
+		}
+	}
+	out.Log, out.Replica = r.log, r
+	return out
+}
+
+// ReplicaLog returns the local replica of tp whatever its role (a
+// follower's ListOffsets to its leader, DescribeLogDirs); nil if this
+// broker holds none. Single-node mode: the led log.
+func (n *Node) ReplicaLog(tp engine.TopicPartition) *engine.Log {
+	if n.zk == nil {
+		l, _, err := n.Log(tp)
+		if err != nil {
+			return nil
+		}
+		return l
+	}
+	if r := n.zk.rm.replica(tp); r != nil {
+		return r.log
+	}
+	return nil
+}
+
+// ZooKeeperMode reports whether the node runs as a member of a ZooKeeper
+// cluster.
+func (n *Node) ZooKeeperMode() bool { return n.zk != nil }
+
+// appendTimeout is how long Append waits for acks=all: the request's
+// deadline (the Produce timeout) if ctx has one, else 30 s.
+func appendTimeout(ctx context.Context) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		return max(time.Until(d), time.Millisecond)
+	}
+	return 30 * time.Second
+}

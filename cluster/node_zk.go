@@ -1,0 +1,357 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"sluice/cluster/internal/kzk"
+	"sluice/cluster/internal/zkdata"
+	"sluice/engine"
+)
+
+// The Node's client-facing methods in ZooKeeper mode. Reads come from the
+// metadata cache (UpdateMetadata) and the local replicas; admin changes
+// are written to ZooKeeper as Kafka's AdminZkClient writes them, and the
+// controller carries them out (partition states, leaders, LeaderAndIsr).
+
+// Join registers this broker in ZooKeeper and stands for controller; the
+// network layer calls it once the listener is bound (the registration
+// carries the advertised endpoint). A no-op in single-node mode.
+func (n *Node) Join() error {
+	if n.zk == nil {
+		return nil
+	}
+	return n.zk.join()
+}
+
+// LeadershipChanged is closed at the next change of this broker's
+// replicas or of the cluster metadata (coordinators follow the
+// leadership of their partitions). In single-node mode it never closes.
+func (n *Node) LeadershipChanged() <-chan struct{} {
+	if n.zk == nil {
+		return nil
+	}
+	return n.zk.leadershipChanged()
+}
+
+// publishZK rebuilds the node's snapshot (what Topics, Topic and the
+// config descriptions read) from the metadata cache and the configs.
+func (z *zkState) publish() {
+	n := z.n
+	c := z.configs.Load()
+	defaults, err := n.topicDefaultsFor(c.brokers)
+	if err != nil {
+		defaults = n.cfg.TopicDefaults
+	}
+	cs := z.cache.snap.Load()
+	s := &snapshot{topics: make(map[string]*topicState, len(cs.topics)), byID: make(map[[16]byte]*topicState, len(cs.topics)),
+		defaults: defaults, dynamic: c.brokers}
+	for _, name := range cs.names {
+		ct := cs.topics[name]
+		cfg, err := defaults.With(c.topics[name])
+		if err != nil {
+			cfg = defaults
+		}
+		info := ct.info()
+		info.Internal = IsInternalTopic(name)
+		info.Configs = copyMap(c.topics[name])
+		t := &topicState{info: info, cfg: cfg, minISR: cfg.MinInsyncReplicas}
+		for _, p := range info.Partitions {
+			t.parts = append(t.parts, &partitionState{tp: engine.TopicPartition{Topic: name, Partition: p.Partition}, info: p})
+		}
+		s.topics[name] = t
+		s.byID[ct.id] = t
+		s.names = append(s.names, name)
+	}
+	sort.Strings(s.names)
+	n.snap.Store(s)
+}
+
+// zkLog is Log in ZooKeeper mode: the local replica, if it leads.
+func (n *Node) zkLog(tp engine.TopicPartition) (*engine.Log, PartitionInfo, *Replica, error) {
+	r := n.zk.rm.replica(tp)
+	if r == nil || !r.isLeader.Load() {
+		if t, ok := n.snap.Load().topics[tp.Topic]; !ok || tp.Partition < 0 || int(tp.Partition) >= len(t.parts) {
+			return nil, PartitionInfo{}, nil, errorf(ErrUnknownTopicOrPartition, "This server does not host this topic-partition.")
+		}
+		return nil, PartitionInfo{}, nil, errorf(ErrNotLeader, "Leader not local for partition %s-%d on broker %d",
+			tp.Topic, tp.Partition, n.cfg.NodeID)
+	}
+	if r.log.Offline() {
+		return nil, PartitionInfo{}, nil, fmt.Errorf("%w: log dir of %s-%d is offline", engine.ErrStorage, tp.Topic, tp.Partition)
+	}
+	return r.log, r.Info(), r, nil
+}
+
+// zkAppend appends as leader and, for acks=all, waits until the ISR has
+// the records or the request's time runs out.
+func (n *Node) zkAppend(ctx context.Context, tp engine.TopicPartition, records []byte, acks int16, origin engine.AppendOrigin) (engine.AppendResult, error) {
+	_, _, r, err := n.zkLog(tp)
+	if err != nil {
+		return engine.AppendResult{}, err
+	}
+	res, w, err := r.append(records, acks, origin, budgetFrom(ctx), appendTimeout(ctx))
+	if err != nil || w == nil {
+		return res, err
+	}
+	select {
+	case <-w.Done():
+		return res, w.Err()
+	case <-ctx.Done():
+		return res, errorf(ErrRequestTimedOut, "Timed out waiting for the in-sync replicas of %s-%d", tp.Topic, tp.Partition)
+	}
+}
+
+// zkAllocateProducerID hands out ids from blocks claimed in
+// /latest_producer_id_block.
+func (n *Node) zkAllocateProducerID() (int64, error) {
+	z := n.zk
+	z.pidMu.Lock()
+	defer z.pidMu.Unlock()
+	if z.pidLast < 0 || z.pidNext > z.pidLast {
+		ctx, cancel := context.WithTimeout(z.ctx, 30*time.Second)
+		b, err := z.store.ClaimProducerIDBlock(ctx, n.cfg.NodeID)
+		cancel()
+		if err != nil {
+			return -1, fmt.Errorf("%w: claim a producer id block: %v", ErrRequestTimedOut, err)
+		}
+		z.pidNext, z.pidLast = b.First, b.Last
+	}
+	id := z.pidNext
+	z.pidNext++
+	return id, nil
+}
+
+// zkCreateTopic writes a new topic's assignment and overrides to
+// ZooKeeper, then waits (up to 10 s) for the controller to announce it.
+func (n *Node) zkCreateTopic(req CreateTopicRequest) (TopicInfo, error) {
+	snap := n.snap.Load()
+	if _, ok := snap.topics[req.Name]; ok {
+		return TopicInfo{}, errorf(ErrTopicExists, "Topic '%s' already exists.", req.Name)
+	}
+	if err := checkCollision(req.Name, snap.names); err != nil {
+		return TopicInfo{}, err
+	}
+	assignment, err := n.resolveAssignment(req)
+	if err != nil {
+		return TopicInfo{}, err
+	}
+	if _, err := snap.defaults.With(req.Configs); err != nil {
+		return TopicInfo{}, errorf(ErrInvalidConfig, "%s", engineMessage(err))
+	}
+	info := TopicInfo{Name: req.Name, Internal: IsInternalTopic(req.Name), Configs: copyMap(req.Configs)}
+	for p, replicas := range assignment {
+		info.Partitions = append(info.Partitions, PartitionInfo{Partition: int32(p), Leader: -1, Replicas: replicas, ISR: replicas})
+	}
+	if req.ValidateOnly {
+		return info, nil
+	}
+	id := NewUUID()
+	a := zkdata.TopicAssignment{TopicID: UUIDString(id), Partitions: map[int32]zkdata.ReplicaAssignment{}}
+	for p, replicas := range assignment {
+		a.Partitions[int32(p)] = zkdata.ReplicaAssignment{Replicas: replicas}
+	}
+	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
+	defer cancel()
+	if err := n.zk.store.CreateTopic(ctx, req.Name, a, req.Configs); err != nil {
+		if errors.Is(err, kzk.ErrTopicExists) {
+			return TopicInfo{}, errorf(ErrTopicExists, "Topic '%s' already exists.", req.Name)
+		}
+		return TopicInfo{}, fmt.Errorf("%w: create topic %s: %v", ErrRequestTimedOut, req.Name, err)
+	}
+	n.logger.Info("created topic", "topic", req.Name, "topic_id", a.TopicID, "partitions", len(assignment),
+		"replication_factor", len(assignment[0]), "configs", req.Configs)
+	info.ID = id
+	if t, ok := n.waitTopic(req.Name, func(t TopicInfo) bool { return allLed(t) }); ok {
+		return t, nil
+	}
+	return info, nil
+}
+
+// allLed reports whether every partition of t has a leader.
+func allLed(t TopicInfo) bool {
+	for _, p := range t.Partitions {
+		if p.Leader < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// waitTopic waits up to 10 s for the metadata to show name in a state
+// done accepts (nil: gone).
+func (n *Node) waitTopic(name string, done func(TopicInfo) bool) (TopicInfo, bool) {
+	deadline := time.After(10 * time.Second)
+	for {
+		ch := n.zk.leadershipChanged()
+		t, ok := n.Topic(name)
+		if (done == nil && !ok) || (done != nil && ok && done(t)) {
+			return t, true
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return t, false
+		case <-n.zk.ctx.Done():
+			return t, false
+		}
+	}
+}
+
+// zkDeleteTopic marks a topic for deletion (/admin/delete_topics) and
+// waits (up to 10 s) for the controller to delete it.
+func (n *Node) zkDeleteTopic(name string) error {
+	if _, ok := n.Topic(name); !ok {
+		return errorf(ErrUnknownTopicOrPartition, "This server does not host this topic-partition.")
+	}
+	if IsInternalTopic(name) {
+		return errorf(ErrInternalTopicDeletion, "Topic %s is an internal topic and cannot be deleted", name)
+	}
+	if !n.cfg.DeleteTopicEnable {
+		return errorf(ErrTopicDeletionDisabled, "Topic deletion is disabled.")
+	}
+	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
+	defer cancel()
+	if err := n.zk.store.MarkTopicForDeletion(ctx, name); err != nil && !errors.Is(err, kzk.ErrMarkedForDeletion) {
+		return fmt.Errorf("%w: delete topic %s: %v", ErrRequestTimedOut, name, err)
+	}
+	n.waitTopic(name, nil)
+	return nil
+}
+
+// zkCreatePartitions adds partitions to a topic's assignment (the
+// controller creates their states).
+func (n *Node) zkCreatePartitions(name string, total int32, assignment [][]int32, validateOnly bool) error {
+	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
+	defer cancel()
+	cur, err := n.zk.store.TopicAssignment(ctx, name)
+	if err != nil {
+		if errors.Is(err, kzk.ErrNoTopic) {
+			return errorf(ErrUnknownTopicOrPartition, "The topic '%s' does not exist.", name)
+		}
+		return fmt.Errorf("%w: read topic %s: %v", ErrRequestTimedOut, name, err)
+	}
+	have := int32(len(cur.Partitions))
+	if total < have {
+		return errorf(ErrInvalidPartitions, "Topic currently has %d partitions, which is higher than the requested %d.", have, total)
+	}
+	if total == have {
+		return errorf(ErrInvalidPartitions, "Topic already has %d partitions.", have)
+	}
+	rf := 0
+	for _, ra := range cur.Partitions {
+		rf = len(ra.Replicas)
+		break
+	}
+	add := total - have
+	var extra [][]int32
+	if assignment != nil {
+		if int32(len(assignment)) != add {
+			return errorf(ErrInvalidReplicaAssignment, "Increasing the number of partitions by %d but %d assignments provided.", add, len(assignment))
+		}
+		live := map[int32]bool{}
+		for _, b := range n.liveBrokers() {
+			live[b.ID] = true
+		}
+		for _, rs := range assignment {
+			if len(rs) != rf {
+				return errorf(ErrInvalidReplicaAssignment, "Inconsistent replication factor between partitions, partition 0 has %d "+
+					"while partitions [%d] have replication factors [%d], respectively.", rf, have, len(rs))
+			}
+			if duplicateID(rs) {
+				return errorf(ErrInvalidReplicaAssignment, "Duplicate brokers not allowed in replica assignment: %v", rs)
+			}
+			for _, b := range rs {
+				if !live[b] {
+					return errorf(ErrInvalidReplicaAssignment, "Unknown broker(s) in replica assignment: %d.", b)
+				}
+			}
+		}
+		extra = assignment
+	} else {
+		res, err := n.resolveAssignment(CreateTopicRequest{Name: name, NumPartitions: add, ReplicationFactor: int16(rf)})
+		if err != nil {
+			return err
+		}
+		extra = res
+	}
+	if validateOnly {
+		return nil
+	}
+	next := cur.TopicAssignment
+	parts := make(map[int32]zkdata.ReplicaAssignment, total)
+	for p, ra := range next.Partitions {
+		parts[p] = ra
+	}
+	for i, rs := range extra {
+		parts[have+int32(i)] = zkdata.ReplicaAssignment{Replicas: rs}
+	}
+	next.Partitions = parts
+	if _, err := n.zk.store.SetTopicAssignment(ctx, name, next, cur.ZkVersion, nil); err != nil {
+		return fmt.Errorf("%w: write topic %s: %v", ErrRequestTimedOut, name, err)
+	}
+	n.waitTopic(name, func(t TopicInfo) bool { return int32(len(t.Partitions)) == total && allLed(t) })
+	return nil
+}
+
+// zkSetTopicConfig writes a topic's overrides (/config/topics/<t> and a
+// change notification) and applies them here at once.
+func (n *Node) zkSetTopicConfig(name string, overrides map[string]string) error {
+	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
+	defer cancel()
+	if _, err := n.zk.store.SetTopicConfig(ctx, name, overrides); err != nil {
+		return fmt.Errorf("%w: write topic config %s: %v", ErrRequestTimedOut, name, err)
+	}
+	if err := n.zk.loadConfigs(ctx); err == nil {
+		n.zk.publish()
+		n.applyZKConfigs()
+	}
+	return nil
+}
+
+// zkSetBrokerConfig writes dynamic broker configs (/config/brokers/<id>
+// or <default>) and applies them here at once.
+func (n *Node) zkSetBrokerConfig(broker string, configs map[string]string) error {
+	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
+	defer cancel()
+	entity := broker
+	if entity == "" {
+		entity = zkdata.DefaultEntity
+	}
+	if _, err := n.zk.store.SetBrokerConfig(ctx, entity, configs); err != nil {
+		return fmt.Errorf("%w: write broker config %s: %v", ErrRequestTimedOut, entity, err)
+	}
+	if err := n.zk.loadConfigs(ctx); err == nil {
+		n.zk.publish()
+		n.applyZKConfigs()
+	}
+	return nil
+}
+
+// zkBrokers lists the live brokers as the metadata cache knows them
+// (this broker alone until the first UpdateMetadata).
+func (n *Node) zkBrokers() []BrokerInfo {
+	out := n.zk.cache.snap.Load().brokerList(n.zk.listener)
+	if len(out) == 0 {
+		return []BrokerInfo{*n.advertised.Load()}
+	}
+	return out
+}
+
+// zkEnsureTopic creates a topic unless it exists (auto-creation, the
+// internal topics), returning it either way.
+func (n *Node) zkEnsureTopic(req CreateTopicRequest) (TopicInfo, error) {
+	if t, ok := n.Topic(req.Name); ok {
+		return t, nil
+	}
+	t, err := n.zkCreateTopic(req)
+	if errors.Is(err, ErrTopicExists) {
+		if t, ok := n.waitTopic(req.Name, func(TopicInfo) bool { return true }); ok {
+			return t, nil
+		}
+	}
+	return t, err
+}

@@ -1,0 +1,420 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"sluice/cluster/internal/controller"
+	"sluice/cluster/internal/kzk"
+	"sluice/cluster/internal/zkdata"
+	"sluice/cluster/internal/znode"
+	"sluice/engine"
+)
+
+// zkState is the ZooKeeper-mode half of a Node (Kafka 3.x with
+// zookeeper.connect): the session and the typed store over it, the
+// metadata cache the controller's UpdateMetadata keeps, the replica
+// manager the controller's LeaderAndIsr and StopReplica drive, and the
+// controller runner that stands for election. The node's client-facing
+// methods read the cache and the replicas instead of the embedded
+// metadata.
+type zkState struct {
+	n         *Node
+	tree      *znode.ZKTree
+	store     *kzk.Store
+	cache     *metaCache
+	rm        *replicaManager
+	runner    *controllerRunner
+	ctrlc     *controllerClient
+	listener  string // inter-broker listener name
+	clusterID string
+	logger    *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	// configs are the dynamic configs read from /config: topic
+	// overrides by topic, broker configs by id ("" = <default>).
+	configs atomic.Pointer[zkConfigs]
+
+	pidMu   sync.Mutex
+	pidNext int64
+	pidLast int64 // -1: no block
+
+	// leadership is closed and replaced whenever this broker's replicas
+	// or the metadata change (coordinators follow leadership).
+	leadMu     sync.Mutex
+	leadership chan struct{}
+
+	registered atomic.Bool
+	stopping   atomic.Bool
+}
+
+type zkConfigs struct {
+	topics  map[string]map[string]string
+	brokers map[string]map[string]string
+}
+
+// openZK connects to ZooKeeper, learns (or sets) the cluster id and
+// prepares the broker's replica manager. The broker registers (and stands
+// for controller) in Join, once its listener is bound.
+func openZK(n *Node) (*zkState, error) {
+	cfg := n.cfg
+	ctx, cancel := context.WithTimeout(context.Background(), max(cfg.ZookeeperConnectionTimeout, time.Second)+5*time.Second)
+	defer cancel()
+	tree, err := znode.DialZK(ctx, znode.ZKOptions{Connect: cfg.ZookeeperConnect, SessionTimeout: cfg.ZookeeperSessionTimeout,
+		ConnectionTimeout: cfg.ZookeeperConnectionTimeout, Logger: n.logger.With("component", "zookeeper")})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: cannot connect to ZooKeeper at %s: %w", cfg.ZookeeperConnect, err)
+	}
+	z := &zkState{n: n, tree: tree, logger: n.logger, leadership: make(chan struct{}), pidLast: -1}
+	z.store = kzk.New(tree, kzk.Options{SessionTimeout: cfg.ZookeeperSessionTimeout, Logger: n.logger.With("component", "zookeeper")})
+	fail := func(err error) (*zkState, error) {
+		tree.Close()
+		return nil, err
+	}
+	if err := z.store.CreateTopLevelPaths(ctx); err != nil {
+		return fail(fmt.Errorf("cluster: create ZooKeeper paths: %w", err))
+	}
+	local, err := readMetaPropertiesClusterID(n.fs, n.dir)
+	if err != nil {
+		return fail(err)
+	}
+	proposed := local
+	if proposed == "" {
+		proposed = UUIDString(NewUUID())
+	}
+	id, err := z.store.CreateOrGetClusterID(ctx, proposed)
+	if err != nil {
+		return fail(fmt.Errorf("cluster: read /cluster/id: %w", err))
+	}
+	if local != "" && local != id {
+		return fail(errorf(ErrInconsistentClusterID, "The Cluster ID %s doesn't match stored clusterId Some(%s) in meta.properties. "+
+			"The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong.", id, local))
+	}
+	if err := n.eng.SetClusterID(id); err != nil {
+		return fail(err)
+	}
+	z.clusterID = id
+	if err := z.loadConfigs(ctx); err != nil {
+		return fail(err)
+	}
+	z.listener = n.interBrokerListener()
+	z.cache = newMetaCache()
+	z.rm = newReplicaManager(cfg.NodeID, n.eng, z.cache, n.replicaLagMax(), time.Now, z.topicConfig, n.logger)
+	z.rm.fetchers = newFetchers(cfg.NodeID, z.listener, n.fetcherConfig(), z.rm.brokerEpoch.Load, n.logger)
+	z.ctrlc = newControllerClient(z)
+	z.rm.alter = newAlterSender(z.ctrlc.alterPartition)
+	z.ctx, z.cancel = context.WithCancel(context.Background())
+	return z, nil
+}
+
+// join registers the broker in /brokers/ids (its epoch is the znode's
+// czxid), starts the replica manager and stands for controller; a session
+// expiry registers again under a new epoch.
+func (z *zkState) join() error {
+	n := z.n
+	info := n.advertised.Load()
+	host := info.Host
+	reg := zkdata.BrokerInfo{ID: n.cfg.NodeID, Rack: n.cfg.Rack, JMXPort: -1, Timestamp: time.Now().UnixMilli(),
+		Endpoints: []zkdata.Endpoint{{Listener: z.listener, Host: host, Port: info.Port, SecurityProtocol: "PLAINTEXT"}}}
+	ctx, cancel := context.WithTimeout(z.ctx, n.cfg.ZookeeperSessionTimeout+30*time.Second)
+	epoch, err := z.store.RegisterBroker(ctx, reg)
+	cancel()
+	if err != nil {
+		var inUse *kzk.BrokerIDInUseError
+		if errors.As(err, &inUse) {
+			return errorf(ErrBrokerIDInUse, "Error while creating ephemeral at %s, node already exists and owner '0x%x' does not "+
+				"match current session '0x%x': broker.id %d is in use by a live broker", inUse.Path, inUse.Owner,
+				z.tree.SessionID(), n.cfg.NodeID)
+		}
+		return fmt.Errorf("cluster: register broker %d: %w", n.cfg.NodeID, err)
+	}
+	z.rm.brokerEpoch.Store(epoch)
+	z.registered.Store(true)
+	z.logger.Info("registered broker", "component", "zookeeper", "broker", n.cfg.NodeID, "epoch", epoch,
+		"endpoint", fmt.Sprintf("%s://%s:%d", z.listener, host, info.Port))
+	z.rm.start()
+	ch := newChannels(n.cfg.NodeID, z.listener, z, func(ev controller.Event) {
+		if z.runner != nil {
+			z.runner.enqueue(func() {
+				if z.runner.active {
+					z.runner.step(ev)
+				}
+			})
+		}
+	}, n.logger.With("component", "controller-channel"))
+	z.runner = newControllerRunner(n.cfg.NodeID, newZKControllerStore(z.store, z.uncleanDefault, n.logger), n.cfg.DeleteTopicEnable, ch, n.logger)
+	z.runner.start()
+	z.wg.Add(2)
+	go z.watchSession(reg)
+	go z.watchConfigs()
+	return nil
+}
+
+// watchSession re-registers after a session expiry (the old ephemerals,
+// the registration and the controller office, are gone) and stands for
+// controller again.
+func (z *zkState) watchSession(reg zkdata.BrokerInfo) {
+	defer z.wg.Done()
+	for {
+		select {
+		case <-z.ctx.Done():
+			return
+		case ev, ok := <-z.tree.SessionEvents():
+			if !ok {
+				return
+			}
+			if ev.State != znode.SessionExpired {
+				continue
+			}
+			z.logger.Warn("ZooKeeper session expired; registering again", "component", "zookeeper",
+				"session", fmt.Sprintf("0x%x", ev.SessionID))
+			for z.ctx.Err() == nil {
+				reg.Timestamp = time.Now().UnixMilli()
+				epoch, err := z.store.RegisterBroker(z.ctx, reg)
+				if err == nil {
+					z.rm.brokerEpoch.Store(epoch)
+					z.logger.Info("registered broker", "component", "zookeeper", "broker", reg.ID, "epoch", epoch)
+					break
+				}
+				z.logger.Error("cannot register broker; retrying", "component", "zookeeper", "err", err)
+				select {
+				case <-time.After(time.Second):
+				case <-z.ctx.Done():
+					return
+				}
+			}
+			z.runner.enqueue(func() {
+				z.runner.resign("ZooKeeper session expired")
+				z.runner.elect()
+			})
+		}
+	}
+}
+
+// close stops everything this broker runs for the cluster: after a
+// controlled shutdown (when enabled) the registration goes with the
+// session.
+func (z *zkState) close() {
+	if z.registered.Load() && z.n.cfg.ControlledShutdownEnable {
+		z.controlledShutdown()
+	}
+	z.stopping.Store(true)
+	if z.runner != nil {
+		z.runner.stop()
+	}
+	z.cancel()
+	z.wg.Wait()
+	if z.registered.Load() {
+		z.rm.close()
+	} else {
+		z.rm.fetchers.close()
+		z.rm.alter.close()
+	}
+	z.ctrlc.close()
+	z.tree.Close()
+}
+
+// controlledShutdown asks the controller to move this broker's
+// leadership away (controlled.shutdown.max.retries attempts,
+// controlled.shutdown.retry.backoff.ms apart), as KafkaServer does before
+// stopping.
+func (z *zkState) controlledShutdown() {
+	retries := int(z.n.cfgInt("controlled.shutdown.max.retries", 3))
+	backoff := time.Duration(z.n.cfgInt("controlled.shutdown.retry.backoff.ms", 5000)) * time.Millisecond
+	for attempt := 1; attempt <= retries; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		remaining, err := z.ctrlc.controlledShutdown(ctx, z.rm.brokerEpoch.Load())
+		cancel()
+		if err == nil && remaining == 0 {
+			z.logger.Info("controlled shutdown succeeded", "component", "server")
+			return
+		}
+		z.logger.Warn("controlled shutdown incomplete; retrying", "component", "server", "attempt", attempt,
+			"remaining_partitions", remaining, "err", err)
+		if attempt < retries {
+			time.Sleep(backoff)
+		}
+	}
+	z.logger.Warn("proceeding to do an unclean shutdown as all the controlled shutdown attempts failed", "component", "server")
+}
+
+// --- localBroker: the controller's requests to this broker ---
+
+func (z *zkState) applyLeaderAndIsr(ctrl int32, r *controller.LeaderAndIsrRequest) (int16, map[controller.TP]int16) {
+	code, errs := z.rm.applyLeaderAndIsr(ctrl, r)
+	z.notifyLeadership()
+	return code, errs
+}
+
+func (z *zkState) applyUpdateMetadata(ctrl int32, r *controller.UpdateMetadataRequest) int16 {
+	z.rm.mu.Lock()
+	code := z.rm.checkEpochsLocked(r.ControllerEpoch, r.BrokerEpoch)
+	z.rm.mu.Unlock()
+	if code != 0 {
+		return code
+	}
+	z.cache.apply(ctrl, r)
+	z.publish()
+	z.notifyLeadership()
+	return 0
+}
+
+func (z *zkState) applyStopReplica(ctrl int32, r *controller.StopReplicaRequest) (int16, map[controller.TP]int16) {
+	code, errs := z.rm.applyStopReplica(ctrl, r)
+	z.notifyLeadership()
+	return code, errs
+}
+
+// notifyLeadership wakes whoever waits for a change of leadership or
+// metadata.
+func (z *zkState) notifyLeadership() {
+	z.leadMu.Lock()
+	close(z.leadership)
+	z.leadership = make(chan struct{})
+	z.leadMu.Unlock()
+}
+
+func (z *zkState) leadershipChanged() <-chan struct{} {
+	z.leadMu.Lock()
+	defer z.leadMu.Unlock()
+	return z.leadership
+}
+
+// --- configs ---
+
+// loadConfigs reads every topic's overrides and the dynamic broker
+// configs.
+func (z *zkState) loadConfigs(ctx context.Context) error {
+	topics, err := z.store.EntityConfigs(ctx, zkdata.ConfigTypeTopic)
+	if err != nil {
+		return fmt.Errorf("cluster: read topic configs: %w", err)
+	}
+	brokers, err := z.store.EntityConfigs(ctx, zkdata.ConfigTypeBroker)
+	if err != nil {
+		return fmt.Errorf("cluster: read broker configs: %w", err)
+	}
+	if d, ok := brokers[zkdata.DefaultEntity]; ok {
+		delete(brokers, zkdata.DefaultEntity)
+		brokers[""] = d
+	}
+	z.configs.Store(&zkConfigs{topics: topics, brokers: brokers})
+	return nil
+}
+
+// watchConfigs re-reads the configs when /config/changes gets a
+// notification and gives local replicas their new effective configs.
+func (z *zkState) watchConfigs() {
+	defer z.wg.Done()
+	last := int64(-1)
+	for z.ctx.Err() == nil {
+		changes, w, err := z.store.ConfigChangesW(z.ctx, last)
+		if err != nil && len(changes) == 0 {
+			if z.ctx.Err() == nil {
+				time.Sleep(time.Second)
+			}
+			continue
+		}
+		if len(changes) > 0 {
+			last = changes[len(changes)-1].Seq
+			if err := z.loadConfigs(z.ctx); err == nil {
+				z.publish()
+				z.n.applyZKConfigs()
+			}
+		}
+		select {
+		case <-w:
+		case <-z.ctx.Done():
+			return
+		}
+	}
+}
+
+// topicConfig is a topic's effective config: broker defaults (static and
+// dynamic) with its overrides.
+func (z *zkState) topicConfig(topic string) engine.TopicConfig {
+	c := z.configs.Load()
+	defaults, err := z.n.topicDefaultsFor(c.brokers)
+	if err != nil {
+		defaults = z.n.cfg.TopicDefaults
+	}
+	cfg, err := defaults.With(c.topics[topic])
+	if err != nil {
+		return defaults
+	}
+	return cfg
+}
+
+// uncleanDefault is the broker-level unclean.leader.election.enable.
+func (z *zkState) uncleanDefault() bool {
+	c := z.configs.Load()
+	v, ok := z.n.lookupWith(c.brokers)("unclean.leader.election.enable")
+	if !ok {
+		return false
+	}
+	b, _ := strconv.ParseBool(v)
+	return b
+}
+
+// applyZKConfigs gives the local replicas their effective configs after
+// a change.
+func (n *Node) applyZKConfigs() {
+	z := n.zk
+	for _, r := range z.rm.replicas() {
+		z.rm.applyConfig(r.tp.Topic, z.topicConfig(r.tp.Topic))
+	}
+}
+
+// --- settings ---
+
+// interBrokerListener is inter.broker.listener.name, else the served
+// listener's name.
+func (n *Node) interBrokerListener() string {
+	if v, ok := n.cfg.Static("inter.broker.listener.name"); ok && v != "" {
+		return v
+	}
+	if ls := n.cfg.clientListeners(n.cfg.Listeners); len(ls) > 0 {
+		return ls[0].Name
+	}
+	return "PLAINTEXT"
+}
+
+// cfgInt reads an integer broker property, def when unset or bad.
+func (n *Node) cfgInt(name string, def int64) int64 {
+	if v, ok := n.cfg.Static(name); ok {
+		if i, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return i
+		}
+	}
+	return def
+}
+
+func (n *Node) replicaLagMax() time.Duration {
+	return time.Duration(n.cfgInt("replica.lag.time.max.ms", 30000)) * time.Millisecond
+}
+
+func (n *Node) fetcherConfig() fetcherConfig {
+	return fetcherConfig{
+		Fetchers:         int(n.cfgInt("num.replica.fetchers", 1)),
+		MaxBytes:         int32(n.cfgInt("replica.fetch.max.bytes", 1<<20)),
+		ResponseMaxBytes: int32(n.cfgInt("replica.fetch.response.max.bytes", 10<<20)),
+		MinBytes:         int32(n.cfgInt("replica.fetch.min.bytes", 1)),
+		MaxWait:          time.Duration(n.cfgInt("replica.fetch.wait.max.ms", 500)) * time.Millisecond,
+		Backoff:          time.Duration(n.cfgInt("replica.fetch.backoff.ms", 1000)) * time.Millisecond,
+	}
+}
+
+// hostName is the host advertised when the listener names none.
+func hostName() string {
+	h, _ := os.Hostname()
+	return h
+}
