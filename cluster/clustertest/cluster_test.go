@@ -1,0 +1,109 @@
+package clustertest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestClusterFormsAndReplicates starts three brokers on one ZooKeeper:
+// they register as Kafka 3.x does, one is controller, a topic with
+// replication factor 3 gets leaders and a full ISR, acks=all records are
+// read back from every partition, and every broker holds a copy.
+func TestClusterFormsAndReplicates(t *testing.T) {
+	c := startCluster(t, 3, nil)
+	tree := c.zk()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	ids, _, err := tree.Children(ctx, "/brokers/ids")
+	if err != nil || strings.Join(ids, ",") != "0,1,2" {
+		t.Fatalf("/brokers/ids = %v, %v", ids, err)
+	}
+	data, st, err := tree.Get(ctx, "/brokers/ids/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg map[string]any
+	if err := json.Unmarshal(data, &reg); err != nil {
+		t.Fatalf("/brokers/ids/1: %v: %s", err, data)
+	}
+	if reg["version"] != float64(5) || st.EphemeralOwner == 0 {
+		t.Fatalf("/brokers/ids/1 = %s (ephemeral owner %x)", data, st.EphemeralOwner)
+	}
+	eps, _ := reg["endpoints"].([]any)
+	if len(eps) != 1 || eps[0] != "PLAINTEXT://"+c.broker(1).Addr {
+		t.Fatalf("/brokers/ids/1 endpoints = %v, want PLAINTEXT://%s", eps, c.broker(1).Addr)
+	}
+	ctrl, _, err := tree.Get(ctx, "/controller")
+	if err != nil || !strings.Contains(string(ctrl), `"brokerid"`) {
+		t.Fatalf("/controller = %s, %v", ctrl, err)
+	}
+
+	adm := c.admin()
+	if _, err := adm.CreateTopic(ctx, 6, 3, nil, "orders"); err != nil {
+		t.Fatal(err)
+	}
+	td := c.waitTopic(adm, "orders", 3, 30*time.Second)
+	leaders := map[int32]int{}
+	for _, p := range td.Partitions {
+		leaders[p.Leader]++
+		if len(p.Replicas) != 3 || p.Replicas[0] != p.Leader {
+			t.Errorf("partition %d: replicas %v leader %d", p.Partition, p.Replicas, p.Leader)
+		}
+	}
+	if len(leaders) != 3 {
+		t.Errorf("leaders not spread over the brokers: %v", leaders)
+	}
+	state, _, err := tree.Get(ctx, "/brokers/topics/orders/partitions/0/state")
+	if err != nil || !strings.Contains(string(state), `"isr":[`) || !strings.Contains(string(state), `"leader_epoch":`) {
+		t.Fatalf("partition state = %s, %v", state, err)
+	}
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Seeds()...), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.DefaultProduceTopic("orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	const n = 3000
+	for i := 0; i < n; i++ {
+		cl.Produce(ctx, &kgo.Record{Key: []byte(fmt.Sprint(i % 37)), Value: []byte(fmt.Sprint(i))}, nil)
+	}
+	if err := cl.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reads, err := ReadAll(ctx, c.Seeds(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]bool{}
+	for _, r := range reads {
+		seen[r.Value] = true
+	}
+	if len(reads) != n || len(seen) != n {
+		t.Fatalf("read %d records (%d distinct), want %d", len(reads), len(seen), n)
+	}
+	// Every broker holds a replica of every partition once followers caught up.
+	deadline := time.Now().Add(30 * time.Second)
+	for _, b := range c.Brokers {
+		for p := 0; p < 6; p++ {
+			dir := filepath.Join(b.Dir, fmt.Sprintf("orders-%d", p))
+			for {
+				if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("broker %d has no %s", b.ID, dir)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	}
+}
