@@ -280,7 +280,13 @@ func TestZKStoreTopics(t *testing.T) {
 	if b, _, _, err := c.TopicW(ctx, "b"); err != nil || !b.Unclean {
 		t.Fatalf("topic b with the controller's dynamic config true: %+v %v", b, err)
 	}
-	// ... and the topic's override over both.
+	// A change made while nobody watched fires the next watch at once.
+	cw, err = c.ConfigChangesW(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired(t, "broker config changed before the watch", cw)
+	// ... and the topic's override wins over both.
 	cw, err = c.ConfigChangesW(ctx)
 	if err != nil {
 		t.Fatal(err)
