@@ -85,14 +85,22 @@ func (z *zkControllerStore) fence() (kzk.Fence, bool) {
 }
 
 // TryElect stands for election with kzk's TryElectController; a win keeps
-// the Fence that every later Apply and Resign checks.
+// the Fence that every later Apply and Resign checks. An election lost to
+// a controller that left at once (the office is vacant) is tried again, so
+// that holder is a broker id unless that keeps happening.
 func (z *zkControllerStore) TryElect(ctx context.Context, id int32) (int32, bool, int32, error) {
 	z.mu.Lock()
 	z.mu.self = id
 	z.mu.Unlock()
-	e, err := z.s.TryElectController(ctx, id)
-	if err != nil {
-		return 0, false, -1, err
+	var e kzk.Election
+	for range 5 {
+		var err error
+		if e, err = z.s.TryElectController(ctx, id); err != nil {
+			return 0, false, -1, err
+		}
+		if e.Won || e.Controller >= 0 {
+			break
+		}
 	}
 	z.mu.Lock()
 	defer z.mu.Unlock()
