@@ -152,7 +152,7 @@ func (z *zkState) join() error {
 			})
 		}
 	}, n.logger.With("component", "controller-channel"))
-	z.runner = newControllerRunner(n.cfg.NodeID, newZKControllerStore(z.store, z.uncleanDefault, n.logger), n.cfg.DeleteTopicEnable, ch, n.logger)
+	z.runner = newControllerRunner(n.cfg.NodeID, newZKControllerStore(z.store, n.cfg.Static, n.logger), n.cfg.DeleteTopicEnable, ch, n.logger)
 	z.runner.start()
 	z.wg.Add(2)
 	go z.watchSession(reg)
@@ -352,17 +352,6 @@ func (z *zkState) topicConfig(topic string) engine.TopicConfig {
 		return defaults
 	}
 	return cfg
-}
-
-// uncleanDefault is the broker-level unclean.leader.election.enable.
-func (z *zkState) uncleanDefault() bool {
-	c := z.configs.Load()
-	v, ok := z.n.lookupWith(c.brokers)("unclean.leader.election.enable")
-	if !ok {
-		return false
-	}
-	b, _ := strconv.ParseBool(v)
-	return b
 }
 
 // applyZKConfigs gives the local replicas their effective configs after
