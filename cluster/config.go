@@ -171,6 +171,16 @@ var BrokerConfigDefs = []BrokerConfigDef{
 	longDef("replica.lag.time.max.ms", "30000", "If a follower hasn't sent any fetch requests or hasn't consumed up to the "+
 		"leaders log end offset for at least this time, the leader will remove the follower from isr.", minLong, maxLong),
 	intDef("num.replica.fetchers", "1", "Number of fetcher threads used to replicate records from each source broker.", minInt, maxInt),
+	intDef("replica.fetch.max.bytes", "1048576", "The number of bytes of messages to attempt to fetch for each partition.", 0, maxInt),
+	intDef("replica.fetch.response.max.bytes", "10485760", "Maximum bytes expected for the entire fetch response.", 0, maxInt),
+	intDef("replica.fetch.min.bytes", "1", "Minimum bytes expected for each fetch response. If not enough bytes, wait up to "+
+		"replica.fetch.wait.max.ms (broker config).", minInt, maxInt),
+	intDef("replica.fetch.wait.max.ms", "500", "The maximum wait time for each fetcher request issued by follower replicas.", minInt, maxInt),
+	intDef("replica.fetch.backoff.ms", "1000", "The amount of time to sleep when fetch partition error occurs.", 0, maxInt),
+	intDef("controlled.shutdown.max.retries", "3", "Controlled shutdown can fail for multiple reasons. This determines the "+
+		"number of retries when such failure happens.", minInt, maxInt),
+	longDef("controlled.shutdown.retry.backoff.ms", "5000", "Before each retry, the system needs time to recover from the state "+
+		"that caused the previous failure. This config determines the amount of time to wait before retrying.", minLong, maxLong),
 
 	// --- group coordinator ---
 	intDef("offsets.topic.num.partitions", "50", "The number of partitions for the offset commit topic (should not change after "+

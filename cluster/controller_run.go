@@ -196,9 +196,13 @@ func (r *controllerRunner) elect() {
 		return
 	}
 	if !won {
-		_, w, err := r.store.ControllerW(r.ctx)
+		cur, w, err := r.store.ControllerW(r.ctx)
 		if err != nil {
 			r.retry("watch controller", err, r.elect)
+			return
+		}
+		if cur < 0 { // the holder resigned meanwhile: stand again
+			r.enqueue(r.elect)
 			return
 		}
 		r.logger.Debug("another broker is the controller", "controller", holder)
