@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -120,6 +121,9 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 
 	start := time.Now()
 	b, err := protocol.StartBroker(protocol.BrokerOptions{Config: cfg, Logger: logger, Recorder: metrics})
+	if errors.Is(err, cluster.ErrBrokerIDInUse) || errors.Is(err, cluster.ErrInconsistentClusterID) {
+		return usageError{err} // the configuration names a taken id or another cluster's dirs
+	}
 	if err != nil {
 		return err
 	}

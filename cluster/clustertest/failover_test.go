@@ -1,0 +1,122 @@
+package clustertest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+)
+
+// leaderOf returns the leader of topic's partition p as the cluster sees
+// it now.
+func leaderOf(t *testing.T, adm *kadm.Client, topic string, p int32) int32 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	md, err := adm.Metadata(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return md.Topics[topic].Partitions[p].Leader
+}
+
+// waitLeaderNot waits until partition p of topic has a live leader other
+// than old.
+func waitLeaderNot(t *testing.T, adm *kadm.Client, topic string, p, old int32, timeout time.Duration) int32 {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		md, err := adm.Metadata(ctx, topic)
+		cancel()
+		if err == nil {
+			if l := md.Topics[topic].Partitions[p].Leader; l >= 0 && l != old {
+				return l
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("partition %d of %s still led by %d after %v", p, topic, old, timeout)
+	return -1
+}
+
+// TestLeaderKilledNothingLost runs the acks=all idempotent workload while
+// the leader of a partition is SIGKILLed and later restarted: the
+// controller elects a new leader from the ISR, the producer carries on,
+// and every acknowledged record is read back once, in order.
+func TestLeaderKilledNothingLost(t *testing.T) {
+	c := startCluster(t, 3, nil)
+	adm := c.admin()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if _, err := adm.CreateTopic(ctx, 3, 3, map[string]*string{"min.insync.replicas": kadm.StringPtr("2")}, "safe"); err != nil {
+		t.Fatal(err)
+	}
+	c.waitTopic(adm, "safe", 3, 30*time.Second)
+	p, err := StartProducer(c.Seeds(), ProducerOptions{Topic: "safe", MaxInFlight: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitAcked(ctx, 2000); err != nil {
+		t.Fatal(err)
+	}
+	victim := c.broker(leaderOf(t, adm, "safe", 0))
+	victim.Kill()
+	waitLeaderNot(t, adm, "safe", 0, victim.ID, 30*time.Second)
+	if err := p.WaitAcked(ctx, 2000); err != nil {
+		t.Fatalf("no progress with broker %d down: %v", victim.ID, err)
+	}
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c.waitTopic(adm, "safe", 3, 60*time.Second)
+	if err := p.WaitAcked(ctx, 2000); err != nil {
+		t.Fatal(err)
+	}
+	hist, gap, errs := p.Stop(30 * time.Second)
+	reads, err := ReadAll(ctx, c.Seeds(), "safe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Check(hist, reads)
+	t.Logf("%s; longest pause between acknowledgements %v; produce errors %v", rep, gap, errs)
+	if !rep.OK() {
+		t.Fatal(rep)
+	}
+}
+
+// TestControlledShutdownMovesLeadership stops a broker with SIGTERM: it
+// asks the controller to move its leadership away first, exits promptly,
+// and its partitions stay available on the others.
+func TestControlledShutdownMovesLeadership(t *testing.T) {
+	c := startCluster(t, 3, nil)
+	adm := c.admin()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := adm.CreateTopic(ctx, 6, 3, nil, "cs"); err != nil {
+		t.Fatal(err)
+	}
+	c.waitTopic(adm, "cs", 3, 30*time.Second)
+	victim := c.broker(1)
+	start := time.Now()
+	if !victim.Stop(30 * time.Second) {
+		t.Fatalf("broker 1 did not stop by itself after SIGTERM:\n%s", tail(victim.Output(), 4000))
+	}
+	took := time.Since(start)
+	out := victim.Output()
+	if !strings.Contains(out, "controlled shutdown succeeded") {
+		t.Fatalf("no controlled shutdown in broker 1's log:\n%s", tail(out, 4000))
+	}
+	md, err := adm.Metadata(ctx, "cs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pd := range md.Topics["cs"].Partitions {
+		if pd.Leader == 1 || pd.Leader < 0 {
+			t.Errorf("partition %d led by %d after broker 1 stopped", pd.Partition, pd.Leader)
+		}
+	}
+	t.Logf("controlled shutdown took %v", took)
+}
