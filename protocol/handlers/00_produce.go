@@ -7,10 +7,17 @@ package handlers
 // and the node advances the high watermark. acks=0 answers nothing, and a
 // failed acks=0 produce closes the connection (Kafka's only signal).
 //
+// timeout_ms bounds the wait of acks=all: in a ZooKeeper cluster the
+// node waits until the ISR has the records, and a partition whose ISR
+// does not catch up within timeout_ms of the request's start answers
+// REQUEST_TIMED_OUT (Kafka's DelayedProduce). The partitions of a request
+// are appended and waited on concurrently when they are distinct, so one
+// slow partition does not delay the appends of the next. A single node
+// acknowledges acks=all at once (it is the whole ISR).
+//
 // Differences from Kafka: no transactions — a request with a
 // transactional id answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every
 // partition (what Kafka answers a principal not allowed to use it);
-// timeout_ms is not used (a single node acknowledges acks=all at once);
 // zstd below v7 answers UNSUPPORTED_COMPRESSION_TYPE as Kafka does;
 // decompression is capped per batch and per request
 // (sluice.batch.decompressed.max.bytes, sluice.request.decompressed.max.bytes),
@@ -26,6 +33,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -49,6 +58,16 @@ func handleProduce(env *Env, c *Call) Reply {
 	// One decompression budget for all the request's batches
 	// (sluice.request.decompressed.max.bytes).
 	ctx := cluster.WithBudget(c.Ctx, env.Node.NewRequestBudget())
+	if req.Acks == -1 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(max(req.TimeoutMillis, 0))*time.Millisecond)
+		defer cancel()
+	}
+	var results []produceResult
+	if refuse == nil {
+		results = produceAll(ctx, env, c, req)
+	}
+	k := 0 // index into results
 	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
 	for i := range req.Topics {
 		rt := &req.Topics[i]
@@ -65,8 +84,9 @@ func handleProduce(env *Env, c *Call) Reply {
 			if refuse != nil {
 				err = refuse
 			} else {
-				var res engine.AppendResult
-				res, err = produceOne(ctx, env, c, req, rt.Topic, rp)
+				res := results[k].res
+				err = results[k].err
+				k++
 				if err == nil {
 					if !res.Duplicate {
 						env.Rec.BytesIn(rt.Topic, len(rp.Records))
@@ -137,6 +157,58 @@ func currentLeader(env *Env, resp *kmsg.ProduceResponse, sp *kmsg.ProduceRespons
 			resp.Brokers = append(resp.Brokers, nb)
 		}
 	}
+}
+
+type produceResult struct {
+	res engine.AppendResult
+	err error
+}
+
+// produceAll appends every partition's batch, in request order. An
+// acks=all request in a cluster with distinct partitions appends them
+// concurrently: each Append waits for its ISR (until ctx's deadline), and
+// the waits overlap instead of adding up. Anything else runs one after
+// another (a partition named twice keeps its batches in order).
+func produceAll(ctx context.Context, env *Env, c *Call, req *kmsg.ProduceRequest) []produceResult {
+	type item struct {
+		topic string
+		rp    *kmsg.ProduceRequestTopicPartition
+	}
+	var items []item
+	for i := range req.Topics {
+		for j := range req.Topics[i].Partitions {
+			items = append(items, item{req.Topics[i].Topic, &req.Topics[i].Partitions[j]})
+		}
+	}
+	out := make([]produceResult, len(items))
+	concurrent := req.Acks == -1 && len(items) > 1 && env.Node.ZooKeeperMode()
+	if concurrent {
+		seen := make(map[engine.TopicPartition]bool, len(items))
+		for _, it := range items {
+			tp := engine.TopicPartition{Topic: it.topic, Partition: it.rp.Partition}
+			if seen[tp] {
+				concurrent = false
+				break
+			}
+			seen[tp] = true
+		}
+	}
+	if !concurrent {
+		for i, it := range items {
+			out[i].res, out[i].err = produceOne(ctx, env, c, req, it.topic, it.rp)
+		}
+		return out
+	}
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i].res, out[i].err = produceOne(ctx, env, c, req, it.topic, it.rp)
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // produceOne appends one partition's batch.

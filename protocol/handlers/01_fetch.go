@@ -22,11 +22,11 @@ package handlers
 // Java) to keep sending full fetches; an incremental fetch for a session
 // id answers FETCH_SESSION_ID_NOT_FOUND, which makes them start over.
 //
-// Differences from Kafka: follower fetches (replica_id >= 0) are served
-// like a consumer's (the cluster room adds replication); no
-// diverging-epoch check on last_fetched_epoch; no preferred read replica;
-// a follower's fetch is bounded by fetch.max.bytes too (Kafka uses
-// replica.fetch.response.max.bytes, which comes with replication).
+// A follower's fetch (replica_id >= 0 up to v14, replica_state from v15)
+// reads up to the log end and records the follower's position for
+// replication: see fetch_follower.go.
+//
+// Differences from Kafka: no preferred read replica (KIP-392).
 
 import (
 	"encoding/binary"
@@ -34,6 +34,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"sluice/cluster"
 	"sluice/engine"
 	"sluice/engine/record"
 	"sluice/netio"
@@ -46,6 +47,10 @@ type fetchOp struct {
 	req      *kmsg.FetchRequest
 	deadline time.Time
 	parked   time.Time // when it first parked (zero: never)
+	// A follower's fetch: each partition's answer from the node (recorded
+	// once), and the topics' names (resolved once from ids at v13+).
+	follower [][]cluster.FollowerRead
+	names    []string
 }
 
 func handleFetch(env *Env, c *Call) Reply {
@@ -65,6 +70,9 @@ func handleFetch(env *Env, c *Call) Reply {
 			chunks, n := a.encode()
 			return Reply{Body: chunks, BodyLen: n, Errors: a.errorCounts()}
 		}
+	}
+	if id := f.followerID(); id >= 0 {
+		return f.followerStart(id)
 	}
 	return f.attempt(false)
 }

@@ -7,8 +7,16 @@ package handlers
 // any timestamp >= 0: the first offset whose timestamp is at least it
 // (-1/-1 when none). current_leader_epoch (v4+) is checked like Fetch.
 //
+// A replica (replica_id >= 0: a follower looking up its leader's offsets)
+// is answered by the leader only, without isolation (Kafka's
+// fetchOnlyFromLeader with no isolation level): latest is the log end
+// offset, not the high watermark, and a timestamp lookup may find offsets
+// past the high watermark. Earliest is as for clients.
+//
 // Differences from Kafka: the leader epoch returned for earliest is -1
-// (unknown) rather than looked up in the epoch cache.
+// (unknown) rather than looked up in the epoch cache; the debugging
+// replica id (-2) is answered as a client (Kafka lets it read any
+// replica, not just the leader).
 
 import (
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -32,7 +40,7 @@ func handleListOffsets(env *Env, c *Call) Reply {
 			*sp = kmsg.NewListOffsetsResponseTopicPartition()
 			sp.Partition = rp.Partition
 			sp.Timestamp, sp.Offset, sp.LeaderEpoch = -1, -1, -1
-			if err := listOffset(env, c, rt.Topic, rp, sp); err != nil {
+			if err := listOffset(env, c, req.ReplicaID >= 0, rt.Topic, rp, sp); err != nil {
 				sp.ErrorCode = kerr.Code(err)
 			}
 		}
@@ -40,7 +48,9 @@ func handleListOffsets(env *Env, c *Call) Reply {
 	return Reply{Resp: resp}
 }
 
-func listOffset(env *Env, c *Call, topic string, rp *kmsg.ListOffsetsRequestTopicPartition, sp *kmsg.ListOffsetsResponseTopicPartition) error {
+// listOffset answers one partition; a replica's lookups are bounded by
+// the log end offset, a client's by the high watermark.
+func listOffset(env *Env, c *Call, replica bool, topic string, rp *kmsg.ListOffsetsRequestTopicPartition, sp *kmsg.ListOffsetsResponseTopicPartition) error {
 	l, pi, err := env.Node.Log(engine.TopicPartition{Topic: topic, Partition: rp.Partition})
 	if err != nil {
 		return err
@@ -51,18 +61,22 @@ func listOffset(env *Env, c *Call, topic string, rp *kmsg.ListOffsetsRequestTopi
 	if l.Offline() {
 		return kerr.KafkaStorageError
 	}
+	lastFetchable := l.HighWatermark
+	if replica {
+		lastFetchable = l.LogEndOffset
+	}
 	switch ts := rp.Timestamp; {
 	case ts == -2 || (ts == -4 && c.Version >= 8):
 		sp.Offset = l.LogStartOffset()
 	case ts == -1:
-		sp.Offset = l.HighWatermark()
+		sp.Offset = lastFetchable()
 		sp.LeaderEpoch = l.LatestEpoch()
 	case ts == -3 && c.Version >= 7:
 		if ot, ok := l.MaxTimestamp(); ok {
 			sp.Offset, sp.Timestamp, sp.LeaderEpoch = ot.Offset, ot.Timestamp, ot.LeaderEpoch
 		}
 	case ts >= 0:
-		if ot, ok := l.OffsetForTimestamp(ts); ok && ot.Offset < l.HighWatermark() {
+		if ot, ok := l.OffsetForTimestamp(ts); ok && ot.Offset < lastFetchable() {
 			sp.Offset, sp.Timestamp, sp.LeaderEpoch = ot.Offset, ot.Timestamp, ot.LeaderEpoch
 		}
 	default:

@@ -17,10 +17,13 @@ package handlers
 //	         partitions [ partition int32 | error_code int16 | high_watermark int64
 //	                      last_stable_offset int64 (v4+) | log_start_offset int64 (v5+)
 //	                      aborted_transactions nullable [producer_id int64, first_offset int64] (v4+)
-//	                      preferred_read_replica int32 (v11+) | records nullable bytes | tags ] tags ]
+//	                      preferred_read_replica int32 (v11+) | records nullable bytes
+//	                      tags: diverging_epoch (tag 0: epoch int32, end_offset int64, tags),
+//	                            only for a follower told to truncate ] tags ]
 //	tags (node_endpoints, tag 0, v16+: not sent)
 
 import (
+	"sluice/cluster"
 	"sluice/engine"
 	"sluice/netio"
 	"sluice/protocol/internal/wire"
@@ -37,6 +40,9 @@ type fetchPart struct {
 	// than an empty array (read_committed; Sluice has no transactions).
 	abortedNull bool
 	rr          *engine.ReadResult // nil: no records
+	// diverging (v12+, followers): the epoch and end offset the follower
+	// truncates to; nil: none (the tag is not sent).
+	diverging *cluster.EpochEndOffset
 }
 
 type fetchTopic struct {
@@ -117,7 +123,7 @@ func (a *fetchAnswer) encode() ([]netio.Chunk, int64) {
 				buf = wire.AppendBytesLen(buf, 0, flex)
 			}
 			if flex {
-				buf = append(buf, 0)
+				buf = appendPartitionTags(buf, p)
 			}
 		}
 		if flex {
@@ -162,4 +168,17 @@ func rangesLen(rr *engine.ReadResult) int64 {
 		n += r.Length
 	}
 	return n
+}
+
+// appendPartitionTags writes a partition's tag section: diverging_epoch
+// (tag 0) when set, else nothing. current_leader (1) and snapshot_id (2)
+// are never sent (their defaults).
+func appendPartitionTags(buf []byte, p *fetchPart) []byte {
+	if p.diverging == nil {
+		return append(buf, 0)
+	}
+	buf = append(buf, 1, 0, 13) // one tag: tag 0, 13 bytes
+	buf = wire.AppendInt32(buf, p.diverging.Epoch)
+	buf = wire.AppendInt64(buf, p.diverging.EndOffset)
+	return append(buf, 0) // the value's own (empty) tag section
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"sluice/cluster"
 	"sluice/engine"
 )
 
@@ -76,6 +77,38 @@ func TestFetchEncodeMatchesKmsg(t *testing.T) {
 		}
 		if v < 13 && resp.Topics[1].Topic != "bb" {
 			t.Fatalf("v%d: topic %q", v, resp.Topics[1].Topic)
+		}
+	}
+}
+
+// TestFetchEncodeDivergingEpoch: a partition with a diverging epoch
+// carries it in tag 0 at v12+ (kmsg reads it back); others keep the
+// default {-1, -1}.
+func TestFetchEncodeDivergingEpoch(t *testing.T) {
+	for v := int16(12); v <= 16; v++ {
+		a := fetchAnswer{version: v, topics: []fetchTopic{{name: "a", id: [16]byte{1}, parts: []fetchPart{
+			{partition: 0, hw: 10, lso: 10, logStart: 0, abortedNull: true, diverging: &cluster.EpochEndOffset{Epoch: 3, EndOffset: 42}},
+			{partition: 1, hw: 10, lso: 10, abortedNull: true},
+		}}}}
+		chunks, total := a.encode()
+		var out []byte
+		for _, ch := range chunks {
+			out = append(out, ch.Mem...)
+		}
+		if int64(len(out)) != total {
+			t.Fatalf("v%d: total %d, chunks hold %d", v, total, len(out))
+		}
+		resp := kmsg.NewPtrFetchResponse()
+		resp.SetVersion(v)
+		if err := resp.ReadFrom(out); err != nil {
+			t.Fatalf("v%d: kmsg decode: %v", v, err)
+		}
+		ps := resp.Topics[0].Partitions
+		if d := ps[0].DivergingEpoch; d.Epoch != 3 || d.EndOffset != 42 || len(ps[0].RecordBatches) != 0 {
+			t.Fatalf("v%d: partition 0 = %+v", v, ps[0])
+		}
+		if d := ps[1].DivergingEpoch; d.Epoch != -1 || d.EndOffset != -1 {
+			t.Fatalf("v%d: partition 1 diverging = %+v", v, d)
 		}
 	}
 }

@@ -40,6 +40,31 @@ var requestFields = map[int16][]fs{
 		f("IncludeClusterAuthorizedOperations").from(8).upTo(10),
 		f("IncludeTopicAuthorizedOperations").from(8),
 	},
+	4: { // LeaderAndIsr
+		f("ControllerID"), f("IsKRaftController").from(7), f("ControllerEpoch"), f("BrokerEpoch").from(2), f("Type").from(5),
+		f("PartitionStates").upTo(1).of(leaderAndIsrPartition...),
+		f("TopicStates").from(2).of(f("Topic"), f("TopicID").from(5), f("PartitionStates").of(leaderAndIsrPartition...)),
+		f("LiveLeaders").of(f("BrokerID"), f("Host"), f("Port")),
+	},
+	5: { // StopReplica
+		f("ControllerID"), f("ControllerEpoch"), f("IsKRaftController").from(4), f("BrokerEpoch").from(1),
+		f("DeletePartitions").upTo(2),
+		f("Topics").of(
+			f("Topic"), f("Partition").upTo(0), f("Partitions").from(1).upTo(2),
+			f("PartitionStates").from(3).of(f("Partition"), f("LeaderEpoch"), f("Delete"))),
+	},
+	6: { // UpdateMetadata
+		f("ControllerID"), f("IsKRaftController").from(8), f("ControllerEpoch"), f("BrokerEpoch").from(5),
+		f("PartitionStates").upTo(4).of(updateMetadataPartition...),
+		f("TopicStates").from(5).of(f("Topic"), f("TopicID").from(7), f("PartitionStates").of(updateMetadataPartition...)),
+		f("LiveBrokers").of(
+			f("ID"), f("Host").upTo(0), f("Port").upTo(0),
+			f("Endpoints").from(1).of(f("Port"), f("Host"), f("ListenerName").from(3), f("SecurityProtocol")),
+			f("Rack").from(2)),
+	},
+	7: { // ControlledShutdown
+		f("BrokerID"), f("BrokerEpoch").from(2),
+	},
 	8: { // OffsetCommit
 		f("Group"), f("Generation").from(1), f("MemberID").from(1), f("InstanceID").from(7),
 		f("RetentionTimeMillis").from(2).upTo(4),
@@ -138,6 +163,15 @@ var requestFields = map[int16][]fs{
 	60: { // DescribeCluster
 		f("IncludeClusterAuthorizedOperations"), f("EndpointType").from(1), f("IncludeFencedBrokers").from(2),
 	},
+	56: { // AlterPartition
+		f("BrokerID"), f("BrokerEpoch"),
+		f("Topics").of(
+			f("Topic").upTo(1), f("TopicID").from(2),
+			f("Partitions").of(
+				f("Partition"), f("LeaderEpoch"), f("NewISR").upTo(2),
+				f("NewEpochISR").from(3).of(f("BrokerID"), f("BrokerEpoch")),
+				f("LeaderRecoveryState").from(1), f("PartitionEpoch"))),
+	},
 	68: { // ConsumerGroupHeartbeat
 		f("Group"), f("MemberID"), f("MemberEpoch"), f("InstanceID"), f("RackID"), f("RebalanceTimeoutMillis"),
 		f("SubscribedTopicNames"), f("SubscribedTopicRegex").from(1), f("ServerAssignor"),
@@ -146,4 +180,19 @@ var requestFields = map[int16][]fs{
 	69: { // ConsumerGroupDescribe
 		f("Groups"), f("IncludeAuthorizedOperations"),
 	},
+}
+
+// The partition state of LeaderAndIsr, at the top level (v0-1) and per
+// topic (v2+).
+var leaderAndIsrPartition = []fs{
+	f("Topic").upTo(1), f("Partition"), f("ControllerEpoch"), f("Leader"), f("LeaderEpoch"),
+	f("ISR"), f("ZKVersion"), f("Replicas"), f("AddingReplicas").from(3), f("RemovingReplicas").from(3),
+	f("IsNew").from(1), f("LeaderRecoveryState").from(6),
+}
+
+// The partition state of UpdateMetadata, at the top level (v0-4) and per
+// topic (v5+).
+var updateMetadataPartition = []fs{
+	f("Topic").upTo(4), f("Partition"), f("ControllerEpoch"), f("Leader"), f("LeaderEpoch"),
+	f("ISR"), f("ZKVersion"), f("Replicas"), f("OfflineReplicas").from(4),
 }
