@@ -12,9 +12,11 @@ package handlers
 //     goroutine, in action order, then AppendDone is submitted;
 //   - loads __consumer_offsets on its loader goroutine (groups_load.go):
 //     creates the topic when FindCoordinator first asks, reads every
-//     partition from its log start to its high watermark and feeds it as
-//     LoadBegin / LoadRecords / LoadComplete; a failed load is reported,
-//     unloaded (NOT_COORDINATOR) and retried;
+//     partition this broker leads from its log start to its high
+//     watermark (log end in ZooKeeper mode) and feeds it as LoadBegin /
+//     LoadRecords / LoadComplete; a failed load is reported, unloaded
+//     (NOT_COORDINATOR) and retried; a partition whose leadership moves
+//     away is unloaded (groups_host.go);
 //   - gives the coordinator the topics (TopicsChanged) before loading and
 //     whenever they changed before a KIP-848 request (syncTopics in
 //     68_consumer_group_heartbeat.go), and matches its KIP-848 regexes on
@@ -47,6 +49,7 @@ const groupWaitLimit = 30 * time.Minute
 // Groups adapts the group coordinator; StartGroups creates it.
 type Groups struct {
 	node   *cluster.Node
+	host   offsetsHost // node, or a test's fake leadership
 	log    *slog.Logger
 	runner *group.Runner
 	nextID atomic.Uint64
@@ -55,7 +58,7 @@ type Groups struct {
 		sync.Mutex
 		waiting map[uint64]*groupWait
 		closed  bool
-		appends []group.Append // queued for the appender, in action order
+		appends []queuedAppend // queued for the appender, in action order
 	}
 	appendCond *sync.Cond
 	appenderWG sync.WaitGroup
@@ -69,6 +72,13 @@ type Groups struct {
 	resolve resolver // groups_regex.go
 }
 
+// queuedAppend is an Append with the leader epoch its partition was
+// hosted at when the coordinator issued it (-1: not hosted).
+type queuedAppend struct {
+	group.Append
+	epoch int32
+}
+
 type groupWait struct {
 	done chan struct{}
 	resp kmsg.Response
@@ -77,6 +87,12 @@ type groupWait struct {
 // StartGroups starts the coordinator's runner, the appender and the
 // loader. If __consumer_offsets exists the loader starts loading it at once.
 func StartGroups(node *cluster.Node, logger *slog.Logger) (*Groups, error) {
+	return startGroups(node, node, logger)
+}
+
+// startGroups is StartGroups with the leadership of __consumer_offsets
+// read from host.
+func startGroups(node *cluster.Node, host offsetsHost, logger *slog.Logger) (*Groups, error) {
 	cfg := node.Config()
 	c, err := group.New(group.Options{
 		NumPartitions:                 cfg.OffsetsTopicNumPartitions,
@@ -92,7 +108,7 @@ func StartGroups(node *cluster.Node, logger *slog.Logger) (*Groups, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Groups{node: node, log: logger.With("component", "group-coordinator")}
+	g := &Groups{node: node, host: host, log: logger.With("component", "group-coordinator")}
 	g.mu.waiting = map[uint64]*groupWait{}
 	g.appendCond = sync.NewCond(&g.mu.Mutex)
 	g.runner = group.StartRunner(c, group.RunnerConfig{Respond: g.respond, Append: g.enqueueAppend, Resolve: g.enqueueResolve})
@@ -176,10 +192,29 @@ func (g *Groups) respond(id uint64, msg kmsg.Response) {
 
 // enqueueAppend is the runner's Append callback (must not block).
 func (g *Groups) enqueueAppend(partition int32, token uint64, recs []group.Record) {
+	epoch, ok := g.load.hostedEpoch(partition)
+	if !ok {
+		epoch = -1
+	}
 	g.mu.Lock()
-	g.mu.appends = append(g.mu.appends, group.Append{Partition: partition, Token: token, Records: recs})
+	g.mu.appends = append(g.mu.appends, queuedAppend{group.Append{Partition: partition, Token: token, Records: recs}, epoch})
 	g.mu.Unlock()
 	g.appendCond.Signal()
+}
+
+// dropAppends removes the appends queued for partition p (it is being
+// unloaded, which answers their requests NOT_COORDINATOR).
+func (g *Groups) dropAppends(p int32) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	kept := g.mu.appends[:0]
+	for _, a := range g.mu.appends {
+		if a.Partition != p {
+			kept = append(kept, a)
+		}
+	}
+	clear(g.mu.appends[len(kept):])
+	g.mu.appends = kept
 }
 
 // appender writes the coordinator's batches in order.
@@ -197,7 +232,12 @@ func (g *Groups) appender() {
 		a := g.mu.appends[0]
 		g.mu.appends = g.mu.appends[1:]
 		g.mu.Unlock()
-		code := g.appendOne(a)
+		code := kerr.NotCoordinator.Code
+		if e, ok := g.load.hostedEpoch(a.Partition); ok && e == a.epoch {
+			// (Leadership can still move during the append: the log then
+			// refuses it, or the partition is reloaded under the new epoch.)
+			code = g.appendOne(a.Append)
+		}
 		g.runner.Submit(group.AppendDone{Partition: a.Partition, Token: a.Token, ErrorCode: code})
 	}
 }
@@ -208,7 +248,7 @@ func (g *Groups) appendOne(a group.Append) int16 {
 	for _, r := range a.Records {
 		bl.Add(r.Key, r.Value, now)
 	}
-	_, err := g.node.AppendCoordinator(context.Background(), engine.TopicPartition{Topic: offsetsTopic, Partition: a.Partition}, bl.Build())
+	_, err := g.host.AppendCoordinator(context.Background(), engine.TopicPartition{Topic: offsetsTopic, Partition: a.Partition}, bl.Build())
 	if err != nil {
 		g.log.Warn("appending to __consumer_offsets", "partition", a.Partition, "err", err)
 		if code := kerr.Code(err); code != kerr.UnknownServerError.Code {

@@ -5,21 +5,31 @@ package handlers
 //
 //   - FindCoordinator never blocks. While __consumer_offsets does not
 //     exist it asks the loader to create it and answers
-//     COORDINATOR_NOT_AVAILABLE (Kafka's auto-creation of internal topics);
-//     once it exists it answers with this broker at once, and requests for
-//     a group whose partition is still loading get
-//     COORDINATOR_LOAD_IN_PROGRESS from the coordinator, as in Kafka.
-//   - The loader feeds every partition as LoadBegin / LoadRecords (one per
-//     read of offsets.load.buffer.size bytes, or one batch if larger) /
+//     COORDINATOR_NOT_AVAILABLE (Kafka's auto-creation of internal topics;
+//     in a cluster the creation fails, and the answer stays, while fewer
+//     brokers are alive than offsets.topic.replication.factor). Once it
+//     exists it answers the leader of the group's partition as the
+//     metadata knows it (COORDINATOR_NOT_AVAILABLE while it has none, or
+//     the leader is not a live broker), at once: requests for a group
+//     whose partition is still loading get COORDINATOR_LOAD_IN_PROGRESS
+//     from the coordinator, and NOT_COORDINATOR where the partition is
+//     not hosted (not led here), as in Kafka.
+//   - The loader hosts the partitions this broker leads (groups_host.go)
+//     and feeds each as LoadBegin / LoadRecords (one per read of
+//     offsets.load.buffer.size bytes, or one batch if larger) /
 //     LoadComplete; a partition a FindCoordinator asked about goes first.
+//     It reads up to the high watermark, or in ZooKeeper mode up to the
+//     log end as Kafka's GroupMetadataManager does: a new leader's high
+//     watermark can lag commits that were acknowledged under the previous
+//     leader, and as leader its log end is what the followers converge to.
 //   - A load that fails (the log cannot be read, a batch does not decode)
 //     is logged at ERROR and the partition is unloaded, so its groups
 //     answer NOT_COORDINATOR (Kafka's coordinator runtime marks the
 //     partition FAILED, which answers the same). Kafka loads it again at the
-//     next leader election; a single broker has none, so the loader retries
-//     after a backoff (1 s doubling to 1 min), and sooner (at most every
-//     5 s) when a client asks FindCoordinator for one of its groups.
-//     LoadStatus counts the partitions by state for the metrics.
+//     next leader election; the loader also retries after a backoff (1 s
+//     doubling to 1 min), and sooner (at most every 5 s) when a client
+//     asks FindCoordinator for one of its groups.
+//     LoadStatus counts the hosted partitions by state for the metrics.
 
 import (
 	"fmt"
@@ -49,6 +59,7 @@ const (
 )
 
 type partLoad struct {
+	epoch    int32 // leader epoch the partition is hosted at
 	state    loadState
 	attempts int       // failed attempts in a row
 	last     time.Time // last attempt
@@ -65,12 +76,12 @@ type loader struct {
 	mu struct {
 		sync.Mutex
 		create bool                // FindCoordinator asked for __consumer_offsets
-		parts  map[int32]*partLoad // partitions seen in the topic
+		parts  map[int32]*partLoad // hosted partitions (led by this broker)
 		wanted map[int32]bool      // asked about by FindCoordinator: loaded first
 	}
 }
 
-// LoadStatus counts __consumer_offsets partitions by load state: loading
+// LoadStatus counts the hosted __consumer_offsets partitions by load state: loading
 // (not loaded yet, or being loaded), loaded, failed (waiting to retry).
 type LoadStatus struct {
 	Loading, Loaded, Failed int
@@ -118,10 +129,11 @@ func (g *Groups) LoadStatus() LoadStatus {
 	return s
 }
 
-// coordinatorFor answers FindCoordinator for one key without waiting:
-// this broker once __consumer_offsets exists (the key's partition is then
-// loaded first, or retried if its load failed), COORDINATOR_NOT_AVAILABLE
-// until then.
+// coordinatorFor answers FindCoordinator for one key without waiting: the
+// leader of the key's __consumer_offsets partition (when it is this
+// broker, the partition is then loaded first, or retried if its load
+// failed); COORDINATOR_NOT_AVAILABLE while the topic does not exist (the
+// loader is asked to create it) or the partition has no live leader.
 func (g *Groups) coordinatorFor(keyType int8, key string) (cluster.BrokerInfo, *kerr.Error) {
 	switch keyType {
 	case 0:
@@ -131,7 +143,8 @@ func (g *Groups) coordinatorFor(keyType int8, key string) (cluster.BrokerInfo, *
 		return cluster.BrokerInfo{}, kerr.InvalidRequest
 	}
 	l := &g.load
-	if _, ok := g.node.Topic(offsetsTopic); !ok {
+	t, ok := g.host.Topic(offsetsTopic)
+	if !ok {
 		l.mu.Lock()
 		l.mu.create = true
 		l.mu.Unlock()
@@ -139,6 +152,22 @@ func (g *Groups) coordinatorFor(keyType int8, key string) (cluster.BrokerInfo, *
 		return cluster.BrokerInfo{}, kerr.CoordinatorNotAvailable
 	}
 	p := group.PartitionFor(key, g.node.Config().OffsetsTopicNumPartitions)
+	leader := int32(-1)
+	for _, pi := range t.Partitions {
+		if pi.Partition == p {
+			leader = pi.Leader
+		}
+	}
+	if leader < 0 {
+		return cluster.BrokerInfo{}, kerr.CoordinatorNotAvailable
+	}
+	b, ok := g.coordinatorBroker(leader)
+	if !ok {
+		return cluster.BrokerInfo{}, kerr.CoordinatorNotAvailable
+	}
+	if leader != g.host.NodeID() {
+		return b, nil
+	}
 	now := time.Now()
 	l.mu.Lock()
 	poke := false
@@ -155,7 +184,7 @@ func (g *Groups) coordinatorFor(keyType int8, key string) (cluster.BrokerInfo, *
 	if poke {
 		l.poke()
 	}
-	return g.node.Brokers()[0], nil
+	return b, nil
 }
 
 func (g *Groups) loadLoop() {
@@ -163,14 +192,23 @@ func (g *Groups) loadLoop() {
 	defer l.wg.Done()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	changed := g.host.LeadershipChanged()
 	for {
 		select {
 		case <-l.stop:
 			return
 		case <-l.kick:
 		case <-timer.C:
+		case <-changed:
 		}
-		next := g.loadRound()
+		// Taken before the round: a change during it runs another.
+		changed = g.host.LeadershipChanged()
+		next := g.loadRound(changed)
+		if g.host.ZooKeeperMode() {
+			if resync := time.Now().Add(leadershipResync); next.IsZero() || next.After(resync) {
+				next = resync
+			}
+		}
 		timer.Stop()
 		if !next.IsZero() {
 			timer.Reset(max(time.Until(next), time.Millisecond))
@@ -178,38 +216,40 @@ func (g *Groups) loadLoop() {
 	}
 }
 
-// loadRound creates __consumer_offsets if asked to, then loads every
-// partition due (pending, or failed with its retry time passed), wanted
-// ones first. It returns when the next failed partition is due (zero: none).
-func (g *Groups) loadRound() time.Time {
+// loadRound creates __consumer_offsets if asked to, follows its
+// leadership (unloading what this broker no longer leads), then loads
+// every hosted partition due (pending, or failed with its retry time
+// passed), wanted ones first, until changed is closed. It returns when the
+// next failed partition is due (zero: none).
+func (g *Groups) loadRound(changed <-chan struct{}) time.Time {
 	l := &g.load
-	t, ok := g.node.Topic(offsetsTopic)
+	t, ok := g.host.Topic(offsetsTopic)
 	if !ok {
 		l.mu.Lock()
 		create := l.mu.create
 		l.mu.create = false
 		l.mu.Unlock()
-		if !create {
-			return time.Time{}
-		}
-		var err error
-		if t, err = g.node.EnsureInternalTopic(offsetsTopic); err != nil {
-			// FindCoordinator keeps answering COORDINATOR_NOT_AVAILABLE
-			// and asks again.
-			g.log.Warn("creating __consumer_offsets", "err", err)
-			return time.Time{}
-		}
-	}
-	l.mu.Lock()
-	for _, p := range t.Partitions {
-		if l.mu.parts[p.Partition] == nil {
-			l.mu.parts[p.Partition] = &partLoad{}
+		if create {
+			var err error
+			if t, err = g.host.EnsureInternalTopic(offsetsTopic); err != nil {
+				// FindCoordinator keeps answering COORDINATOR_NOT_AVAILABLE
+				// and asks again.
+				g.log.Warn("creating __consumer_offsets", "err", err)
+			} else {
+				ok = true
+			}
 		}
 	}
-	l.mu.Unlock()
+	led := map[int32]int32{}
+	if ok {
+		led = g.hostedPartitions(t)
+	}
+	g.follow(led)
 	for {
 		select {
 		case <-l.stop:
+			return time.Time{}
+		case <-changed: // the loop runs the next round at once
 			return time.Time{}
 		default:
 		}
@@ -295,7 +335,7 @@ func retryBackoff(attempts int) time.Duration {
 // bytes, or one whole batch) at a time.
 // It returns how many records it fed.
 func (g *Groups) readPartition(partition int32, feed func([]group.Record)) (int, error) {
-	l, _, err := g.node.Log(engine.TopicPartition{Topic: offsetsTopic, Partition: partition})
+	l, _, err := g.host.Log(engine.TopicPartition{Topic: offsetsTopic, Partition: partition})
 	if err != nil {
 		return 0, err
 	}
@@ -305,6 +345,9 @@ func (g *Groups) readPartition(partition int32, feed func([]group.Record)) (int,
 		total int
 	)
 	hw := l.HighWatermark()
+	if g.host.ZooKeeperMode() {
+		hw = l.LogEndOffset() // see the file comment
+	}
 	for off := l.LogStartOffset(); off < hw; {
 		rr, err := l.Read(off, g.node.Config().OffsetsLoadBufferSize, engine.ReadOptions{MaxOffset: hw, MinOneBatch: true})
 		if err != nil {
