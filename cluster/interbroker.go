@@ -90,7 +90,7 @@ func (n *Node) ControlledShutdown(ctx context.Context, req *kmsg.ControlledShutd
 		resp.ErrorCode = requestErrCode(err)
 		return resp
 	}
-	r := out.(controller.ControlledShutdownResponse)
+	r := out.(*controller.ControlledShutdownResponse)
 	resp.ErrorCode = r.Err
 	for _, tp := range r.Remaining {
 		p := kmsg.NewControlledShutdownResponsePartitionsRemaining()
@@ -137,7 +137,7 @@ func (n *Node) AlterPartition(ctx context.Context, req *kmsg.AlterPartitionReque
 		resp.ErrorCode = requestErrCode(err)
 		return resp
 	}
-	r := out.(controller.AlterPartitionResponse)
+	r := out.(*controller.AlterPartitionResponse)
 	resp.ErrorCode = r.Err
 	idx := map[string]int{}
 	for _, res := range r.Partitions {

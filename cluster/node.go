@@ -28,7 +28,8 @@ import (
 type Node struct {
 	cfg    BrokerConfig
 	eng    *engine.Engine
-	logger *slog.Logger
+	logger *slog.Logger // component controller
+	base   *slog.Logger // without a component
 	fs     vfs.FS
 	dir    string // where the metadata file lives (first log dir)
 
@@ -110,7 +111,7 @@ func open(cfg BrokerConfig, eng *engine.Engine, logger *slog.Logger, fsys vfs.FS
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{cfg: cfg, eng: eng, logger: logger.With("component", "controller"), fs: fsys, dir: cfg.LogDirs[0]}
+	n := &Node{cfg: cfg, eng: eng, logger: logger.With("component", "controller"), base: logger, fs: fsys, dir: cfg.LogDirs[0]}
 	host, port := cfg.Advertised()
 	if host == "" { // Kafka advertises the canonical host name
 		host, _ = os.Hostname()

@@ -35,7 +35,8 @@ type zkState struct {
 	ctrlc     *controllerClient
 	listener  string // inter-broker listener name
 	clusterID string
-	logger    *slog.Logger
+	logger    *slog.Logger // component zookeeper
+	server    *slog.Logger // component server
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -71,12 +72,12 @@ func openZK(n *Node) (*zkState, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), max(cfg.ZookeeperConnectionTimeout, time.Second)+5*time.Second)
 	defer cancel()
 	tree, err := znode.DialZK(ctx, znode.ZKOptions{Connect: cfg.ZookeeperConnect, SessionTimeout: cfg.ZookeeperSessionTimeout,
-		ConnectionTimeout: cfg.ZookeeperConnectionTimeout, Logger: n.logger.With("component", "zookeeper")})
+		ConnectionTimeout: cfg.ZookeeperConnectionTimeout, Logger: n.base.With("component", "zookeeper")})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: cannot connect to ZooKeeper at %s: %w", cfg.ZookeeperConnect, err)
 	}
-	z := &zkState{n: n, tree: tree, logger: n.logger, leadership: make(chan struct{}), pidLast: -1}
-	z.store = kzk.New(tree, kzk.Options{SessionTimeout: cfg.ZookeeperSessionTimeout, Logger: n.logger.With("component", "zookeeper")})
+	z := &zkState{n: n, tree: tree, logger: n.base.With("component", "zookeeper"), server: n.base.With("component", "server"), leadership: make(chan struct{}), pidLast: -1}
+	z.store = kzk.New(tree, kzk.Options{SessionTimeout: cfg.ZookeeperSessionTimeout, Logger: n.base.With("component", "zookeeper")})
 	fail := func(err error) (*zkState, error) {
 		tree.Close()
 		return nil, err
@@ -109,8 +110,8 @@ func openZK(n *Node) (*zkState, error) {
 	}
 	z.listener = n.interBrokerListener()
 	z.cache = newMetaCache()
-	z.rm = newReplicaManager(cfg.NodeID, n.eng, z.cache, n.replicaLagMax(), time.Now, z.topicConfig, n.logger)
-	z.rm.fetchers = newFetchers(cfg.NodeID, z.listener, n.fetcherConfig(), z.rm.brokerEpoch.Load, n.logger)
+	z.rm = newReplicaManager(cfg.NodeID, n.eng, z.cache, n.replicaLagMax(), time.Now, z.topicConfig, n.base)
+	z.rm.fetchers = newFetchers(cfg.NodeID, z.listener, n.fetcherConfig(), z.rm.brokerEpoch.Load, n.base)
 	z.ctrlc = newControllerClient(z)
 	z.rm.alter = newAlterSender(z.ctrlc.alterPartition)
 	z.ctx, z.cancel = context.WithCancel(context.Background())
@@ -140,7 +141,7 @@ func (z *zkState) join() error {
 	}
 	z.rm.brokerEpoch.Store(epoch)
 	z.registered.Store(true)
-	z.logger.Info("registered broker", "component", "zookeeper", "broker", n.cfg.NodeID, "epoch", epoch,
+	z.logger.Info("registered broker", "broker", n.cfg.NodeID, "epoch", epoch,
 		"endpoint", fmt.Sprintf("%s://%s:%d", z.listener, host, info.Port))
 	z.rm.start()
 	ch := newChannels(n.cfg.NodeID, z.listener, z, func(ev controller.Event) {
@@ -151,8 +152,8 @@ func (z *zkState) join() error {
 				}
 			})
 		}
-	}, n.logger.With("component", "controller-channel"))
-	z.runner = newControllerRunner(n.cfg.NodeID, newZKControllerStore(z.store, n.cfg.Static, n.logger), n.cfg.DeleteTopicEnable, ch, n.logger)
+	}, n.logger)
+	z.runner = newControllerRunner(n.cfg.NodeID, newZKControllerStore(z.store, n.cfg.Static, n.logger), n.cfg.DeleteTopicEnable, ch, n.base)
 	z.runner.start()
 	z.wg.Add(2)
 	go z.watchSession(reg)
@@ -176,17 +177,17 @@ func (z *zkState) watchSession(reg zkdata.BrokerInfo) {
 			if ev.State != znode.SessionExpired {
 				continue
 			}
-			z.logger.Warn("ZooKeeper session expired; registering again", "component", "zookeeper",
+			z.logger.Warn("ZooKeeper session expired; registering again",
 				"session", fmt.Sprintf("0x%x", ev.SessionID))
 			for z.ctx.Err() == nil {
 				reg.Timestamp = time.Now().UnixMilli()
 				epoch, err := z.store.RegisterBroker(z.ctx, reg)
 				if err == nil {
 					z.rm.brokerEpoch.Store(epoch)
-					z.logger.Info("registered broker", "component", "zookeeper", "broker", reg.ID, "epoch", epoch)
+					z.logger.Info("registered broker", "broker", reg.ID, "epoch", epoch)
 					break
 				}
-				z.logger.Error("cannot register broker; retrying", "component", "zookeeper", "err", err)
+				z.logger.Error("cannot register broker; retrying", "err", err)
 				select {
 				case <-time.After(time.Second):
 				case <-z.ctx.Done():
@@ -236,16 +237,16 @@ func (z *zkState) controlledShutdown() {
 		remaining, err := z.ctrlc.controlledShutdown(ctx, z.rm.brokerEpoch.Load())
 		cancel()
 		if err == nil && remaining == 0 {
-			z.logger.Info("controlled shutdown succeeded", "component", "server")
+			z.server.Info("controlled shutdown succeeded")
 			return
 		}
-		z.logger.Warn("controlled shutdown incomplete; retrying", "component", "server", "attempt", attempt,
+		z.server.Warn("controlled shutdown incomplete; retrying", "attempt", attempt,
 			"remaining_partitions", remaining, "err", err)
 		if attempt < retries {
 			time.Sleep(backoff)
 		}
 	}
-	z.logger.Warn("proceeding to do an unclean shutdown as all the controlled shutdown attempts failed", "component", "server")
+	z.server.Warn("proceeding to do an unclean shutdown as all the controlled shutdown attempts failed")
 }
 
 // --- localBroker: the controller's requests to this broker ---
