@@ -48,7 +48,7 @@ var KafkaDifferences = []Difference{
 		Why: "clients that pipeline requests faster than they are served must not be able to fill the broker's memory (128 MiB; " +
 			"raised to socket.request.max.bytes when that is larger and this is not set); Sluice serves one listener, so in a " +
 			"cluster inter-broker and controller requests share it and its budget (a separate control-plane listener, KIP-291, is not served yet)"},
-	{Name: "host.name", Kafka: "removed in 3.0 (ignored)", Sluice: "with port, mapped to listeners when listeners is not set",
+	{Name: "listeners", Kafka: "host.name and port: removed in 3.0 (ignored)", Sluice: "host.name and port (and advertised.*) mapped to listeners when listeners is not set",
 		Why: "older server.properties files (the operator guides') set host.name/port; Kafka 3.x would ignore them and put every broker on :9092"},
 	{Name: "max.connections", Kafka: "2147483647 (no bound)", Sluice: "at most the open-files limit minus a reserve for log files",
 		Why: "a broker out of file descriptors can neither accept nor open segments; past the bound new connections wait in " +
