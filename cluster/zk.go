@@ -93,6 +93,10 @@ func openZK(n *Node) (*zkState, error) {
 	if proposed == "" {
 		proposed = UUIDString(NewUUID())
 	}
+	_, existed, err := z.store.ClusterID(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("cluster: read /cluster/id: %w", err))
+	}
 	id, err := z.store.CreateOrGetClusterID(ctx, proposed)
 	if err != nil {
 		return fail(fmt.Errorf("cluster: read /cluster/id: %w", err))
@@ -105,6 +109,11 @@ func openZK(n *Node) (*zkState, error) {
 		return fail(err)
 	}
 	z.clusterID = id
+	if !existed && id == proposed {
+		if err := z.importSingleNode(ctx); err != nil {
+			return fail(err)
+		}
+	}
 	if err := z.loadConfigs(ctx); err != nil {
 		return fail(err)
 	}
