@@ -53,10 +53,24 @@
 //
 // # ZooKeeper mode
 //
-// With zookeeper.connect the same Node API will be backed by Kafka's
-// ZooKeeper layout (/brokers/ids, /brokers/topics/<t>, partition state
-// znodes, /config/topics, /admin/delete_topics, /cluster/id,
-// /latest_producer_id_block; see FIELD-NOTES); Open refuses it until then.
+// With zookeeper.connect the same Node API is backed by Kafka 3.x's
+// ZooKeeper mode (zk.go, node_zk.go): the broker reads or creates
+// /cluster/id (recorded in meta.properties; log dirs of another cluster
+// are refused), registers /brokers/ids/<id> (its epoch is the znode's
+// czxid) once its listener is bound (Join), and stands for controller
+// (controller_run.go over zkstore.go, the state machine in
+// internal/controller). The controller's UpdateMetadata fills the
+// metadata cache (metacache.go) that Topics, Brokers and ControllerID read;
+// its LeaderAndIsr and StopReplica drive the replica manager
+// (replicas.go, replica.go, fetcher.go), which replicates with Kafka's
+// Fetch as a replica and sends ISR changes as AlterPartition
+// (ctrlclient.go). Admin changes are written to ZooKeeper as Kafka's
+// AdminZkClient writes them (/brokers/topics, /config/topics,
+// /config/brokers with a /config/changes notification,
+// /admin/delete_topics) and carried out by the controller. Close asks the
+// controller for a controlled shutdown first. A single-node data dir that
+// joins an empty ZooKeeper brings its topics along (import.go). The znode
+// layout is drawn in internal/zkdata's package doc.
 //
 // docs/config.md is generated from BrokerConfigDefs and KafkaDifferences:
 //
