@@ -8,6 +8,9 @@
 #   scripts/cluster.sh status      what runs, and `sluice cluster info`
 #   scripts/cluster.sh kill ID     SIGKILL broker ID;  scripts/cluster.sh restart ID  starts it again
 #
+# ZK_PORT, BROKER_PORT_BASE (9091) and METRICS_PORT_BASE (9643) move the ports
+# when the defaults are busy: broker i listens on BROKER_PORT_BASE+i.
+#
 # Logs: cluster-data/zookeeper.log, cluster-data/broker-ID.log (and the
 # per-component logs under cluster-data/broker-ID/logs).
 set -euo pipefail
@@ -15,6 +18,8 @@ cd "$(dirname "$0")/.."
 BIN=${SLUICE_BIN:-bin/sluice}
 DATA=${CLUSTER_DATA:-cluster-data}
 ZK_PORT=${ZK_PORT:-2181}
+BROKER_PORT_BASE=${BROKER_PORT_BASE:-9091}
+METRICS_PORT_BASE=${METRICS_PORT_BASE:-9643}
 
 die() { echo "cluster: $*" >&2; exit 1; }
 
@@ -48,7 +53,7 @@ EOF
 }
 
 start_broker() {
-	local id=$1 port=$((9091 + $1)) metrics=$((9643 + $1))
+	local id=$1 port=$((BROKER_PORT_BASE + $1)) metrics=$((METRICS_PORT_BASE + $1))
 	running "$DATA/broker-$id.pid" && return 0
 	mkdir -p "$DATA/broker-$id"
 	"$BIN" broker \
@@ -97,7 +102,7 @@ start)
 	seeds=""
 	for id in $(seq 1 "$n"); do
 		start_broker "$id"
-		seeds="$seeds${seeds:+,}127.0.0.1:$((9091 + id))"
+		seeds="$seeds${seeds:+,}127.0.0.1:$((BROKER_PORT_BASE + id))"
 	done
 	echo "seeds: $seeds  (try: $BIN cluster info --brokers $seeds)"
 	;;
@@ -118,7 +123,9 @@ status)
 	for id in $(brokers); do
 		running "$DATA/broker-$id.pid" && echo "broker $id: running" || echo "broker $id: stopped"
 	done
-	"$BIN" cluster info --brokers 127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094 || true
+	seeds=""
+	for id in $(brokers); do seeds="$seeds${seeds:+,}127.0.0.1:$((BROKER_PORT_BASE + id))"; done
+	[ -z "$seeds" ] || "$BIN" cluster info --brokers "$seeds" || true
 	;;
 *)
 	echo "usage: $0 start [N] | stop | status | kill ID | restart ID" >&2
