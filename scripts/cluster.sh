@@ -70,7 +70,7 @@ start_broker() {
 		--override "sluice.log.files.dir=$PWD/$DATA/broker-$id/logs" \
 		--override "default.replication.factor=3" \
 		--override "min.insync.replicas=2" \
-		>"$DATA/broker-$id.log" 2>&1 &
+		>>"$DATA/broker-$id.log" 2>&1 &
 	echo $! >"$DATA/broker-$id.pid"
 	for _ in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
