@@ -46,8 +46,10 @@ var KafkaDifferences = []Difference{
 		Why: "the cleaner is sized at start-up"},
 	{Name: "queued.max.request.bytes", Kafka: "-1", Sluice: "134217728", Default: true,
 		Why: "clients that pipeline requests faster than they are served must not be able to fill the broker's memory (128 MiB; " +
-			"raised to socket.request.max.bytes when that is larger and this is not set); the bound applies to client " +
-			"(data-plane) listeners only, so inter-broker and controller traffic never waits behind it"},
+			"raised to socket.request.max.bytes when that is larger and this is not set); Sluice serves one listener, so in a " +
+			"cluster inter-broker and controller requests share it and its budget (a separate control-plane listener, KIP-291, is not served yet)"},
+	{Name: "listeners", Kafka: "host.name and port: removed in 3.0 (ignored)", Sluice: "host.name and port (and advertised.*) mapped to listeners when listeners is not set",
+		Why: "older server.properties files (the operator guides') set host.name/port; Kafka 3.x would ignore them and put every broker on :9092"},
 	{Name: "max.connections", Kafka: "2147483647 (no bound)", Sluice: "at most the open-files limit minus a reserve for log files",
 		Why: "a broker out of file descriptors can neither accept nor open segments; past the bound new connections wait in " +
 			"the listen backlog (as with Kafka's max.connections) instead of failing accept(2)"},

@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"math"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,8 +109,13 @@ func ParseBrokerConfig(props map[string]string) (BrokerConfig, []string, error) 
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	legacy := map[string]string{}
 	for _, k := range keys {
 		name, v := strings.TrimSpace(k), strings.TrimSpace(props[k])
+		if legacyListenerKeys[name] {
+			legacy[name] = v
+			continue
+		}
 		d, ok := brokerDefByName[name]
 		if !ok {
 			warnings = append(warnings, fmt.Sprintf("The configuration '%s' was supplied but isn't a known config.", name))
@@ -119,6 +125,11 @@ func ParseBrokerConfig(props map[string]string) (BrokerConfig, []string, error) 
 			return BrokerConfig{}, warnings, err
 		}
 		static[name] = v
+	}
+	w, err := legacyListeners(static, legacy)
+	warnings = append(warnings, w...)
+	if err != nil {
+		return BrokerConfig{}, warnings, err
 	}
 	c, err := buildBrokerConfig(static)
 	return c, warnings, err
@@ -389,3 +400,52 @@ func (c BrokerConfig) lookupStatic(name string) (string, bool) {
 
 // ZooKeeperMode reports whether zookeeper.connect is set.
 func (c BrokerConfig) ZooKeeperMode() bool { return c.ZookeeperConnect != "" }
+
+// legacyListenerKeys are the listener settings Kafka 3.0 removed
+// (host.name, port and their advertised twins), still found in older
+// server.properties files such as the operator guides'.
+var legacyListenerKeys = map[string]bool{"host.name": true, "port": true, "advertised.host.name": true, "advertised.port": true}
+
+// legacyListeners maps host.name/port (and advertised.*) to listeners
+// (and advertised.listeners) when those are not set, as Kafka 2.x did;
+// Kafka 3.x ignores them, which would put every broker of such a file on
+// port 9092. Set listeners win, with a warning that the old keys are
+// ignored.
+func legacyListeners(static, legacy map[string]string) ([]string, error) {
+	if len(legacy) == 0 {
+		return nil, nil
+	}
+	for _, k := range []string{"port", "advertised.port"} {
+		if v, ok := legacy[k]; ok {
+			if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 65535 {
+				return nil, badValue(k, v, "a port in [0,...,65535]")
+			}
+		}
+	}
+	var warnings []string
+	build := func(listenersKey, hostKey, portKey, defPort string) {
+		host, hasHost := legacy[hostKey]
+		port, hasPort := legacy[portKey]
+		if !hasHost && !hasPort {
+			return
+		}
+		if _, set := static[listenersKey]; set {
+			warnings = append(warnings, fmt.Sprintf("%s/%s are ignored: %s is set (Kafka 3.0 removed them)", hostKey, portKey, listenersKey))
+			return
+		}
+		if !hasPort {
+			port = defPort
+		}
+		l := "PLAINTEXT://" + net.JoinHostPort(host, port)
+		static[listenersKey] = l
+		warnings = append(warnings, fmt.Sprintf("%s/%s are deprecated (removed in Kafka 3.0): using %s=%s", hostKey, portKey, listenersKey, l))
+	}
+	build("listeners", "host.name", "port", "9092")
+	if _, set := legacy["advertised.port"]; !set {
+		if p, ok := legacy["port"]; ok && legacy["advertised.host.name"] != "" {
+			legacy["advertised.port"] = p
+		}
+	}
+	build("advertised.listeners", "advertised.host.name", "advertised.port", "9092")
+	return warnings, nil
+}

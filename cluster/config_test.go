@@ -312,3 +312,27 @@ func TestReserveBudgetAndDecompressionToEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestParseLegacyHostNameAndPort: a seed-004 style server.properties with
+// host.name and port (removed in Kafka 3.0) still gets its own listener.
+func TestParseLegacyHostNameAndPort(t *testing.T) {
+	c, warnings, err := ParseBrokerConfig(map[string]string{"broker.id": "1", "host.name": "127.0.0.1", "port": "9093",
+		"advertised.host.name": "kafka1.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listeners != "PLAINTEXT://127.0.0.1:9093" || c.AdvertisedListeners != "PLAINTEXT://kafka1.example:9093" {
+		t.Fatalf("listeners %q advertised %q", c.Listeners, c.AdvertisedListeners)
+	}
+	if len(warnings) != 2 || !strings.Contains(warnings[0], "removed in Kafka 3.0") {
+		t.Fatalf("warnings %q", warnings)
+	}
+	c, warnings, err = ParseBrokerConfig(map[string]string{"broker.id": "1", "port": "9094", "listeners": "PLAINTEXT://127.0.0.1:9095"})
+	if err != nil || c.Listeners != "PLAINTEXT://127.0.0.1:9095" || len(warnings) != 1 || !strings.Contains(warnings[0], "ignored") {
+		t.Fatalf("listeners %q warnings %q err %v", c.Listeners, warnings, err)
+	}
+	if _, _, err := ParseBrokerConfig(map[string]string{"broker.id": "1", "port": "http"}); !errors.Is(err, ErrBadBrokerConfig) ||
+		!strings.Contains(err.Error(), "port") {
+		t.Fatalf("bad port: %v", err)
+	}
+}

@@ -263,3 +263,39 @@ func appendTimeout(ctx context.Context) time.Duration {
 	}
 	return 30 * time.Second
 }
+
+// ReplicationStats sums the replication gauges over this broker's
+// replicas (zero in single-node mode, where nothing replicates).
+func (n *Node) ReplicationStats() ReplicaStats {
+	if n.zk == nil {
+		return ReplicaStats{}
+	}
+	return n.zk.rm.stats()
+}
+
+// ControllerStats are the controller's gauges: Active on the broker in
+// office (the single node always is).
+type ControllerStats struct {
+	Active                      bool
+	Partitions, Offline         int
+	PreferredImbalance          int
+	Elections, UncleanElections uint64
+	QueueSize                   int64
+}
+
+// ControllerStats reports the controller's gauges.
+func (n *Node) ControllerStats() ControllerStats {
+	if n.zk == nil {
+		s := ControllerStats{Active: true}
+		for _, t := range n.Topics() {
+			s.Partitions += len(t.Partitions)
+		}
+		return s
+	}
+	if n.zk.runner == nil {
+		return ControllerStats{}
+	}
+	st := n.zk.runner.stats.Load()
+	return ControllerStats{Active: st.Active, Partitions: st.Partitions, Offline: st.Offline, PreferredImbalance: st.PreferredImbalance,
+		Elections: st.Elections, UncleanElections: st.UncleanElections, QueueSize: n.zk.runner.queueSize()}
+}

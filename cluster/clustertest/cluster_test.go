@@ -90,6 +90,23 @@ func TestClusterFormsAndReplicates(t *testing.T) {
 	if len(reads) != n || len(seen) != n {
 		t.Fatalf("read %d records (%d distinct), want %d", len(reads), len(seen), n)
 	}
+	// One active controller; once the ISRs are full nothing is under-replicated.
+	c.waitTopic(adm, "orders", 3, 30*time.Second)
+	active, under := 0.0, 0.0
+	for _, b := range c.Brokers {
+		a, err := b.Metric(ctx, "kafka_controller_kafkacontroller_activecontrollercount")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := b.Metric(ctx, "kafka_server_replicamanager_underreplicatedpartitions")
+		if err != nil {
+			t.Fatal(err)
+		}
+		active, under = active+a, under+u
+	}
+	if active != 1 || under != 0 {
+		t.Errorf("ActiveControllerCount summed %v (want 1), UnderReplicatedPartitions summed %v (want 0)", active, under)
+	}
 	// Every broker holds a replica of every partition once followers caught up.
 	deadline := time.Now().Add(30 * time.Second)
 	for _, b := range c.Brokers {

@@ -41,9 +41,19 @@ func brokerState(b *protocol.Broker) func(*obs.State) {
 				}
 			}
 		}
-		// Purgatories: parked fetch long polls; a single node answers
-		// acks=all at once, so nothing waits in the Produce purgatory.
-		s.PurgatorySize = map[string]int{"Produce": 0, "Fetch": b.ParkedFetches()}
+		// Purgatories: parked fetch long polls and, in a cluster, acks=all
+		// produces waiting for the ISR (a single node answers at once).
+		rs, cs := b.Node().ReplicationStats(), b.Node().ControllerStats()
+		s.PurgatorySize = map[string]int{"Produce": rs.AckWaits, "Fetch": b.ParkedFetches()}
+		s.UnderMinISR, s.AtMinISR = rs.UnderMinISR, rs.AtMinISR
+		s.IsrExpands, s.IsrShrinks, s.FailedIsrUpdates = rs.IsrExpands, rs.IsrShrinks, rs.FailedIsrUpdates
+		if cs.Active {
+			s.ActiveController = 1
+			s.GlobalPartitions, s.OfflinePartitionsCount = cs.Partitions, cs.Offline
+			s.PreferredReplicaImbalance = cs.PreferredImbalance
+			s.LeaderElections, s.UncleanLeaderElections = cs.Elections, cs.UncleanElections
+		}
+		s.ControllerEventQueue = cs.QueueSize
 		ls := b.GroupLoadStatus()
 		s.CoordinatorPartitions = map[string]int{"loading": ls.Loading, "active": ls.Loaded, "failed": ls.Failed}
 		for _, l := range b.Engine().Logs() {

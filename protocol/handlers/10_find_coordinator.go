@@ -1,13 +1,18 @@
 package handlers
 
-// FindCoordinator v0-5 (key 10). Group keys: this broker (single node) once
-// __consumer_offsets exists; before that COORDINATOR_NOT_AVAILABLE while
-// the Groups' loader creates it (offsets.topic.* settings), as Kafka's
-// auto-creation does. It never waits on a load (groups_load.go): requests
-// for a group still loading get COORDINATOR_LOAD_IN_PROGRESS from the
-// coordinator. Differences from Kafka: transaction keys answer
-// TRANSACTIONAL_ID_AUTHORIZATION_FAILED (no transaction coordinator, see
-// 22_init_producer_id.go); v6 (share groups, Kafka 4) is not served.
+// FindCoordinator v0-5 (key 10). Group keys: the leader of the group's
+// __consumer_offsets partition as the metadata knows it (this broker, in
+// single-node mode), as Kafka's KafkaApis.getCoordinator answers;
+// COORDINATOR_NOT_AVAILABLE while that partition has no leader or the
+// leader is not a live broker, and while __consumer_offsets does not exist
+// (the Groups' loader then creates it with the offsets.topic.* settings, as
+// Kafka's auto-creation does). It never waits on a load (groups_load.go):
+// requests for a group still loading get COORDINATOR_LOAD_IN_PROGRESS from
+// the coordinator, and requests reaching a broker that does not lead the
+// group's partition get NOT_COORDINATOR. Differences from Kafka:
+// transaction keys answer TRANSACTIONAL_ID_AUTHORIZATION_FAILED (no
+// transaction coordinator, see 22_init_producer_id.go); v6 (share groups,
+// Kafka 4) is not served.
 
 import (
 	"github.com/twmb/franz-go/pkg/kmsg"

@@ -257,6 +257,7 @@ func (g *Groups) loadRound(changed <-chan struct{}) time.Time {
 		if !ok {
 			return next
 		}
+		g.syncTopics() // the KIP-848 groups' load compares their topics with these
 		g.loadPartition(p)
 	}
 }

@@ -29,6 +29,19 @@ type State struct {
 	// CorruptReads is the number of reads that stopped at a corrupt batch
 	// since the start.
 	CorruptReads int64
+	// Replication: led partitions under / at their effective min ISR,
+	// ISR changes and failed ISR updates since the start.
+	UnderMinISR, AtMinISR                    int
+	IsrExpands, IsrShrinks, FailedIsrUpdates int64
+	// Controller (ZooKeeper mode): 1 on the active controller; the rest
+	// as the active controller counts them (0 elsewhere).
+	ActiveController          int
+	GlobalPartitions          int
+	OfflinePartitionsCount    int
+	PreferredReplicaImbalance int
+	ControllerEventQueue      int64
+	LeaderElections           uint64
+	UncleanLeaderElections    uint64
 }
 
 // LogDirState is one log dir as the metrics see it.
@@ -83,6 +96,31 @@ var (
 		"Disk blocks a log dir's active segments hold reserved ahead of their data.", []string{"dir"}, nil)
 	descCorruptReads = prometheus.NewDesc("sluice_log_corrupt_reads_total",
 		"Reads that stopped at a corrupt batch header (answered CORRUPT_MESSAGE).", nil, nil)
+
+	descUnderMinISR = prometheus.NewDesc("kafka_server_replicamanager_underminisrpartitioncount",
+		"Led partitions whose ISR is smaller than their effective min.insync.replicas (UnderMinIsrPartitionCount).", nil, nil)
+	descAtMinISR = prometheus.NewDesc("kafka_server_replicamanager_atminisrpartitioncount",
+		"Led partitions whose ISR equals their effective min.insync.replicas (AtMinIsrPartitionCount).", nil, nil)
+	descIsrExpands = prometheus.NewDesc("kafka_server_replicamanager_isrexpands_total",
+		"ISR expansions committed by this broker's leaders (IsrExpandsPerSec).", nil, nil)
+	descIsrShrinks = prometheus.NewDesc("kafka_server_replicamanager_isrshrinks_total",
+		"ISR shrinks committed by this broker's leaders (IsrShrinksPerSec).", nil, nil)
+	descFailedIsr = prometheus.NewDesc("kafka_server_replicamanager_failedisrupdates_total",
+		"ISR changes the controller refused (FailedIsrUpdatesPerSec).", nil, nil)
+	descActiveController = prometheus.NewDesc("kafka_controller_kafkacontroller_activecontrollercount",
+		"1 on the active controller (ActiveControllerCount).", nil, nil)
+	descGlobalPartitions = prometheus.NewDesc("kafka_controller_kafkacontroller_globalpartitioncount",
+		"Partitions in the cluster, as the active controller counts them (GlobalPartitionCount).", nil, nil)
+	descOfflinePartitionsCount = prometheus.NewDesc("kafka_controller_kafkacontroller_offlinepartitionscount",
+		"Partitions without a live leader, as the active controller counts them (OfflinePartitionsCount).", nil, nil)
+	descImbalance = prometheus.NewDesc("kafka_controller_kafkacontroller_preferredreplicaimbalancecount",
+		"Partitions not led by their preferred replica (PreferredReplicaImbalanceCount).", nil, nil)
+	descEventQueue = prometheus.NewDesc("kafka_controller_controllereventmanager_eventqueuesize",
+		"Events waiting for the controller (EventQueueSize).", nil, nil)
+	descElections = prometheus.NewDesc("kafka_controller_controllerstats_leaderelections_total",
+		"Leaders elected by this broker as controller (LeaderElectionRateAndTimeMs count).", nil, nil)
+	descUnclean = prometheus.NewDesc("kafka_controller_controllerstats_uncleanleaderelections_total",
+		"Unclean leader elections by this broker as controller (UncleanLeaderElectionsPerSec).", nil, nil)
 )
 
 // stateCollector emits the State metrics.
@@ -103,7 +141,9 @@ func (c *stateCollector) set(f func(*State)) {
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPartitions, descLeaders, descUnderReplicated, descOffline, descPurgatory, descLogSize, descGroups, descLag,
-		descCoordinatorPartitions, descOfflineDirs, descDirFull, descDirReserved, descCorruptReads} {
+		descCoordinatorPartitions, descOfflineDirs, descDirFull, descDirReserved, descCorruptReads,
+		descUnderMinISR, descAtMinISR, descIsrExpands, descIsrShrinks, descFailedIsr, descActiveController, descGlobalPartitions,
+		descOfflinePartitionsCount, descImbalance, descEventQueue, descElections, descUnclean} {
 		ch <- d
 	}
 }
@@ -150,4 +190,17 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(descOfflineDirs, float64(offline))
 	ch <- prometheus.MustNewConstMetric(descCorruptReads, prometheus.CounterValue, float64(s.CorruptReads))
+	gauge(descUnderMinISR, float64(s.UnderMinISR))
+	gauge(descAtMinISR, float64(s.AtMinISR))
+	counter := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v) }
+	counter(descIsrExpands, float64(s.IsrExpands))
+	counter(descIsrShrinks, float64(s.IsrShrinks))
+	counter(descFailedIsr, float64(s.FailedIsrUpdates))
+	gauge(descActiveController, float64(s.ActiveController))
+	gauge(descGlobalPartitions, float64(s.GlobalPartitions))
+	gauge(descOfflinePartitionsCount, float64(s.OfflinePartitionsCount))
+	gauge(descImbalance, float64(s.PreferredReplicaImbalance))
+	gauge(descEventQueue, float64(s.ControllerEventQueue))
+	counter(descElections, float64(s.LeaderElections))
+	counter(descUnclean, float64(s.UncleanLeaderElections))
 }
