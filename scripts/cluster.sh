@@ -7,6 +7,12 @@
 #   scripts/cluster.sh stop        brokers stop by SIGTERM (controlled shutdown), then ZooKeeper
 #   scripts/cluster.sh status      what runs, and `sluice cluster info`
 #   scripts/cluster.sh kill ID     SIGKILL broker ID;  scripts/cluster.sh restart ID  starts it again
+#   scripts/cluster.sh stop ID     SIGTERM broker ID (controlled shutdown) and wait for it to exit
+#
+# ZK_PORT, BROKER_PORT_BASE (9091) and METRICS_PORT_BASE (9643) move the ports
+# when the defaults are busy: broker i listens on BROKER_PORT_BASE+i.
+# ZK_CONNECT (e.g. "h1:2181,h2:2181,h3:2181/sluice") points the brokers at a
+# ZooKeeper ensemble you run yourself; the script then starts and stops no ZooKeeper.
 #
 # Logs: cluster-data/zookeeper.log, cluster-data/broker-ID.log (and the
 # per-component logs under cluster-data/broker-ID/logs).
@@ -15,12 +21,16 @@ cd "$(dirname "$0")/.."
 BIN=${SLUICE_BIN:-bin/sluice}
 DATA=${CLUSTER_DATA:-cluster-data}
 ZK_PORT=${ZK_PORT:-2181}
+BROKER_PORT_BASE=${BROKER_PORT_BASE:-9091}
+METRICS_PORT_BASE=${METRICS_PORT_BASE:-9643}
+ZK_CONNECT=${ZK_CONNECT:-}
 
 die() { echo "cluster: $*" >&2; exit 1; }
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start_zk() {
+	[ -z "$ZK_CONNECT" ] || return 0
 	running "$DATA/zookeeper.pid" && return 0
 	[ -f /usr/share/java/zookeeper.jar ] || die "ZooKeeper is not installed (scripts/install-test-deps.sh installs Debian's zookeeperd)"
 	mkdir -p "$DATA/zk"
@@ -48,19 +58,19 @@ EOF
 }
 
 start_broker() {
-	local id=$1 port=$((9091 + $1)) metrics=$((9643 + $1))
+	local id=$1 port=$((BROKER_PORT_BASE + $1)) metrics=$((METRICS_PORT_BASE + $1))
 	running "$DATA/broker-$id.pid" && return 0
 	mkdir -p "$DATA/broker-$id"
 	"$BIN" broker \
 		--override "broker.id=$id" \
 		--override "listeners=PLAINTEXT://127.0.0.1:$port" \
 		--override "log.dirs=$PWD/$DATA/broker-$id" \
-		--override "zookeeper.connect=127.0.0.1:$ZK_PORT/sluice" \
+		--override "zookeeper.connect=${ZK_CONNECT:-127.0.0.1:$ZK_PORT/sluice}" \
 		--override "sluice.metrics.listener=127.0.0.1:$metrics" \
 		--override "sluice.log.files.dir=$PWD/$DATA/broker-$id/logs" \
 		--override "default.replication.factor=3" \
 		--override "min.insync.replicas=2" \
-		>"$DATA/broker-$id.log" 2>&1 &
+		>>"$DATA/broker-$id.log" 2>&1 &
 	echo $! >"$DATA/broker-$id.pid"
 	for _ in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -97,13 +107,17 @@ start)
 	seeds=""
 	for id in $(seq 1 "$n"); do
 		start_broker "$id"
-		seeds="$seeds${seeds:+,}127.0.0.1:$((9091 + id))"
+		seeds="$seeds${seeds:+,}127.0.0.1:$((BROKER_PORT_BASE + id))"
 	done
 	echo "seeds: $seeds  (try: $BIN cluster info --brokers $seeds)"
 	;;
 stop)
+	if [ -n "${2:-}" ]; then
+		stop_pid "$DATA/broker-$2.pid" TERM && echo "broker $2 stopped"
+		exit 0
+	fi
 	for id in $(brokers); do stop_pid "$DATA/broker-$id.pid" TERM && echo "broker $id stopped"; done
-	stop_pid "$DATA/zookeeper.pid" TERM && echo "zookeeper stopped"
+	[ -n "$ZK_CONNECT" ] || { stop_pid "$DATA/zookeeper.pid" TERM && echo "zookeeper stopped"; }
 	;;
 kill)
 	[ -n "${2:-}" ] || die "usage: $0 kill ID"
@@ -114,14 +128,18 @@ restart)
 	start_broker "$2"
 	;;
 status)
-	running "$DATA/zookeeper.pid" && echo "zookeeper: running" || echo "zookeeper: stopped"
+	if [ -n "$ZK_CONNECT" ]; then echo "zookeeper: $ZK_CONNECT (not managed here)"
+	elif running "$DATA/zookeeper.pid"; then echo "zookeeper: running"
+	else echo "zookeeper: stopped"; fi
 	for id in $(brokers); do
 		running "$DATA/broker-$id.pid" && echo "broker $id: running" || echo "broker $id: stopped"
 	done
-	"$BIN" cluster info --brokers 127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094 || true
+	seeds=""
+	for id in $(brokers); do seeds="$seeds${seeds:+,}127.0.0.1:$((BROKER_PORT_BASE + id))"; done
+	[ -z "$seeds" ] || "$BIN" cluster info --brokers "$seeds" || true
 	;;
 *)
-	echo "usage: $0 start [N] | stop | status | kill ID | restart ID" >&2
+	echo "usage: $0 start [N] | stop [ID] | status | kill ID | restart ID" >&2
 	exit 2
 	;;
 esac
