@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -122,5 +123,77 @@ func TestClusterFormsAndReplicates(t *testing.T) {
 				time.Sleep(100 * time.Millisecond)
 			}
 		}
+	}
+}
+
+// TestTopicDescribeInCluster: `sluice topic describe` shows every
+// partition's size (DescribeLogDirs asked of every broker holding one) and
+// marks a partition whose only replica is down offline instead of failing.
+func TestTopicDescribeInCluster(t *testing.T) {
+	c := startCluster(t, 3, nil)
+	adm := c.admin()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := adm.CreateTopic(ctx, 3, 1, nil, "solo"); err != nil {
+		t.Fatal(err)
+	}
+	td := c.waitTopic(adm, "solo", 1, 30*time.Second)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Seeds()...), kgo.DefaultProduceTopic("solo"),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	for p := int32(0); p < 3; p++ {
+		if err := cl.ProduceSync(ctx, &kgo.Record{Partition: p, Value: []byte("x")}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	describe := func() (string, error) {
+		out, err := exec.Command(binary(t), "topic", "describe", "solo", "--brokers", strings.Join(c.Seeds(), ","), "--json").CombinedOutput()
+		return string(out), err
+	}
+	out, err := describe()
+	if err != nil {
+		t.Fatalf("describe: %v\n%s", err, out)
+	}
+	var v struct {
+		Partitions []struct {
+			Partition int32 `json:"partition"`
+			Size      int64 `json:"size_bytes"`
+			Offline   bool  `json:"offline"`
+		} `json:"partitions"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, p := range v.Partitions {
+		if p.Size <= 0 {
+			t.Errorf("partition %d size %d: %s", p.Partition, p.Size, out)
+		}
+	}
+	victim := td.Partitions[0].Leader
+	c.broker(victim).Kill()
+	// Wait until the controller has seen the broker go (its session ends).
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		md, err := adm.Metadata(ctx, "solo")
+		if err == nil && md.Topics["solo"].Partitions[0].Leader < 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("partition 0 never went offline")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	seeds := []string{}
+	for _, b := range c.Brokers {
+		if b.ID != victim {
+			seeds = append(seeds, b.Addr)
+		}
+	}
+	out2, err := exec.Command(binary(t), "topic", "describe", "solo", "--brokers", strings.Join(seeds, ",")).CombinedOutput()
+	if err != nil || !strings.Contains(string(out2), "offline") {
+		t.Fatalf("describe with an offline partition: %v\n%s", err, out2)
 	}
 }

@@ -137,19 +137,18 @@ func describeTopics(ctx context.Context, adm *kadm.Client, topics []string, allC
 	if len(names) == 0 {
 		return vs, nil
 	}
-	starts, err := adm.ListStartOffsets(ctx, names...)
-	if err != nil {
-		return nil, err
-	}
-	ends, err := adm.ListEndOffsets(ctx, names...)
-	if err != nil {
-		return nil, err
-	}
+	// Offsets of partitions without a leader cannot be listed: they stay
+	// -1 (the partition is shown offline) rather than failing the command.
+	starts, _ := adm.ListStartOffsets(ctx, names...)
+	ends, _ := adm.ListEndOffsets(ctx, names...)
 	// Sizes come from DescribeLogDirs on every broker; a partition's size is
-	// its leader's copy.
+	// its leader's copy. The partitions are named so that every broker
+	// holding one is asked (an empty set asks one broker only).
 	set := kadm.TopicsSet{}
 	for _, n := range names {
-		set[n] = nil
+		for _, p := range md.Topics[n].Partitions {
+			set.Add(n, p.Partition)
+		}
 	}
 	dirs, dirErr := adm.DescribeAllLogDirs(ctx, set)
 	rcs, err := adm.DescribeTopicConfigs(ctx, names...)
