@@ -58,16 +58,28 @@ func (n *Node) partition(tp engine.TopicPartition) (*topicState, *partitionState
 // (it is there for replication). Engine errors (record validation,
 // sequence checks, storage) are returned as the engine wrapped them.
 func (n *Node) Append(ctx context.Context, tp engine.TopicPartition, records []byte, acks int16) (engine.AppendResult, error) {
+	res, w, err := n.AppendAsync(ctx, tp, records, acks)
+	if err != nil || w == nil {
+		return res, err
+	}
+	return res, n.awaitAcks(ctx, tp, w)
+}
+
+// AppendAsync is Append without the wait: for acks=-1 in a cluster it
+// returns the wait that ends when the ISR has the records (or cannot
+// have them); nil when nothing is left to wait for.
+func (n *Node) AppendAsync(ctx context.Context, tp engine.TopicPartition, records []byte, acks int16) (engine.AppendResult, *AckWait, error) {
 	if acks != -1 && acks != 0 && acks != 1 {
-		return engine.AppendResult{}, errorf(ErrInvalidRequiredAcks, "Invalid required acks: %d", acks)
+		return engine.AppendResult{}, nil, errorf(ErrInvalidRequiredAcks, "Invalid required acks: %d", acks)
 	}
 	if IsInternalTopic(tp.Topic) {
-		return engine.AppendResult{}, errorf(ErrInvalidTopic, "Cannot append to internal topic %s", tp.Topic)
+		return engine.AppendResult{}, nil, errorf(ErrInvalidTopic, "Cannot append to internal topic %s", tp.Topic)
 	}
 	if n.zk != nil {
-		return n.zkAppend(ctx, tp, records, acks, engine.OriginClient)
+		return n.zkAppendAsync(ctx, tp, records, acks, engine.OriginClient)
 	}
-	return n.appendAsLeader(tp, records, acks, engine.OriginClient, budgetFrom(ctx))
+	res, err := n.appendAsLeader(tp, records, acks, engine.OriginClient, budgetFrom(ctx))
+	return res, nil, err
 }
 
 type budgetKey struct{}
@@ -103,7 +115,11 @@ func (n *Node) AppendCoordinator(ctx context.Context, tp engine.TopicPartition, 
 			ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
 		}
-		return n.zkAppend(ctx, tp, records, -1, engine.OriginCoordinator)
+		res, w, err := n.zkAppendAsync(ctx, tp, records, -1, engine.OriginCoordinator)
+		if err != nil || w == nil {
+			return res, err
+		}
+		return res, n.awaitAcks(ctx, tp, w)
 	}
 	return n.appendAsLeader(tp, records, -1, engine.OriginCoordinator, nil)
 }

@@ -86,22 +86,23 @@ func (n *Node) zkLog(tp engine.TopicPartition) (*engine.Log, PartitionInfo, *Rep
 	return r.log, r.Info(), r, nil
 }
 
-// zkAppend appends as leader and, for acks=all, waits until the ISR has
-// the records or the request's time runs out.
-func (n *Node) zkAppend(ctx context.Context, tp engine.TopicPartition, records []byte, acks int16, origin engine.AppendOrigin) (engine.AppendResult, error) {
+// zkAppendAsync appends as leader; for acks=all it returns the wait for
+// the ISR, bounded by the request's time (ctx's deadline).
+func (n *Node) zkAppendAsync(ctx context.Context, tp engine.TopicPartition, records []byte, acks int16, origin engine.AppendOrigin) (engine.AppendResult, *AckWait, error) {
 	_, _, r, err := n.zkLog(tp)
 	if err != nil {
-		return engine.AppendResult{}, err
+		return engine.AppendResult{}, nil, err
 	}
-	res, w, err := r.append(records, acks, origin, budgetFrom(ctx), appendTimeout(ctx))
-	if err != nil || w == nil {
-		return res, err
-	}
+	return r.append(records, acks, origin, budgetFrom(ctx), appendTimeout(ctx))
+}
+
+// awaitAcks waits for an acks=all wait to end.
+func (n *Node) awaitAcks(ctx context.Context, tp engine.TopicPartition, w *AckWait) error {
 	select {
 	case <-w.Done():
-		return res, w.Err()
+		return w.Err()
 	case <-ctx.Done():
-		return res, errorf(ErrRequestTimedOut, "Timed out waiting for the in-sync replicas of %s-%d", tp.Topic, tp.Partition)
+		return errorf(ErrRequestTimedOut, "Timed out waiting for the in-sync replicas of %s-%d", tp.Topic, tp.Partition)
 	}
 }
 

@@ -182,7 +182,10 @@ func (r *Replica) append(records []byte, acks int16, origin engine.AppendOrigin,
 	r.mu.Lock()
 	acts := r.mu.sm.Step(rsm.Appended{Now: now})
 	var w *AckWait
-	if acks == -1 && !res.Duplicate {
+	// A duplicate (an idempotent producer's retry) waits too: the first
+	// attempt's records may not be committed yet (Kafka's DelayedProduce
+	// waits for the duplicate's offsets as well).
+	if acks == -1 && res.LastOffset >= 0 {
 		r.mu.nextWait++
 		id := r.mu.nextWait
 		w = &AckWait{done: make(chan struct{})}

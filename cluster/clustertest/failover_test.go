@@ -2,11 +2,13 @@ package clustertest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // leaderOf returns the leader of topic's partition p as the cluster sees
@@ -115,4 +117,48 @@ func TestControlledShutdownMovesLeadership(t *testing.T) {
 		waitLeaderNot(t, adm, "cs", p, 1, 10*time.Second)
 	}
 	t.Logf("controlled shutdown took %v", took)
+}
+
+// TestAcksAllDoesNotStarveReplication: more acks=all producers than a
+// broker has request workers (num.io.threads=2). A produce waiting for
+// its ISR must not hold a worker, or the follower fetches that would
+// commit its records queue behind it until the request times out.
+func TestAcksAllDoesNotStarveReplication(t *testing.T) {
+	c := startCluster(t, 3, map[string]string{"num.io.threads": "2"})
+	adm := c.admin()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := adm.CreateTopic(ctx, 3, 3, nil, "busy"); err != nil {
+		t.Fatal(err)
+	}
+	c.waitTopic(adm, "busy", 3, 30*time.Second)
+	c.waitTopicOnAll("busy", 30*time.Second)
+	const producers, each = 12, 200
+	errs := make(chan error, producers)
+	start := time.Now()
+	for i := 0; i < producers; i++ {
+		go func() {
+			cl, err := kgo.NewClient(kgo.SeedBrokers(c.Seeds()...), kgo.DefaultProduceTopic("busy"),
+				kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProduceRequestTimeout(10*time.Second), kgo.RecordRetries(0),
+				kgo.DisableIdempotentWrite())
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer cl.Close()
+			for j := 0; j < each; j++ {
+				if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte("v")}).FirstErr(); err != nil {
+					errs <- fmt.Errorf("producer %d record %d: %w", i, j, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < producers; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d acks=all records from %d producers in %v", producers*each, producers, time.Since(start))
 }

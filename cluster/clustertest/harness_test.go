@@ -225,3 +225,41 @@ func (c *testCluster) broker(id int32) *Broker {
 	c.t.Fatalf("no broker %d", id)
 	return nil
 }
+
+// waitTopicOnAll waits until every running broker's own metadata shows
+// topic with a leader for every partition (UpdateMetadata reaches the
+// brokers one by one).
+func (c *testCluster) waitTopicOnAll(topic string, timeout time.Duration) {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for _, b := range c.Brokers {
+		if !b.Running() {
+			continue
+		}
+		cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr))
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		adm := kadm.NewClient(cl)
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			md, err := adm.Metadata(ctx, topic)
+			cancel()
+			ok := err == nil && md.Topics[topic].Err == nil && len(md.Topics[topic].Partitions) > 0
+			if ok {
+				for _, p := range md.Topics[topic].Partitions {
+					ok = ok && p.Err == nil && p.Leader >= 0
+				}
+			}
+			if ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				cl.Close()
+				c.t.Fatalf("broker %d does not know %s after %v", b.ID, topic, timeout)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		cl.Close()
+	}
+}

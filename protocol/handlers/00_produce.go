@@ -10,10 +10,10 @@ package handlers
 // timeout_ms bounds the wait of acks=all: in a ZooKeeper cluster the
 // node waits until the ISR has the records, and a partition whose ISR
 // does not catch up within timeout_ms of the request's start answers
-// REQUEST_TIMED_OUT (Kafka's DelayedProduce). The partitions of a request
-// are appended and waited on concurrently when they are distinct, so one
-// slow partition does not delay the appends of the next. A single node
-// acknowledges acks=all at once (it is the whole ISR).
+// REQUEST_TIMED_OUT (Kafka's DelayedProduce). Every partition is appended
+// first; the request then parks (holding no worker, so follower fetches
+// that commit the records are never starved) until the waits end. A
+// single node acknowledges acks=all at once (it is the whole ISR).
 //
 // Differences from Kafka: no transactions — a request with a
 // transactional id answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every
@@ -33,7 +33,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -46,7 +45,6 @@ import (
 
 func handleProduce(env *Env, c *Call) Reply {
 	req := c.Req.(*kmsg.ProduceRequest)
-	resp := c.NewResponse().(*kmsg.ProduceResponse)
 	var refuse *kerr.Error
 	switch {
 	case req.Acks != 0 && req.Acks != 1 && req.Acks != -1:
@@ -54,19 +52,49 @@ func handleProduce(env *Env, c *Call) Reply {
 	case req.TransactionID != nil:
 		refuse = kerr.TransactionalIDAuthFailed
 	}
-	failed := false
 	// One decompression budget for all the request's batches
 	// (sluice.request.decompressed.max.bytes).
 	ctx := cluster.WithBudget(c.Ctx, env.Node.NewRequestBudget())
+	timeout := time.Duration(max(req.TimeoutMillis, 0)) * time.Millisecond
 	if req.Acks == -1 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(max(req.TimeoutMillis, 0))*time.Millisecond)
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	var results []produceResult
-	if refuse == nil {
-		results = produceAll(ctx, env, c, req)
+	results := produceAll(ctx, env, c, req, refuse)
+	return answerProduce(env, c, req, results, time.Now().Add(timeout+time.Second))
+}
+
+// answerProduce answers once no partition waits for its ISR any more; an
+// acks=all request whose records are not yet committed parks (holding no
+// worker) until their waits end: committed, refused, or timed out by the
+// replica at timeout_ms (deadline is a backstop past it).
+func answerProduce(env *Env, c *Call, req *kmsg.ProduceRequest, results []produceResult, deadline time.Time) Reply {
+	var wake []<-chan struct{}
+	for i := range results {
+		if w := results[i].wait; w != nil {
+			select {
+			case <-w.Done():
+				results[i].err, results[i].wait = w.Err(), nil
+			default:
+				wake = append(wake, w.Done())
+			}
+		}
 	}
+	if len(wake) > 0 {
+		return Reply{Park: &Park{Wake: wake, Deadline: deadline, Resume: func(timedOut bool) Reply {
+			if timedOut {
+				for i := range results {
+					if results[i].wait != nil {
+						results[i].err, results[i].wait = kerr.RequestTimedOut, nil
+					}
+				}
+			}
+			return answerProduce(env, c, req, results, deadline)
+		}}}
+	}
+	resp := c.NewResponse().(*kmsg.ProduceResponse)
+	failed := false
 	k := 0 // index into results
 	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
 	for i := range req.Topics {
@@ -80,23 +108,17 @@ func handleProduce(env *Env, c *Call) Reply {
 			sp := &st.Partitions[j]
 			sp.Default() // CurrentLeader {-1, -1}: not sent
 			sp.Partition = rp.Partition
-			var err error
-			if refuse != nil {
-				err = refuse
-			} else {
-				res := results[k].res
-				err = results[k].err
-				k++
-				if err == nil {
-					if !res.Duplicate {
-						env.Rec.BytesIn(rt.Topic, len(rp.Records))
-						env.Rec.MessagesIn(rt.Topic, int(res.RecordCount))
-					}
-					sp.BaseOffset = res.BaseOffset
-					sp.LogAppendTime = res.LogAppendTime
-					sp.LogStartOffset = res.LogStartOffset
-					continue
+			res, err := results[k].res, results[k].err
+			k++
+			if err == nil {
+				if !res.Duplicate {
+					env.Rec.BytesIn(rt.Topic, len(rp.Records))
+					env.Rec.MessagesIn(rt.Topic, int(res.RecordCount))
 				}
+				sp.BaseOffset = res.BaseOffset
+				sp.LogAppendTime = res.LogAppendTime
+				sp.LogStartOffset = res.LogStartOffset
+				continue
 			}
 			failed = true
 			ke := kerr.FromError(err)
@@ -160,77 +182,50 @@ func currentLeader(env *Env, resp *kmsg.ProduceResponse, sp *kmsg.ProduceRespons
 }
 
 type produceResult struct {
-	res engine.AppendResult
-	err error
+	res  engine.AppendResult
+	err  error
+	wait *cluster.AckWait // acks=all in a cluster: the ISR has yet to commit the records
 }
 
-// produceAll appends every partition's batch, in request order. An
-// acks=all request in a cluster with distinct partitions appends them
-// concurrently: each Append waits for its ISR (until ctx's deadline), and
-// the waits overlap instead of adding up. Anything else runs one after
-// another (a partition named twice keeps its batches in order).
-func produceAll(ctx context.Context, env *Env, c *Call, req *kmsg.ProduceRequest) []produceResult {
-	type item struct {
-		topic string
-		rp    *kmsg.ProduceRequestTopicPartition
-	}
-	var items []item
+// produceAll appends every partition's batch, in request order (a
+// partition named twice keeps its batches in order); acks=all waits are
+// returned, not waited for.
+func produceAll(ctx context.Context, env *Env, c *Call, req *kmsg.ProduceRequest, refuse *kerr.Error) []produceResult {
+	var out []produceResult
 	for i := range req.Topics {
 		for j := range req.Topics[i].Partitions {
-			items = append(items, item{req.Topics[i].Topic, &req.Topics[i].Partitions[j]})
-		}
-	}
-	out := make([]produceResult, len(items))
-	concurrent := req.Acks == -1 && len(items) > 1 && env.Node.ZooKeeperMode()
-	if concurrent {
-		seen := make(map[engine.TopicPartition]bool, len(items))
-		for _, it := range items {
-			tp := engine.TopicPartition{Topic: it.topic, Partition: it.rp.Partition}
-			if seen[tp] {
-				concurrent = false
-				break
+			var r produceResult
+			if refuse != nil {
+				r.err = refuse
+			} else {
+				r.res, r.wait, r.err = produceOne(ctx, env, c, req, req.Topics[i].Topic, &req.Topics[i].Partitions[j])
 			}
-			seen[tp] = true
+			out = append(out, r)
 		}
 	}
-	if !concurrent {
-		for i, it := range items {
-			out[i].res, out[i].err = produceOne(ctx, env, c, req, it.topic, it.rp)
-		}
-		return out
-	}
-	var wg sync.WaitGroup
-	for i, it := range items {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i].res, out[i].err = produceOne(ctx, env, c, req, it.topic, it.rp)
-		}()
-	}
-	wg.Wait()
 	return out
 }
 
 // produceOne appends one partition's batch.
-func produceOne(ctx context.Context, env *Env, c *Call, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition) (engine.AppendResult, error) {
+func produceOne(ctx context.Context, env *Env, c *Call, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition) (engine.AppendResult, *cluster.AckWait, error) {
 	batch, rest, err := record.NextBatch(rp.Records)
 	if err != nil || len(batch) == 0 {
-		return engine.AppendResult{}, kerr.CorruptMessage
+		return engine.AppendResult{}, nil, kerr.CorruptMessage
 	}
 	if len(rest) != 0 {
-		return engine.AppendResult{}, errOneBatch
+		return engine.AppendResult{}, nil, errOneBatch
 	}
 	h, err := record.ParseHeader(batch)
 	if err != nil {
-		return engine.AppendResult{}, kerr.CorruptMessage
+		return engine.AppendResult{}, nil, kerr.CorruptMessage
 	}
 	if h.Codec() == record.Zstd && c.Version < 7 {
-		return engine.AppendResult{}, kerr.UnsupportedCompressionType
+		return engine.AppendResult{}, nil, kerr.UnsupportedCompressionType
 	}
 	if h.IsTransactional() {
-		return engine.AppendResult{}, kerr.TransactionalIDAuthFailed
+		return engine.AppendResult{}, nil, kerr.TransactionalIDAuthFailed
 	}
-	return env.Node.Append(ctx, engine.TopicPartition{Topic: topic, Partition: rp.Partition}, batch, req.Acks)
+	return env.Node.AppendAsync(ctx, engine.TopicPartition{Topic: topic, Partition: rp.Partition}, batch, req.Acks)
 }
 
 // errOneBatch: Kafka allows exactly one batch per partition from v3.
