@@ -119,6 +119,15 @@ var BrokerConfigDefs = []BrokerConfigDef{
 		"enabled).", 0, maxInt).dynamic(ClusterWide),
 	intDef("min.insync.replicas", "1", "When a producer sets acks to \"all\" (or \"-1\"), min.insync.replicas specifies the minimum "+
 		"number of replicas that must acknowledge a write for the write to be considered successful.", 1, maxInt).dynamic(ClusterWide),
+	longDef("leader.replication.throttled.rate", "9223372036854775807", "A long representing the upper bound (bytes/sec) on "+
+		"replication traffic for leaders enumerated in the property leader.replication.throttled.replicas (for each topic). "+
+		"Accepted so that reassignment tools can set and clear it; Sluice does not throttle replication.", 0, maxLong).dynamic(ClusterWide),
+	longDef("follower.replication.throttled.rate", "9223372036854775807", "A long representing the upper bound (bytes/sec) on "+
+		"replication traffic for followers enumerated in the property follower.replication.throttled.replicas (for each topic). "+
+		"Accepted so that reassignment tools can set and clear it; Sluice does not throttle replication.", 0, maxLong).dynamic(ClusterWide),
+	longDef("replica.alter.log.dirs.io.max.bytes.per.second", "9223372036854775807", "A long representing the upper bound "+
+		"(bytes/sec) on disk IO used for moving replica between log directories on the same broker. Accepted; not enforced.",
+		0, maxLong).dynamic(ClusterWide),
 	boolDef("unclean.leader.election.enable", "false", "Indicates whether to enable replicas not in the ISR set to be elected as "+
 		"leader as a last resort, even though doing so may result in data loss.").dynamic(ClusterWide),
 	boolDef("auto.create.topics.enable", "true", "Enable auto creation of topic on the server (through Metadata requests)."),

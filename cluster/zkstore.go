@@ -38,7 +38,8 @@ var errNotElected = errors.New("cluster: this broker was not elected controller"
 //	PartitionStates kzk PartitionStates
 //	Apply           CreateState: CreatePartitionStates; UpdateState:
 //	                UpdatePartitionStates; DeleteTopic: CompleteTopicDeletion;
-//	                RemoveDeletionMark: WriteFenced delete of the mark.
+//	                RemoveDeletionMark: WriteFenced delete of the mark;
+//	                SetAssignment: SetTopicAssignment (any version).
 //	                All fenced by the last Fence won.
 //
 // Watches are converted from znode.Event channels by a goroutine each,
@@ -233,6 +234,18 @@ func assignmentFromZK(t kzk.Topic) (controller.Assignment, error) {
 	return a, nil
 }
 
+// assignmentToZK is the topic znode's content for a.
+func assignmentToZK(a controller.Assignment) zkdata.TopicAssignment {
+	out := zkdata.TopicAssignment{Partitions: make(map[int32]zkdata.ReplicaAssignment, len(a.Replicas))}
+	if a.ID != ([16]byte{}) {
+		out.TopicID = UUIDString(a.ID)
+	}
+	for p, rs := range a.Replicas {
+		out.Partitions[int32(p)] = zkdata.ReplicaAssignment{Replicas: rs, Adding: a.Adding[int32(p)], Removing: a.Removing[int32(p)]}
+	}
+	return out
+}
+
 // unclean is a topic's effective unclean.leader.election.enable, in
 // Kafka's order: the topic's override (/config/topics/<t>), the
 // controller broker's dynamic config (/config/brokers/<id>), the
@@ -393,6 +406,7 @@ func (z *zkControllerStore) PartitionStates(ctx context.Context, tps []controlle
 //	UpdateState        kzk UpdatePartitionStates, conditional on State.Version
 //	DeleteTopic        kzk CompleteTopicDeletion (topic, partitions, config, mark)
 //	RemoveDeletionMark kzk WriteFenced delete of /admin/delete_topics/<t>
+//	SetAssignment      kzk SetTopicAssignment, any version (as Kafka's controller)
 //
 // Several ops on one partition are applied one after the other, in
 // order. moved=true: a fence check failed (another controller was
@@ -407,11 +421,13 @@ func (z *zkControllerStore) Apply(ctx context.Context, ops []controller.Op) ([]c
 		return nil, true, errNotElected
 	}
 	res := make([]controller.OpResult, len(ops))
-	var states, marks, deletes []int
+	var states, marks, deletes, assigns []int
 	for i, op := range ops {
 		switch op.Kind {
 		case controller.CreateState, controller.UpdateState:
 			states = append(states, i)
+		case controller.SetAssignment:
+			assigns = append(assigns, i)
 		case controller.RemoveDeletionMark:
 			marks = append(marks, i)
 		case controller.DeleteTopic:
@@ -448,6 +464,19 @@ func (z *zkControllerStore) Apply(ctx context.Context, ops []controller.Op) ([]c
 		for j, i := range marks {
 			res[i].Err = opErr(rs[j].Err)
 		}
+	}
+	for _, i := range assigns {
+		_, err := z.s.SetTopicAssignment(ctx, ops[i].Topic, assignmentToZK(*ops[i].Assignment), znode.AnyVersion, &f)
+		if moved, err := z.whole(ctx, err); moved || err != nil {
+			return nil, moved, err
+		}
+		if errors.Is(err, kzk.ErrNoTopic) {
+			err = znode.ErrNoNode
+		}
+		if err != nil {
+			z.logger.Error("cannot write a topic assignment", "topic", ops[i].Topic, "err", err)
+		}
+		res[i].Err = opErr(err)
 	}
 	for _, i := range deletes {
 		err := z.s.CompleteTopicDeletion(ctx, f, ops[i].Topic)

@@ -34,6 +34,8 @@ func Table() []API {
 		{Key: 37, Name: "CreatePartitions", MinVersion: 0, MaxVersion: 3, Handle: handleCreatePartitions},
 		{Key: 42, Name: "DeleteGroups", MinVersion: 0, MaxVersion: 2, Handle: handleDeleteGroups, Group: true},
 		{Key: 44, Name: "IncrementalAlterConfigs", MinVersion: 0, MaxVersion: 1, Handle: handleIncrementalAlterConfigs},
+		{Key: 45, Name: "AlterPartitionReassignments", MinVersion: 0, MaxVersion: 0, Handle: handleAlterPartitionReassignments},
+		{Key: 46, Name: "ListPartitionReassignments", MinVersion: 0, MaxVersion: 0, Handle: handleListPartitionReassignments},
 		{Key: 47, Name: "OffsetDelete", MinVersion: 0, MaxVersion: 0, Handle: handleOffsetDelete, Group: true},
 		{Key: 56, Name: "AlterPartition", MinVersion: 2, MaxVersion: 3, Handle: handleAlterPartition},
 		{Key: 60, Name: "DescribeCluster", MinVersion: 0, MaxVersion: 1, Handle: handleDescribeCluster},

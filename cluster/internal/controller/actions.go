@@ -29,6 +29,10 @@ const (
 	// RemoveDeletionMark removes /admin/delete_topics/<t> only (deletion
 	// disabled, or the topic does not exist).
 	RemoveDeletionMark
+	// SetAssignment replaces a topic's assignment znode
+	// (/brokers/topics/<t>) with Assignment, whatever its version (a
+	// reassignment step, as Kafka's controller writes it).
+	SetAssignment
 )
 
 // Op is one store write.
@@ -36,7 +40,9 @@ type Op struct {
 	Kind  OpKind
 	TP    TP           // CreateState, UpdateState
 	State LeaderAndIsr // CreateState, UpdateState (Version = expected)
-	Topic string       // DeleteTopic, RemoveDeletionMark
+	Topic string       // DeleteTopic, RemoveDeletionMark, SetAssignment
+	// Assignment is the topic's whole new assignment (SetAssignment).
+	Assignment *Assignment
 }
 
 // OpErr is the outcome of one op.
@@ -121,8 +127,10 @@ type StopPartition struct {
 }
 
 // Respond answers a request event (AlterPartition, ControlledShutdown,
-// ElectLeaders) by its ReqID. Resp is an *AlterPartitionResponse,
-// *ControlledShutdownResponse or *ElectLeadersResponse.
+// ElectLeaders, AlterReassignments, ListReassignments) by its ReqID. Resp
+// is an *AlterPartitionResponse, *ControlledShutdownResponse,
+// *ElectLeadersResponse, *AlterReassignmentsResponse or
+// *ListReassignmentsResponse.
 type Respond struct {
 	ReqID uint64
 	Resp  any
@@ -154,6 +162,35 @@ type ControlledShutdownResponse struct {
 type ElectLeadersResponse struct {
 	Err        int16
 	Partitions []ElectResult
+}
+
+// AlterReassignmentsResponse answers AlterReassignments per partition.
+type AlterReassignmentsResponse struct {
+	Err        int16
+	Partitions []ReassignResult
+}
+
+// ReassignResult is one partition's outcome.
+type ReassignResult struct {
+	TP      TP
+	Err     int16
+	Message string
+}
+
+// ListReassignmentsResponse lists the reassignments in progress.
+type ListReassignmentsResponse struct {
+	Err        int16
+	Partitions []Reassignment
+}
+
+// Reassignment is a partition being reassigned: all its replicas (target
+// first, then the original ones leaving), those being added and those
+// being removed.
+type Reassignment struct {
+	TP       TP
+	Replicas []int32
+	Adding   []int32
+	Removing []int32
 }
 
 // ElectResult is one partition's election outcome.

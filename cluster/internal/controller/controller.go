@@ -61,6 +61,12 @@ type topic struct {
 type partition struct {
 	has bool // a state znode exists
 	st  LeaderAndIsr
+	// want is an assignment to write for this partition (a reassignment
+	// starting, changing, cancelled or complete); see reassign.go.
+	want *partAssign
+	// bump: the assignment changed; the leader epoch is bumped so that
+	// every replica learns it by LeaderAndIsr.
+	bump bool
 }
 
 // pending is the write or read the adapter is carrying out.
@@ -79,6 +85,8 @@ type intent struct {
 	// alter, when set, is the AlterPartition answer to complete.
 	alter *alterWait
 	slot  int
+	// assigned are the partitions a SetAssignment op writes.
+	assigned []TP
 }
 
 // New returns an inactive controller (it acts once Elected).
@@ -170,6 +178,10 @@ func (c *Controller) handle(ev Event) {
 		c.onControlledShutdown(ev)
 	case ElectLeaders:
 		c.onElectLeaders(ev)
+	case AlterReassignments:
+		c.onAlterReassignments(ev)
+	case ListReassignments:
+		c.onListReassignments(ev)
 	default:
 		panic(fmt.Sprintf("controller: unknown event %T", ev))
 	}
@@ -221,6 +233,7 @@ func (c *Controller) flush() {
 	}
 	intents := c.extra
 	c.extra = nil
+	assign := map[string][]TP{}
 	for _, tp := range sortedTPs(c.dirty) {
 		if busy[tp] {
 			continue // decided again once the extra op is applied
@@ -228,8 +241,17 @@ func (c *Controller) flush() {
 		delete(c.dirty, tp)
 		if in, ok := c.decide(tp); ok {
 			intents = append(intents, in)
+			continue
+		}
+		in, write, ok := c.reassignDecide(tp)
+		switch {
+		case ok:
+			intents = append(intents, in)
+		case write:
+			assign[tp.Topic] = append(assign[tp.Topic], tp)
 		}
 	}
+	intents = append(intents, c.assignIntents(assign)...)
 	if len(intents) == 0 {
 		return
 	}
@@ -286,6 +308,8 @@ func (c *Controller) onWriteResult(wr WriteResult) {
 					"topic", in.op.Topic)
 			}
 		case RemoveDeletionMark:
+		case SetAssignment:
+			c.assignWritten(in, r.Err)
 		}
 	}
 	c.applyChanged(changed)
@@ -336,6 +360,11 @@ func (c *Controller) applyChanged(changed []intent) {
 		if in.alter != nil {
 			in.alter.res[in.slot].State = p.st
 			in.alter.done()
+		} else {
+			p.bump = false // a new leader epoch: the replicas learn the assignment
+		}
+		if p.want != nil || p.bump || c.assignOf(tp).moving() {
+			c.dirty[tp] = true // the reassignment may go on
 		}
 		v := c.view(tp)
 		v.IsNew = in.isNew

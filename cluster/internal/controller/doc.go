@@ -16,6 +16,9 @@
 //	AlterPartition             -> conditional write, Respond, UpdateMetadata
 //	ControlledShutdown         -> leadership moved away, ISRs pruned, Respond(remaining)
 //	ElectLeaders               -> preferred / unclean elections, Respond
+//	AlterReassignments         -> topic znode (RS, adding, removing), epoch bump, Respond;
+//	                              completion once the target is in sync (reassign.go)
+//	ListReassignments          -> Respond(reassignments in progress)
 //	Resigned                   -> forget everything
 //
 // Store writes are Write actions. The adapter fences every op with a check

@@ -90,6 +90,27 @@ type ElectLeaders struct {
 	Partitions []TP
 }
 
+// AlterReassignments starts, changes or cancels partition reassignments
+// (AlterPartitionReassignments, KIP-455).
+type AlterReassignments struct {
+	ReqID uint64
+	Items []ReassignItem
+}
+
+// ReassignItem is one partition's target replicas; nil Replicas cancels
+// the reassignment in progress.
+type ReassignItem struct {
+	TP       TP
+	Replicas []int32
+}
+
+// ListReassignments asks for the reassignments in progress
+// (ListPartitionReassignments). A nil Partitions means every partition.
+type ListReassignments struct {
+	ReqID      uint64
+	Partitions []TP
+}
+
 func (Elected) event()             {}
 func (Resigned) event()            {}
 func (BrokersChanged) event()      {}
@@ -101,3 +122,5 @@ func (StopReplicaResult) event()   {}
 func (AlterPartition) event()      {}
 func (ControlledShutdown) event()  {}
 func (ElectLeaders) event()        {}
+func (AlterReassignments) event()  {}
+func (ListReassignments) event()   {}

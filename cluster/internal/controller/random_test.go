@@ -19,7 +19,10 @@ import (
 //   - a leader change bumps the leader epoch, and the new leader was in
 //     the previous ISR (no committed record can be lost by a clean
 //     election);
-//   - the controller's cached states are the store's.
+//   - the controller's cached states are the store's;
+//   - an assignment's adding and removing replicas are disjoint members
+//     of its replicas, and the controller's cached assignments are the
+//     store's.
 func TestRandomInvariants(t *testing.T) {
 	for seed := uint64(1); seed <= 300; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { randomRun(t, seed) })
@@ -83,14 +86,6 @@ func randomRun(t *testing.T, seed uint64) {
 					fail("dead leader")
 				}
 			}
-			if old, ok := prev[tp]; ok && old.Leader != st.Leader {
-				if st.LeaderEpoch <= old.LeaderEpoch {
-					fail("leader changed without a new epoch")
-				}
-				if st.Leader != NoLeader && !contains(old.ISR, st.Leader) {
-					fail("new leader was not in the ISR")
-				}
-			}
 			if s.c.Active() {
 				if p := s.c.parts[tp]; p == nil || !p.has || p.st.Version != st.Version || p.st.Leader != st.Leader ||
 					!slices.Equal(p.st.ISR, st.ISR) {
@@ -103,6 +98,30 @@ func randomRun(t *testing.T, seed uint64) {
 			if _, ok := s.states[tp]; !ok {
 				delete(prev, tp)
 			}
+		}
+		for name, a := range s.topics {
+			for p, rs := range a.Replicas {
+				ad, rm := a.Adding[int32(p)], a.Removing[int32(p)]
+				if len(minus(ad, rs))+len(minus(rm, rs)) > 0 || len(minus(ad, rm)) != len(ad) || len(rs) == 0 || hasDuplicate(rs) {
+					t.Fatalf("step %d (%s): %s-%d: bad assignment %s adding %s removing %s", step, what, name, p, ids(rs), ids(ad), ids(rm))
+				}
+			}
+			if ct := s.c.topics[name]; s.c.Active() && ct != nil && formatAssignment(ct.a) != formatAssignment(a) {
+				t.Fatalf("step %d (%s): %s: controller assignment %s, store %s", step, what, name, formatAssignment(ct.a), formatAssignment(a))
+			}
+		}
+	}
+	// Every write of a state, even several in one step: a leader change
+	// bumps the epoch and takes an ISR member.
+	s.onUpdate = func(tp TP, old, st LeaderAndIsr) {
+		if old.Leader == st.Leader {
+			return
+		}
+		if st.LeaderEpoch <= old.LeaderEpoch {
+			t.Fatalf("seed %d: %s: leader changed without a new epoch: %s -> %s", seed, tp, old, st)
+		}
+		if st.Leader != NoLeader && !contains(old.ISR, st.Leader) {
+			t.Fatalf("seed %d: %s: new leader was not in the ISR: %s -> %s\n%s", seed, tp, old, st, strings.Join(s.out, "\n"))
 		}
 	}
 	s.step(Elected{Epoch: 1, State: s.snapshot()})
@@ -146,6 +165,20 @@ func randomRun(t *testing.T, seed uint64) {
 			s.reqID++
 			s.step(AlterPartition{ReqID: s.reqID, Broker: st.Leader, BrokerEpoch: s.brokers[st.Leader].Epoch,
 				Partitions: []AlterItem{{TP: tp, LeaderEpoch: st.LeaderEpoch, PartitionEpoch: pe, NewISR: isr}}})
+		case r < 79: // reassign a partition, or cancel
+			tp, _, ok := pick(rng, s.states)
+			if !ok {
+				continue
+			}
+			it := ReassignItem{TP: tp}
+			if rng.IntN(4) > 0 {
+				for _, x := range rng.Perm(nb)[:1+rng.IntN(3)] {
+					it.Replicas = append(it.Replicas, int32(x+1))
+				}
+			}
+			what = fmt.Sprintf("reassign %s to %v", tp, it.Replicas)
+			s.reqID++
+			s.step(AlterReassignments{ReqID: s.reqID, Items: []ReassignItem{it}})
 		case r < 82:
 			what = "elect preferred"
 			s.reqID++

@@ -33,6 +33,8 @@ var rewrite = flag.Bool("rewrite", false, "rewrite testdata/*.txt expectations w
 //	alter broker=N [epoch=E] t= p= le= pe= isr=1,2   AlterPartition (several t/p/... groups separated by ";" not supported)
 //	shutdown broker=N [epoch=E]         ControlledShutdown
 //	elect-leaders [unclean] [t= p=]     ElectLeaders
+//	reassign t= p= r=2,1 | cancel       AlterReassignments (r= empty: an empty target)
+//	list-reassignments [t= p=]          ListReassignments
 //	zkset t= p= [leader=] [le=] [isr=]  change a state znode behind the controller's back (version+1)
 //	fence                               another controller took office: the next write is refused
 //	resign                              Resigned
@@ -49,6 +51,8 @@ type script struct {
 	fenced   bool
 	reqID    uint64
 	out      []string
+	// onUpdate, when set, sees every state znode update applied.
+	onUpdate func(tp TP, old, st LeaderAndIsr)
 }
 
 func TestScripts(t *testing.T) {
@@ -200,6 +204,23 @@ func (s *script) run(line string) {
 			ev.Partitions = []TP{{t, s.int32(args["p"])}}
 		}
 		s.step(ev)
+	case "reassign":
+		s.reqID++
+		it := ReassignItem{TP: TP{args["t"], s.int32(args["p"])}}
+		if !has("cancel") {
+			it.Replicas = s.idList(args["r"])
+			if it.Replicas == nil {
+				it.Replicas = []int32{}
+			}
+		}
+		s.step(AlterReassignments{ReqID: s.reqID, Items: []ReassignItem{it}})
+	case "list-reassignments":
+		s.reqID++
+		ev := ListReassignments{ReqID: s.reqID}
+		if t, ok := args["t"]; ok {
+			ev.Partitions = []TP{{t, s.int32(args["p"])}}
+		}
+		s.step(ev)
 	case "zkset":
 		tp := TP{args["t"], s.int32(args["p"])}
 		st := s.states[tp]
@@ -346,6 +367,9 @@ func (s *script) write(w Write) WriteResult {
 				st.Version = cur.Version + 1
 				s.states[op.TP] = st
 				r.Version = st.Version
+				if s.onUpdate != nil {
+					s.onUpdate(op.TP, cur, st)
+				}
 			}
 			s.printf("write #%d update %s %s -> %s", w.ID, op.TP, op.State, opErr(r))
 		case DeleteTopic:
@@ -360,6 +384,16 @@ func (s *script) write(w Write) WriteResult {
 		case RemoveDeletionMark:
 			s.deleting = slices.DeleteFunc(s.deleting, func(n string) bool { return n == op.Topic })
 			s.printf("write #%d remove-deletion-mark %s -> ok", w.ID, op.Topic)
+		case SetAssignment:
+			old, ok := s.topics[op.Topic]
+			if !ok {
+				r.Err = OpNoNode
+			} else {
+				a := cloneAssignment(*op.Assignment)
+				a.Unclean = old.Unclean
+				s.topics[op.Topic] = a
+			}
+			s.printf("write #%d assign %s %s -> %s", w.ID, op.Topic, formatAssignment(*op.Assignment), opErr(r))
 		}
 		res.Results = append(res.Results, r)
 	}
@@ -415,6 +449,9 @@ func views(vs []PartitionView) string {
 	var parts []string
 	for _, v := range vs {
 		p := fmt.Sprintf("%s{%d/%d isr=%s r=%s v=%d", v.TP, v.State.Leader, v.State.LeaderEpoch, ids(v.State.ISR), ids(v.Replicas), v.State.Version)
+		if len(v.Adding)+len(v.Removing) > 0 {
+			p += " adding=" + ids(v.Adding) + " removing=" + ids(v.Removing)
+		}
 		if len(v.Offline) > 0 {
 			p += " off=" + ids(v.Offline)
 		}
@@ -436,6 +473,18 @@ func formatResp(resp any) string {
 		return fmt.Sprintf("AlterPartition err=%d: %s", r.Err, strings.Join(parts, "; "))
 	case *ControlledShutdownResponse:
 		return fmt.Sprintf("ControlledShutdown err=%d remaining=%s", r.Err, tpList(r.Remaining))
+	case *AlterReassignmentsResponse:
+		var parts []string
+		for _, p := range r.Partitions {
+			parts = append(parts, fmt.Sprintf("%s err=%d %s", p.TP, p.Err, p.Message))
+		}
+		return fmt.Sprintf("AlterReassignments err=%d: %s", r.Err, strings.Join(parts, "; "))
+	case *ListReassignmentsResponse:
+		var parts []string
+		for _, p := range r.Partitions {
+			parts = append(parts, fmt.Sprintf("%s %s", p.TP, partAssign{Replicas: p.Replicas, Adding: p.Adding, Removing: p.Removing}))
+		}
+		return fmt.Sprintf("ListReassignments err=%d: %s", r.Err, strings.Join(parts, "; "))
 	case *ElectLeadersResponse:
 		var parts []string
 		for _, p := range r.Partitions {
@@ -444,6 +493,15 @@ func formatResp(resp any) string {
 		return fmt.Sprintf("ElectLeaders err=%d: %s", r.Err, strings.Join(parts, "; "))
 	}
 	return fmt.Sprintf("%T", resp)
+}
+
+func formatAssignment(a Assignment) string {
+	var parts []string
+	for p, rs := range a.Replicas {
+		pa := partAssign{Replicas: rs, Adding: a.Adding[int32(p)], Removing: a.Removing[int32(p)]}
+		parts = append(parts, fmt.Sprintf("%d=%s", p, pa))
+	}
+	return strings.Join(parts, " ")
 }
 
 func formatAttrs(attrs []any) string {

@@ -115,4 +115,7 @@ const (
 	errInvalidUpdateVersion  int16 = 95
 	errIneligibleReplica     int16 = 107
 	errInvalidRequest        int16 = 42
+	errInvalidReplicaAssign  int16 = 39
+	errNoReassignment        int16 = 85
+	errUnknownServer         int16 = -1
 )

@@ -157,6 +157,13 @@ var requestFields = map[int16][]fs{
 		f("Resources").of(f("ResourceType"), f("ResourceName"), f("Configs").of(f("Name"), f("Op"), f("Value"))),
 		f("ValidateOnly"),
 	},
+	45: { // AlterPartitionReassignments
+		f("TimeoutMillis"), f("AllowReplicationFactorChange").from(1),
+		f("Topics").of(f("Topic"), f("Partitions").of(f("Partition"), f("Replicas"))),
+	},
+	46: { // ListPartitionReassignments
+		f("TimeoutMillis"), f("Topics").of(f("Topic"), f("Partitions")),
+	},
 	47: { // OffsetDelete
 		f("Group"), f("Topics").of(f("Topic"), f("Partitions").of(f("Partition"))),
 	},
