@@ -27,6 +27,17 @@ func (n *Node) Join() error {
 	return n.zk.join()
 }
 
+// Leave moves this broker's leadership to other replicas before it stops
+// (a controlled shutdown, controlled.shutdown.enable): the network layer
+// calls it while it still serves, so clients are told NOT_LEADER and move
+// rather than losing the connection. Close does it if Leave was not
+// called. A no-op in single-node mode.
+func (n *Node) Leave() {
+	if n.zk != nil {
+		n.zk.leave()
+	}
+}
+
 // LeadershipChanged is closed at the next change of this broker's
 // replicas or of the cluster metadata (coordinators follow the
 // leadership of their partitions). In single-node mode it never closes.

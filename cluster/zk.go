@@ -57,6 +57,7 @@ type zkState struct {
 
 	registered atomic.Bool
 	stopping   atomic.Bool
+	leaveOnce  sync.Once
 }
 
 type zkConfigs struct {
@@ -215,9 +216,7 @@ func (z *zkState) watchSession(reg zkdata.BrokerInfo) {
 // controlled shutdown (when enabled) the registration goes with the
 // session.
 func (z *zkState) close() {
-	if z.registered.Load() && z.n.cfg.ControlledShutdownEnable {
-		z.controlledShutdown()
-	}
+	z.leave()
 	z.stopping.Store(true)
 	if z.runner != nil {
 		z.runner.stop()
@@ -232,6 +231,15 @@ func (z *zkState) close() {
 	}
 	z.ctrlc.close()
 	z.tree.Close()
+}
+
+// leave runs the controlled shutdown once (when enabled and registered).
+func (z *zkState) leave() {
+	z.leaveOnce.Do(func() {
+		if z.registered.Load() && z.n.cfg.ControlledShutdownEnable {
+			z.controlledShutdown()
+		}
+	})
 }
 
 // controlledShutdown asks the controller to move this broker's

@@ -155,6 +155,7 @@ func connsPerIP(n int) int {
 // clean-shutdown marker). Later calls return the first call's result.
 func (b *Broker) Close(ctx context.Context) error {
 	b.closeOnce.Do(func() {
+		b.node.Leave() // controlled shutdown while still serving
 		b.h.BeginShutdown()
 		errNet := b.srv.Shutdown(ctx)
 		b.h.Close()
