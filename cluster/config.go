@@ -166,7 +166,15 @@ var BrokerConfigDefs = []BrokerConfigDef{
 	intDef("max.incremental.fetch.session.cache.slots", "1000", "The maximum number of incremental fetch sessions that we will "+
 		"maintain.", 0, maxInt),
 	intDef("background.threads", "10", "The number of threads to use for various background processing tasks.", 1, maxInt),
-	boolDef("auto.leader.rebalance.enable", "true", "Enables auto leader balancing."),
+	boolDef("auto.leader.rebalance.enable", "true", "Enables auto leader balancing. A background thread checks the distribution "+
+		"of partition leaders at regular intervals, configurable by leader.imbalance.check.interval.seconds. If the leader "+
+		"imbalance exceeds leader.imbalance.per.broker.percentage, leader rebalance to the preferred leader for partitions "+
+		"is triggered."),
+	intDef("leader.imbalance.per.broker.percentage", "10", "The ratio of leader imbalance allowed per broker. The controller "+
+		"would trigger a leader balance if it goes above this value per broker. The value is specified in percentage.",
+		minInt, maxInt),
+	longDef("leader.imbalance.check.interval.seconds", "300", "The frequency with which the partition rebalance check is "+
+		"triggered by the controller", 1, maxLong),
 	boolDef("controlled.shutdown.enable", "true", "Enable controlled shutdown of the server."),
 
 	// --- ZooKeeper ---

@@ -41,6 +41,12 @@ type BrokerConfig struct {
 	// defaulting to the session timeout.
 	ZookeeperConnectionTimeout time.Duration
 	ControlledShutdownEnable   bool
+	// Automatic preferred leader rebalance, run by the controller:
+	// auto.leader.rebalance.enable, leader.imbalance.per.broker.percentage
+	// and leader.imbalance.check.interval.seconds.
+	AutoLeaderRebalanceEnable          bool
+	LeaderImbalancePerBrokerPercentage int
+	LeaderImbalanceCheckInterval       time.Duration
 
 	// Log manager settings (engine.Options).
 	RetentionCheckInterval time.Duration
@@ -263,6 +269,9 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 		c.ZookeeperConnectionTimeout = r.ms("zookeeper.connection.timeout.ms")
 	}
 	c.ControlledShutdownEnable = r.bool("controlled.shutdown.enable")
+	c.AutoLeaderRebalanceEnable = r.bool("auto.leader.rebalance.enable")
+	c.LeaderImbalancePerBrokerPercentage = int(r.i64("leader.imbalance.per.broker.percentage"))
+	c.LeaderImbalanceCheckInterval = time.Duration(min(r.i64("leader.imbalance.check.interval.seconds"), int64(math.MaxInt64/time.Second))) * time.Second
 
 	c.RetentionCheckInterval = r.ms("log.retention.check.interval.ms")
 	if _, set := static["log.flush.scheduler.interval.ms"]; set {

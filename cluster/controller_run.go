@@ -60,6 +60,10 @@ type controllerRunner struct {
 
 	stats atomic.Pointer[controller.Stats]
 
+	// balance is the automatic preferred leader rebalance; set before
+	// start.
+	balance leaderBalance
+
 	reqMu   sync.Mutex
 	nextReq uint64
 	waiters map[uint64]chan any
@@ -220,6 +224,9 @@ func (r *controllerRunner) elect() {
 	r.active = true
 	r.step(controller.Elected{Epoch: epoch, State: st})
 	r.logger.Info("controller took office", "epoch", epoch, "load_ms", time.Since(start).Milliseconds())
+	if r.balance.Enable {
+		r.scheduleBalance(balanceFirstDelay)
+	}
 	_, w, err := r.store.ControllerW(r.ctx)
 	if err == nil {
 		r.watch(w, r.checkOffice)

@@ -164,6 +164,8 @@ func (z *zkState) join() error {
 		}
 	}, n.logger)
 	z.runner = newControllerRunner(n.cfg.NodeID, newZKControllerStore(z.store, n.cfg.Static, n.logger), n.cfg.DeleteTopicEnable, ch, n.base)
+	z.runner.balance = leaderBalance{Enable: n.cfg.AutoLeaderRebalanceEnable, Percentage: n.cfg.LeaderImbalancePerBrokerPercentage,
+		Interval: n.cfg.LeaderImbalanceCheckInterval}
 	z.runner.start()
 	z.wg.Add(2)
 	go z.watchSession(reg)

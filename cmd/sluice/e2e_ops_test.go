@@ -2,10 +2,10 @@ package main
 
 // End-to-end tests of the cluster-operations commands against the single
 // test broker: what one broker can show (describe filters, per-broker
-// counts, plans), the input errors, the one-line refusal while the broker
-// does not serve ElectLeaders (43), and the one-broker answers of
-// AlterPartitionReassignments (45) and ListPartitionReassignments (46).
-// The multi-broker tests of these commands live with the cluster tests.
+// counts, plans), the input errors, and a single node's answers to
+// ElectLeaders (43), AlterPartitionReassignments (45) and
+// ListPartitionReassignments (46). The multi-broker tests of these
+// commands live with the cluster tests.
 
 import (
 	"os"
@@ -192,29 +192,14 @@ func TestE2ERebalanceAndPlans(t *testing.T) {
 	}
 }
 
-// TestE2EUnservedClusterAPIs: until the broker serves ElectLeaders, each
-// command says which API it refused, on one line, with exit status 1. The
-// reassignment APIs are served: on one broker there is nothing in
+// TestE2EReassignSingleNode: on one broker there is no reassignment in
 // progress, and a plan keeping the partition where it is succeeds.
-func TestE2EUnservedClusterAPIs(t *testing.T) {
+func TestE2EReassignSingleNode(t *testing.T) {
 	needBroker(t)
 	topic := newTopic(t)
 	ok(t, "", "topic", "create", topic, "-p", "1")
 	plan := filepath.Join(t.TempDir(), "plan.json")
 	os.WriteFile(plan, []byte(`{"version":1,"partitions":[{"topic":"`+topic+`","partition":0,"replicas":[`+brokerID(t)+`]}]}`), 0o644)
-	for _, tc := range []struct {
-		args []string
-		api  string
-	}{
-		{[]string{"cluster", "elect-leaders"}, "ElectLeaders (API key 43)"},
-		{[]string{"cluster", "elect-leaders", "--unclean", "--topic", topic}, "ElectLeaders (API key 43)"},
-		{[]string{"cluster", "elect-leaders", "--topic", topic, "--partition", "0"}, "ElectLeaders (API key 43)"},
-	} {
-		r := fails(t, 1, "", append(tc.args, "--brokers", e2e.brokers)...)
-		if !strings.Contains(r.stderr, "does not serve "+tc.api+": UNSUPPORTED_VERSION") {
-			t.Errorf("%v: %q", tc.args, r.stderr)
-		}
-	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -228,5 +213,43 @@ func TestE2EUnservedClusterAPIs(t *testing.T) {
 		if out := ok(t, "", append(tc.args, "--brokers", e2e.brokers)...); !strings.Contains(out, tc.want) {
 			t.Errorf("%v: want %q in\n%s", tc.args, tc.want, out)
 		}
+	}
+}
+
+// TestE2EElectLeadersSingleNode: the single broker leads every partition
+// with its only replica, so no election is needed: all partitions (null
+// topic list) leave out the partitions that needed none, as Kafka does; a
+// topic's or a partition's are each "already elected"; an unknown
+// partition fails with exit status 1.
+func TestE2EElectLeadersSingleNode(t *testing.T) {
+	needBroker(t)
+	topic := newTopic(t)
+	ok(t, "", "topic", "create", topic, "-p", "2")
+
+	if out := ok(t, "", "cluster", "elect-leaders"); !strings.Contains(out, "No partition needed an election") {
+		t.Errorf("all partitions:\n%s", out)
+	}
+	want := "Valid replica already elected for partitions " + topic + "-0, " + topic + "-1\n"
+	if out := ok(t, "", "cluster", "elect-leaders", "--topic", topic); out != want {
+		t.Errorf("--topic: %q, want %q", out, want)
+	}
+	if out := ok(t, "", "cluster", "elect-leaders", "--unclean", "--topic", topic, "--partition", "1"); out != "Valid replica already elected for partitions "+topic+"-1\n" {
+		t.Errorf("--unclean --partition 1: %q", out)
+	}
+	got := decode[struct {
+		Election   string            `json:"election"`
+		Partitions []electionOutcome `json:"partitions"`
+	}](t, ok(t, "", "cluster", "elect-leaders", "--topic", topic, "--partition", "0", "--json"))
+	if got.Election != "preferred" || len(got.Partitions) != 1 || got.Partitions[0].Outcome != "not_needed" {
+		t.Errorf("--json: %+v", got)
+	}
+
+	r := fails(t, 1, "", "cluster", "elect-leaders", "--topic", topic, "--partition", "0", "--partition", "7", "--brokers", e2e.brokers)
+	if !strings.Contains(r.stdout, "Valid replica already elected for partitions "+topic+"-0") ||
+		!strings.Contains(r.stdout, "Error completing leader election (PREFERRED) for partition: "+topic+"-7: UNKNOWN_TOPIC_OR_PARTITION") {
+		t.Errorf("unknown partition: stdout %q", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "1 replica(s) could not be elected") {
+		t.Errorf("unknown partition: stderr %q", r.stderr)
 	}
 }

@@ -302,8 +302,8 @@ func TestUnsupportedAPIMessage(t *testing.T) {
 	if got := unsupportedAPI(0, 45).Error(); got != "broker 0 does not serve AlterPartitionReassignments (API key 45): UNSUPPORTED_VERSION" {
 		t.Errorf("45: %s", got)
 	}
-	if got := unsupportedAPI(2, 43).Error(); !strings.Contains(got, "ElectLeaders (API key 43)") {
-		t.Errorf("43: %s", got)
+	if got := unsupportedAPI(2, 46).Error(); !strings.Contains(got, "ListPartitionReassignments (API key 46)") {
+		t.Errorf("46: %s", got)
 	}
 }
 

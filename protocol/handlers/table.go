@@ -33,6 +33,7 @@ func Table() []API {
 		{Key: 35, Name: "DescribeLogDirs", MinVersion: 0, MaxVersion: 4, Handle: handleDescribeLogDirs},
 		{Key: 37, Name: "CreatePartitions", MinVersion: 0, MaxVersion: 3, Handle: handleCreatePartitions},
 		{Key: 42, Name: "DeleteGroups", MinVersion: 0, MaxVersion: 2, Handle: handleDeleteGroups, Group: true},
+		{Key: 43, Name: "ElectLeaders", MinVersion: 0, MaxVersion: 2, Handle: handleElectLeaders},
 		{Key: 44, Name: "IncrementalAlterConfigs", MinVersion: 0, MaxVersion: 1, Handle: handleIncrementalAlterConfigs},
 		{Key: 45, Name: "AlterPartitionReassignments", MinVersion: 0, MaxVersion: 0, Handle: handleAlterPartitionReassignments},
 		{Key: 46, Name: "ListPartitionReassignments", MinVersion: 0, MaxVersion: 0, Handle: handleListPartitionReassignments},

@@ -153,6 +153,9 @@ var requestFields = map[int16][]fs{
 	42: { // DeleteGroups
 		f("Groups"),
 	},
+	43: { // ElectLeaders
+		f("ElectionType").from(1), f("Topics").of(f("Topic"), f("Partitions")), f("TimeoutMillis"),
+	},
 	44: { // IncrementalAlterConfigs
 		f("Resources").of(f("ResourceType"), f("ResourceName"), f("Configs").of(f("Name"), f("Op"), f("Value"))),
 		f("ValidateOnly"),
