@@ -192,7 +192,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descCorruptReads, prometheus.CounterValue, float64(s.CorruptReads))
 	gauge(descUnderMinISR, float64(s.UnderMinISR))
 	gauge(descAtMinISR, float64(s.AtMinISR))
-	counter := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v) }
+	counter := func(d *prometheus.Desc, v float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v)
+	}
 	counter(descIsrExpands, float64(s.IsrExpands))
 	counter(descIsrShrinks, float64(s.IsrShrinks))
 	counter(descFailedIsr, float64(s.FailedIsrUpdates))
