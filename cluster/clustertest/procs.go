@@ -74,6 +74,8 @@ type Broker struct {
 	out *Output
 	// done is closed when the current process exited.
 	done chan struct{}
+	// everStarted: the broker ran once (its address is known).
+	everStarted bool
 }
 
 // Output collects a process's stdout and stderr.
@@ -104,8 +106,25 @@ func NewBroker(bin string, id int32, dir string, props map[string]string) *Broke
 	return b
 }
 
-// Start starts the process and waits until it accepts connections.
+// Start starts the process and waits until it accepts connections. The
+// ports were free when NewBroker picked them; if another process took one
+// meanwhile, a first start moves to fresh ports (a restart keeps its
+// address: clients and the cluster know it).
 func (b *Broker) Start() error {
+	for attempt := 0; ; attempt++ {
+		err := b.start()
+		if err == nil || b.everStarted || attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			if err == nil {
+				b.everStarted = true
+			}
+			return err
+		}
+		b.Addr = fmt.Sprintf("127.0.0.1:%d", FreePort())
+		b.Metrics = fmt.Sprintf("127.0.0.1:%d", FreePort())
+	}
+}
+
+func (b *Broker) start() error {
 	b.mu.Lock()
 	props := map[string]string{
 		"broker.id":                 fmt.Sprint(b.ID),
