@@ -3,6 +3,7 @@ package clustertest
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -161,4 +162,106 @@ func TestAcksAllDoesNotStarveReplication(t *testing.T) {
 		}
 	}
 	t.Logf("%d acks=all records from %d producers in %v", producers*each, producers, time.Since(start))
+}
+
+// TestControllerFailover: SIGKILL the controller; another broker takes
+// office with a higher /controller_epoch, and the cluster goes on
+// creating and deleting topics; the old controller comes back as an
+// ordinary broker.
+func TestControllerFailover(t *testing.T) {
+	c := startCluster(t, 3, nil)
+	adm := c.admin()
+	tree := c.zk()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	epochOf := func() int {
+		data, _, err := tree.Get(ctx, "/controller_epoch")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e int
+		fmt.Sscan(string(data), &e)
+		return e
+	}
+	_, ctrl, err := brokerView(c.Brokers[0].Addr)
+	if err != nil || ctrl < 0 {
+		t.Fatalf("controller %d, %v", ctrl, err)
+	}
+	before := epochOf()
+	old := c.broker(ctrl)
+	old.Kill()
+	var now int32 = -1
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, b := range c.Brokers {
+			if b.ID == old.ID {
+				continue
+			}
+			if _, id, err := brokerView(b.Addr); err == nil && id >= 0 && id != old.ID {
+				now = id
+			}
+		}
+		if now >= 0 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if now < 0 {
+		t.Fatal("no new controller after the old one was killed")
+	}
+	if after := epochOf(); after <= before {
+		t.Fatalf("controller epoch %d -> %d", before, after)
+	}
+	if _, err := adm.CreateTopic(ctx, 3, 2, nil, "after-failover"); err != nil {
+		t.Fatal(err)
+	}
+	c.waitTopic(adm, "after-failover", 2, 30*time.Second)
+	if err := old.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c.waitBrokers(3, 30*time.Second)
+	if _, err := adm.DeleteTopics(ctx, "after-failover"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		md, err := adm.Metadata(ctx)
+		if err == nil && !md.Topics.Has("after-failover") {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("topic never deleted")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// The controller deletes the znodes once every replica is gone.
+	for {
+		ok, _, err := tree.Exists(ctx, "/brokers/topics/after-failover")
+		if err == nil && !ok {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("topic znode still there (%v)", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// The topic's logs go from every broker.
+	for _, b := range c.Brokers {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			m, _ := filepath.Glob(filepath.Join(b.Dir, "after-failover-*"))
+			live := 0
+			for _, d := range m {
+				if !strings.HasSuffix(d, "-delete") {
+					live++
+				}
+			}
+			if live == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("broker %d keeps %v", b.ID, m)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
 }
