@@ -27,6 +27,10 @@ type Controller struct {
 	topics       map[string]*topic
 	parts        map[TP]*partition
 
+	// offlineReplicas are the replicas each live broker reported in an
+	// offline log dir (logdirs.go); nil until one is.
+	offlineReplicas map[int32]map[TP]bool
+
 	// dirty partitions are re-examined (decide) at the next flush.
 	dirty map[TP]bool
 	// extra are store writes decided by events (AlterPartition, topic
@@ -93,6 +97,7 @@ func (c *Controller) reset() {
 	c.epoch = 0
 	c.live = map[int32]Broker{}
 	c.shuttingDown = map[int32]bool{}
+	c.offlineReplicas = nil
 	c.topics = map[string]*topic{}
 	c.parts = map[TP]*partition{}
 	c.dirty = map[TP]bool{}
@@ -170,6 +175,10 @@ func (c *Controller) handle(ev Event) {
 		c.onControlledShutdown(ev)
 	case ElectLeaders:
 		c.onElectLeaders(ev)
+	case LogDirEvent:
+		c.onLogDirEvent(ev)
+	case ReplicasOffline:
+		c.onReplicasOffline(ev)
 	default:
 		panic(fmt.Sprintf("controller: unknown event %T", ev))
 	}

@@ -16,6 +16,10 @@
 //	AlterPartition             -> conditional write, Respond, UpdateMetadata
 //	ControlledShutdown         -> leadership moved away, ISRs pruned, Respond(remaining)
 //	ElectLeaders               -> preferred / unclean elections, Respond
+//	LogDirEvent{brokers}       -> LeaderAndIsr (every hosted partition) to each, to learn which
+//	                              replicas are in offline log dirs (logdirs.go)
+//	ReplicasOffline{broker}    -> those replicas treated as on a dead broker: leaders moved,
+//	                              ISRs pruned, UpdateMetadata with offline_replicas
 //	Resigned                   -> forget everything
 //
 // Store writes are Write actions. The adapter fences every op with a check
