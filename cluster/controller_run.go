@@ -219,6 +219,7 @@ func (r *controllerRunner) elect() {
 	}
 	r.active = true
 	r.step(controller.Elected{Epoch: epoch, State: st})
+	r.logDirEvents()
 	r.logger.Info("controller took office", "epoch", epoch, "load_ms", time.Since(start).Milliseconds())
 	_, w, err := r.store.ControllerW(r.ctx)
 	if err == nil {
