@@ -209,7 +209,8 @@ func (ch *brokerChannel) deliverLocal(req any) {
 	ctrl, l := ch.c.ctrlID, ch.c.local
 	switch r := req.(type) {
 	case *controller.LeaderAndIsrRequest:
-		l.applyLeaderAndIsr(ctrl, r)
+		code, errs := l.applyLeaderAndIsr(ctrl, r)
+		ch.storageErrors(r, code, errs)
 	case *controller.UpdateMetadataRequest:
 		l.applyUpdateMetadata(ctrl, r)
 	case *controller.StopReplicaRequest:
@@ -248,12 +249,13 @@ func (ch *brokerChannel) deliverRemote(conn *peer.Conn, req any) error {
 	switch r := resp.(type) {
 	case *kmsg.LeaderAndISRResponse:
 		code = r.ErrorCode
-		for _, p := range r.Partitions {
-			if p.ErrorCode != 0 {
-				ch.c.logger.Warn("broker refused leadership of a partition", "broker", ch.broker.ID, "topic", p.Topic,
-					"partition", p.Partition, "error_code", p.ErrorCode)
-			}
+		lreq := req.(*controller.LeaderAndIsrRequest)
+		errs := leaderAndIsrErrors(lreq, r)
+		for _, tp := range sortedTPKeys(errs) {
+			ch.c.logger.Warn("broker refused leadership of a partition", "broker", ch.broker.ID, "topic", tp.Topic,
+				"partition", tp.Partition, "error_code", errs[tp])
 		}
+		ch.storageErrors(lreq, code, errs)
 	case *kmsg.UpdateMetadataResponse:
 		code = r.ErrorCode
 	case *kmsg.StopReplicaResponse:

@@ -223,6 +223,7 @@ func (r *controllerRunner) elect() {
 	}
 	r.active = true
 	r.step(controller.Elected{Epoch: epoch, State: st})
+	r.logDirEvents()
 	r.logger.Info("controller took office", "epoch", epoch, "load_ms", time.Since(start).Milliseconds())
 	if r.balance.Enable {
 		r.scheduleBalance(balanceFirstDelay)

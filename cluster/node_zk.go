@@ -84,6 +84,11 @@ func (z *zkState) publish() {
 // zkLog is Log in ZooKeeper mode: the local replica, if it leads.
 func (n *Node) zkLog(tp engine.TopicPartition) (*engine.Log, PartitionInfo, *Replica, error) {
 	r := n.zk.rm.replica(tp)
+	if r == nil {
+		if l, ok := n.eng.Log(tp); ok && l.Offline() {
+			return nil, PartitionInfo{}, nil, fmt.Errorf("%w: log dir of %s-%d is offline", engine.ErrStorage, tp.Topic, tp.Partition)
+		}
+	}
 	if r == nil || !r.isLeader.Load() {
 		if t, ok := n.snap.Load().topics[tp.Topic]; !ok || tp.Partition < 0 || int(tp.Partition) >= len(t.parts) {
 			return nil, PartitionInfo{}, nil, errorf(ErrUnknownTopicOrPartition, "This server does not host this topic-partition.")

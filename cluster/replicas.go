@@ -30,6 +30,7 @@ type replicaManager struct {
 	alter       *alterSender
 	fetchers    *fetchers
 	cache       *metaCache
+	dirs        *logDirWatcher // offline log dirs (logdirs.go)
 
 	brokerEpoch atomic.Int64 // this broker's registration epoch
 
@@ -50,6 +51,7 @@ func newReplicaManager(self int32, eng *engine.Engine, cache *metaCache, lagMax 
 		logger: logger.With("component", "server"), stateLog: logger.With("component", "state-change"),
 		stopTick: make(chan struct{}), tickDone: make(chan struct{})}
 	rm.mu.parts = map[engine.TopicPartition]*Replica{}
+	rm.dirs = newLogDirWatcher(rm)
 	rm.publishLocked()
 	return rm
 }
@@ -57,12 +59,14 @@ func newReplicaManager(self int32, eng *engine.Engine, cache *metaCache, lagMax 
 // start runs the ISR expiration ticker.
 func (rm *replicaManager) start() {
 	go rm.tickLoop()
+	rm.dirs.start()
 }
 
 // close stops the ticker, the fetchers and every replica.
 func (rm *replicaManager) close() {
 	close(rm.stopTick)
 	<-rm.tickDone
+	rm.dirs.close()
 	rm.fetchers.close()
 	rm.alter.close()
 	rm.mu.Lock()
@@ -167,10 +171,15 @@ func (rm *replicaManager) applyLeaderAndIsr(ctrl int32, req *controller.LeaderAn
 		leaders[b.ID] = b
 	}
 	changed := false
+	anyOffline := rm.anyDirOffline()
 	for _, v := range req.Partitions {
 		tp := engine.TopicPartition{Topic: v.TP.Topic, Partition: v.TP.Partition}
 		if !slices.Contains(v.Replicas, rm.self) {
 			errs[v.TP] = codeUnknownTopicOrPartition
+			continue
+		}
+		if rm.storageErrorLocked(tp, v, anyOffline) {
+			errs[v.TP] = codeKafkaStorageError
 			continue
 		}
 		r := rm.mu.parts[tp]
@@ -288,10 +297,12 @@ func (rm *replicaManager) applyConfig(topic string, cfg engine.TopicConfig) {
 }
 
 // storageFailure is told of a log operation that failed. A log whose dir
-// went offline stops being replicated here.
+// went offline stops being replicated here (logdirs.go). It may be called
+// with the replica's locks held.
 func (rm *replicaManager) storageFailure(r *Replica, err error) {
 	if r.log.Offline() {
 		rm.logger.Error("replica's log dir is offline", "partition", r.tp.Topic, "index", r.tp.Partition, "err", err)
+		rm.dirs.poke()
 	}
 }
 

@@ -153,6 +153,7 @@ func (z *zkState) join() error {
 	z.registered.Store(true)
 	z.logger.Info("registered broker", "broker", n.cfg.NodeID, "epoch", epoch,
 		"endpoint", fmt.Sprintf("%s://%s:%d", z.listener, host, info.Port))
+	z.rm.dirs.notify = z.logDirFailed
 	z.rm.start()
 	ch := newChannels(n.cfg.NodeID, z.listener, z, func(ev controller.Event) {
 		if z.runner != nil {

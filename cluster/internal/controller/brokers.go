@@ -72,6 +72,7 @@ func (c *Controller) onBrokersChanged(ev BrokersChanged) {
 	for _, id := range failed {
 		delete(c.live, id)
 		delete(c.shuttingDown, id)
+		delete(c.offlineReplicas, id)
 		for _, tp := range c.hostedOn(id) {
 			c.dirty[tp] = true
 		}
@@ -99,6 +100,7 @@ func (c *Controller) onBrokerUp(b Broker) {
 		return
 	}
 	c.live[b.ID] = b
+	delete(c.offlineReplicas, b.ID) // a new registration: its dirs start online
 	c.sendUpdateMetadata(b.ID, c.allViews())
 	for _, id := range sortedKeys(c.live) {
 		if id != b.ID {

@@ -27,6 +27,10 @@ type Controller struct {
 	topics       map[string]*topic
 	parts        map[TP]*partition
 
+	// offlineReplicas are the replicas each live broker reported in an
+	// offline log dir (logdirs.go); nil until one is.
+	offlineReplicas map[int32]map[TP]bool
+
 	// dirty partitions are re-examined (decide) at the next flush.
 	dirty map[TP]bool
 	// extra are store writes decided by events (AlterPartition, topic
@@ -101,6 +105,7 @@ func (c *Controller) reset() {
 	c.epoch = 0
 	c.live = map[int32]Broker{}
 	c.shuttingDown = map[int32]bool{}
+	c.offlineReplicas = nil
 	c.topics = map[string]*topic{}
 	c.parts = map[TP]*partition{}
 	c.dirty = map[TP]bool{}
@@ -182,6 +187,10 @@ func (c *Controller) handle(ev Event) {
 		c.onAlterReassignments(ev)
 	case ListReassignments:
 		c.onListReassignments(ev)
+	case LogDirEvent:
+		c.onLogDirEvent(ev)
+	case ReplicasOffline:
+		c.onReplicasOffline(ev)
 	default:
 		panic(fmt.Sprintf("controller: unknown event %T", ev))
 	}

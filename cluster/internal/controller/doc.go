@@ -19,6 +19,10 @@
 //	AlterReassignments         -> topic znode (RS, adding, removing), epoch bump, Respond;
 //	                              completion once the target is in sync (reassign.go)
 //	ListReassignments          -> Respond(reassignments in progress)
+//	LogDirEvent{brokers}       -> LeaderAndIsr (every hosted partition) to each, to learn which
+//	                              replicas are in offline log dirs (logdirs.go)
+//	ReplicasOffline{broker}    -> those replicas treated as on a dead broker: leaders moved,
+//	                              ISRs pruned, UpdateMetadata with offline_replicas
 //	Resigned                   -> forget everything
 //
 // Store writes are Write actions. The adapter fences every op with a check

@@ -35,13 +35,17 @@ func (c *Controller) decide(tp TP) (intent, bool) {
 		return intent{}, false
 	}
 	replicas := c.replicas(tp)
+	// A replica in an offline log dir (logdirs.go) counts as on a dead
+	// broker.
+	online := func(r int32) bool { return c.replicaOnline(tp, r) }
+	liveReplica := func(r int32) bool { return c.replicaLive(tp, r) }
 	preferred := c.electPreferred[tp]
 	delete(c.electPreferred, tp)
 	uncleanReq := c.electUnclean[tp]
 	delete(c.electUnclean, tp)
 
 	if !p.has {
-		live := filter(replicas, c.online)
+		live := filter(replicas, online)
 		if len(live) == 0 {
 			c.logf(slog.LevelWarn, "state-change", "new partition has no live replica: no leader until one starts",
 				"partition", tp.String(), "replicas", ids(replicas))
@@ -57,8 +61,8 @@ func (c *Controller) decide(tp TP) (intent, bool) {
 	var reason string
 	unclean := false
 	switch {
-	case st.Leader == NoLeader || !c.online(st.Leader):
-		liveISR := filter(st.ISR, c.online)
+	case st.Leader == NoLeader || !online(st.Leader):
+		liveISR := filter(st.ISR, online)
 		cand := NoLeader
 		for _, r := range replicas {
 			if contains(liveISR, r) {
@@ -70,13 +74,13 @@ func (c *Controller) decide(tp TP) (intent, bool) {
 		case cand != NoLeader:
 			next.Leader, next.ISR = cand, liveISR
 			reason = "leader offline or shutting down: elected from the ISR"
-			if st.Leader != NoLeader && c.isLive(st.Leader) {
+			if st.Leader != NoLeader && liveReplica(st.Leader) {
 				reason = "controlled shutdown: leadership moved"
 			}
-		case st.Leader != NoLeader && c.isLive(st.Leader):
+		case st.Leader != NoLeader && liveReplica(st.Leader):
 			return intent{}, false // shutting down, nobody else in sync: keeps leading
 		case t.a.Unclean || uncleanReq:
-			live := filter(replicas, c.online)
+			live := filter(replicas, online)
 			if len(live) == 0 {
 				return c.offline(tp, st, next)
 			}
@@ -86,10 +90,10 @@ func (c *Controller) decide(tp TP) (intent, bool) {
 			return c.offline(tp, st, next)
 		}
 	default:
-		next.ISR = filter(st.ISR, c.online)
+		next.ISR = filter(st.ISR, online)
 		reason = "replicas offline or shutting down left the ISR"
 		pref := replicas[0]
-		if preferred && st.Leader != pref && c.online(pref) && contains(next.ISR, pref) {
+		if preferred && st.Leader != pref && online(pref) && contains(next.ISR, pref) {
 			next.Leader = pref
 			reason = "preferred replica election"
 		}
@@ -104,7 +108,7 @@ func (c *Controller) decide(tp TP) (intent, bool) {
 // leader -1, dead members out of the ISR except the last one standing
 // (the old leader when it was a member).
 func (c *Controller) offline(tp TP, st, next LeaderAndIsr) (intent, bool) {
-	isr := filter(st.ISR, c.isLive)
+	isr := filter(st.ISR, func(r int32) bool { return c.replicaLive(tp, r) })
 	if len(isr) == 0 && len(st.ISR) > 0 {
 		keep := st.ISR[0]
 		if contains(st.ISR, st.Leader) {

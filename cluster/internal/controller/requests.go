@@ -59,7 +59,7 @@ func (c *Controller) onAlterPartition(ev AlterPartition) {
 		case !contains(it.NewISR, ev.Broker) || hasDuplicate(it.NewISR):
 			w.res[i].Err = errInvalidRequest
 		default:
-			if bad := filter(it.NewISR, func(r int32) bool { return !c.online(r) || !contains(c.replicas(it.TP), r) }); len(bad) > 0 {
+			if bad := filter(it.NewISR, func(r int32) bool { return !c.replicaOnline(it.TP, r) || !contains(c.replicas(it.TP), r) }); len(bad) > 0 {
 				w.res[i].Err = errIneligibleReplica
 				break
 			}

@@ -262,7 +262,9 @@ func (s *script) run(line string) {
 		slices.Sort(topics)
 		s.printf("topics %s deleting %s", strings.Join(topics, ","), strings.Join(s.deleting, ","))
 	default:
-		s.t.Fatalf("unknown command %q", cmd)
+		if !s.runLogDir(cmd, args) {
+			s.t.Fatalf("unknown command %q", cmd)
+		}
 	}
 }
 

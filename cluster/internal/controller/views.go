@@ -16,7 +16,7 @@ func (c *Controller) view(tp TP) PartitionView {
 	v.Replicas = slices.Clone(c.replicas(tp))
 	v.Adding = slices.Clone(t.a.Adding[tp.Partition])
 	v.Removing = slices.Clone(t.a.Removing[tp.Partition])
-	v.Offline = filter(v.Replicas, func(r int32) bool { return !c.isLive(r) })
+	v.Offline = filter(v.Replicas, func(r int32) bool { return !c.replicaLive(tp, r) })
 	return v
 }
 
