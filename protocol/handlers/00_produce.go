@@ -54,19 +54,44 @@ func handleProduce(env *Env, c *Call) Reply {
 	case req.TransactionID != nil:
 		refuse = kerr.TransactionalIDAuthFailed
 	}
-	failed := false
 	// One decompression budget for all the request's batches
 	// (sluice.request.decompressed.max.bytes).
 	ctx := cluster.WithBudget(c.Ctx, env.Node.NewRequestBudget())
-	if req.Acks == -1 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(max(req.TimeoutMillis, 0))*time.Millisecond)
-		defer cancel()
+	if req.Acks == -1 && refuse == nil && env.Node.ZooKeeperMode() {
+		// Waiting for the ISR happens off the workers (Kafka's
+		// DelayedProduce): a worker held here would keep the followers'
+		// fetches, which end the wait, queued behind it.
+		timeout := time.Duration(max(req.TimeoutMillis, 0)) * time.Millisecond
+		done := make(chan struct{})
+		var results []produceResult
+		go func() {
+			defer close(done)
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			results = produceAll(ctx, env, c, req)
+		}()
+		return Reply{Park: &Park{Wake: []<-chan struct{}{done}, Deadline: env.Now().Add(timeout + time.Second),
+			Resume: func(bool) Reply {
+				<-done // the appends end by their context's deadline
+				return produceReply(env, c, req, resp, nil, results)
+			}}}
 	}
 	var results []produceResult
 	if refuse == nil {
+		if req.Acks == -1 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, time.Duration(max(req.TimeoutMillis, 0))*time.Millisecond)
+			defer cancel()
+		}
 		results = produceAll(ctx, env, c, req)
 	}
+	return produceReply(env, c, req, resp, refuse, results)
+}
+
+// produceReply answers the request from the appends' results (or refuse
+// for every partition).
+func produceReply(env *Env, c *Call, req *kmsg.ProduceRequest, resp *kmsg.ProduceResponse, refuse *kerr.Error, results []produceResult) Reply {
+	failed := false
 	k := 0 // index into results
 	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
 	for i := range req.Topics {
