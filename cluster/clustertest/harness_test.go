@@ -58,7 +58,12 @@ type testCluster struct {
 func startCluster(t *testing.T, n int, props map[string]string) *testCluster {
 	t.Helper()
 	bin := binary(t)
-	c := &testCluster{t: t, Connect: zktest.Shared(t).ConnectString(t)}
+	c := &testCluster{t: t}
+	if connect, ok := props["zookeeper.connect"]; ok {
+		c.Connect = connect // another ZooKeeper (an ensemble)
+	} else {
+		c.Connect = zktest.Shared(t).ConnectString(t)
+	}
 	base := map[string]string{
 		"zookeeper.connect":                    c.Connect,
 		"zookeeper.session.timeout.ms":         "6000",
@@ -73,6 +78,7 @@ func startCluster(t *testing.T, n int, props map[string]string) *testCluster {
 	for k, v := range props {
 		base[k] = v
 	}
+	base["zookeeper.connect"] = c.Connect
 	for i := 0; i < n; i++ {
 		b := NewBroker(bin, int32(i), filepath.Join(t.TempDir(), fmt.Sprintf("broker-%d", i)), base)
 		c.Brokers = append(c.Brokers, b)

@@ -67,6 +67,10 @@ type Broker struct {
 	Metrics string // host:port of its metrics listener
 	Dir     string // log.dirs
 	Props   map[string]string
+	// ConfigFile, when set, is passed as --config and replaces the
+	// harness's own settings (broker.id, listeners, log.dirs, metrics
+	// listener): only Props are added, as overrides.
+	ConfigFile string
 
 	bin string
 	mu  sync.Mutex
@@ -126,14 +130,9 @@ func (b *Broker) Start() error {
 
 func (b *Broker) start() error {
 	b.mu.Lock()
-	props := map[string]string{
-		"broker.id":                 fmt.Sprint(b.ID),
-		"listeners":                 "PLAINTEXT://" + b.Addr,
-		"log.dirs":                  b.Dir,
-		"sluice.metrics.listener":   b.Metrics,
-		"num.network.threads":       "1",
-		"num.io.threads":            "4",
-		"auto.create.topics.enable": "false",
+	props := map[string]string{}
+	if b.ConfigFile == "" {
+		props = b.defaultProps()
 	}
 	for k, v := range b.Props {
 		props[k] = v
@@ -144,9 +143,31 @@ func (b *Broker) start() error {
 	}
 	sort.Strings(keys)
 	args := []string{"broker"}
+	if b.ConfigFile != "" {
+		args = append(args, "--config", b.ConfigFile)
+	}
 	for _, k := range keys {
 		args = append(args, "--override", k+"="+props[k])
 	}
+	return b.startLocked(args)
+}
+
+// defaultProps are the harness's settings for the broker.
+func (b *Broker) defaultProps() map[string]string {
+	return map[string]string{
+		"broker.id":                 fmt.Sprint(b.ID),
+		"listeners":                 "PLAINTEXT://" + b.Addr,
+		"log.dirs":                  b.Dir,
+		"sluice.metrics.listener":   b.Metrics,
+		"num.network.threads":       "1",
+		"num.io.threads":            "4",
+		"auto.create.topics.enable": "false",
+	}
+}
+
+// startLocked runs the binary with args and waits until it listens.
+// REQUIRES: b.mu held; it unlocks it.
+func (b *Broker) startLocked(args []string) error {
 	b.out = &Output{}
 	b.cmd = exec.Command(b.bin, args...)
 	b.cmd.Stdout, b.cmd.Stderr = b.out, b.out
@@ -216,6 +237,22 @@ func (b *Broker) Stop(timeout time.Duration) bool {
 	}
 	b.Kill()
 	return false
+}
+
+// ExitCode is the exit status of the last process once it ended, or -1
+// while it runs (or was never started, or died of a signal).
+func (b *Broker) ExitCode() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done == nil {
+		return -1
+	}
+	select {
+	case <-b.done:
+		return b.cmd.ProcessState.ExitCode()
+	default:
+		return -1
+	}
 }
 
 // Pause freezes the process (SIGSTOP); Resume thaws it.
