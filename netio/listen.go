@@ -180,7 +180,9 @@ func (a *acceptor) run() {
 		if err == nil {
 			// A failed hand-over (gnet dups the socket) is an accept
 			// failure too: the connection is lost, the cause the same.
-			err = a.admit(nc)
+			if err = a.admit(nc); err != nil {
+				a.s.stats.lostHandovers.Add(1)
+			}
 		}
 		if err != nil {
 			failures++

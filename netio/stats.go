@@ -16,6 +16,7 @@ type Stats struct {
 	WriteStalls   int64 // times a socket was full and armed in the side poller
 	DirectWrites  int64 // responses Respond wrote itself, not through the loop (direct.go)
 	AcceptErrors  int64 // accept(2) (or hand-over to an event loop) failures
+	LostHandovers int64 // of AcceptErrors: connections accepted, then lost handing them to an event loop
 	RejectedConns int64 // connections closed at once for max.connections.per.ip
 	MutedConns    int64 // connections not being read now (their bounds, the budget, shutdown)
 	Mutes         int64 // times a connection was muted
@@ -36,6 +37,7 @@ type stats struct {
 	writeStalls   atomic.Int64
 	directWrites  atomic.Int64
 	acceptErrors  atomic.Int64
+	lostHandovers atomic.Int64
 	rejectedConns atomic.Int64
 	mutedConns    atomic.Int64
 	mutes         atomic.Int64
@@ -56,6 +58,7 @@ func (s *stats) snapshot() Stats {
 		WriteStalls:   s.writeStalls.Load(),
 		DirectWrites:  s.directWrites.Load(),
 		AcceptErrors:  s.acceptErrors.Load(),
+		LostHandovers: s.lostHandovers.Load(),
 		RejectedConns: s.rejectedConns.Load(),
 		MutedConns:    s.mutedConns.Load(),
 		Mutes:         s.mutes.Load(),
