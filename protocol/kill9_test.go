@@ -92,6 +92,7 @@ func TestKill9KeepsAcknowledgedRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
+	var promises sync.WaitGroup // every promise has run: acked stops changing
 	acked := map[string]bool{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -99,7 +100,9 @@ func TestKill9KeepsAcknowledgedRecords(t *testing.T) {
 		defer close(done)
 		for i := 0; ctx.Err() == nil; i++ {
 			v := fmt.Sprintf("k9-%07d", i)
+			promises.Add(1)
 			cl.Produce(ctx, &kgo.Record{Value: []byte(v)}, func(_ *kgo.Record, err error) {
+				defer promises.Done()
 				if err == nil {
 					mu.Lock()
 					acked[v] = true
@@ -128,6 +131,7 @@ func TestKill9KeepsAcknowledgedRecords(t *testing.T) {
 	cancel()
 	<-done
 	cl.Close()
+	promises.Wait()
 	mu.Lock()
 	want := len(acked)
 	mu.Unlock()
