@@ -201,6 +201,29 @@ func TestFetchFromClosestReplica(t *testing.T) {
 	if code := listOffsetsCode(t, c, 2, td, 0); code != 6 {
 		t.Errorf("ListOffsets at a follower: error %d, want NOT_LEADER_OR_FOLLOWER (6)", code)
 	}
+
+	// A new leader epoch (broker 1 dies: the ISR shrinks) fences the old
+	// one at the follower too, once its LeaderAndIsr arrived.
+	c.broker(1).Kill()
+	td2 := c.waitTopic(c.admin(), topic, 2, 30*time.Second)
+	e2 := td2.Partitions[0].LeaderEpoch
+	if e2 <= e || td2.Partitions[0].Leader != 0 {
+		t.Fatalf("partition 0 after broker 1 died: %+v, want leader 0 at an epoch above %d", td2.Partitions[0], e)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		p := rawFetch(t, c, 2, 16, "r2", td, 0, 0, e)
+		if p.ErrorCode == 74 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("follower, old epoch %d (now %d): error %d, want FENCED_LEADER_EPOCH (74)", e, e2, p.ErrorCode)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if p := rawFetch(t, c, 2, 16, "r2", td, 0, 0, e2); p.ErrorCode != 0 || len(p.RecordBatches) == 0 {
+		t.Errorf("follower, epoch %d: error %d, %d record bytes; want records", e2, p.ErrorCode, len(p.RecordBatches))
+	}
 }
 
 // TestFetchLeaderOnlyWithoutSelector: without replica.selector.class the
