@@ -10,6 +10,10 @@ const (
 	minLong  = math.MinInt64
 )
 
+// RackAwareReplicaSelector is the replica.selector.class value that turns
+// on fetching from the closest replica (KIP-392).
+const RackAwareReplicaSelector = "org.apache.kafka.common.replica.RackAwareReplicaSelector"
+
 // BrokerConfigDefs is the broker configuration table: every Kafka 3.9
 // server property Sluice reads (plus the sluice.-prefixed ones Kafka does
 // not have), with Kafka's type, default, valid range, documentation and
@@ -194,6 +198,10 @@ var BrokerConfigDefs = []BrokerConfigDef{
 		"replica.fetch.wait.max.ms (broker config).", minInt, maxInt),
 	intDef("replica.fetch.wait.max.ms", "500", "The maximum wait time for each fetcher request issued by follower replicas.", minInt, maxInt),
 	intDef("replica.fetch.backoff.ms", "1000", "The amount of time to sleep when fetch partition error occurs.", 0, maxInt),
+	classDef("replica.selector.class", "", "The fully qualified class name that implements ReplicaSelector. This is used by "+
+		"the broker to find the preferred read replica. By default, we use an implementation that returns the leader. Sluice "+
+		"knows one implementation: "+RackAwareReplicaSelector+" (KIP-392: consumers that send their client.rack fetch from "+
+		"an in-sync replica in their rack).", RackAwareReplicaSelector),
 	intDef("controlled.shutdown.max.retries", "3", "Controlled shutdown can fail for multiple reasons. This determines the "+
 		"number of retries when such failure happens.", minInt, maxInt),
 	longDef("controlled.shutdown.retry.backoff.ms", "5000", "Before each retry, the system needs time to recover from the state "+

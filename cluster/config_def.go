@@ -125,6 +125,14 @@ func stringDef(name, def, doc string, choices ...string) BrokerConfigDef {
 	return d
 }
 
+// classDef is a Kafka CLASS config: Sluice implements the named classes
+// itself, so the value must be one of them.
+func classDef(name, def, doc string, classes ...string) BrokerConfigDef {
+	d := stringDef(name, def, doc, classes...)
+	d.Type = "class"
+	return d
+}
+
 // formatVersionDef validates d as Kafka's MetadataVersionValidator.
 func formatVersionDef(d BrokerConfigDef) BrokerConfigDef {
 	d.Valid, d.Validate = engine.MessageFormatVersions, func(s string) error {

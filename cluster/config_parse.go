@@ -15,8 +15,11 @@ import (
 // BrokerConfig is the parsed, validated broker configuration. Build it with
 // ParseBrokerConfig; the zero value is not meaningful.
 type BrokerConfig struct {
-	NodeID              int32
-	Rack                string
+	NodeID int32
+	Rack   string
+	// ReplicaSelector is replica.selector.class: "" (the leader serves
+	// every consumer) or RackAwareReplicaSelector.
+	ReplicaSelector     string
 	Listeners           string // listeners as given (or defaulted)
 	AdvertisedListeners string // advertised.listeners, defaulting to Listeners
 	LogDirs             []string
@@ -216,6 +219,7 @@ func buildBrokerConfig(static map[string]string) (BrokerConfig, error) {
 		return c, badValue("broker.id", strconv.Itoa(int(c.NodeID)), "Sluice needs an explicit id >= 0 (no broker id generation)")
 	}
 	c.Rack, _ = r.optional("broker.rack")
+	c.ReplicaSelector, _ = r.optional("replica.selector.class")
 
 	c.Listeners = r.str("listeners")
 	if _, err := ParseListeners(c.Listeners, r.str("listener.security.protocol.map")); err != nil {

@@ -121,6 +121,8 @@ func TestParseBadValuesNameTheKey(t *testing.T) {
 		{"log.retention.ms", "0", []string{"log.retention.ms", "unlimited (-1)"}},
 		{"broker.id", "-1", []string{"broker.id"}},
 		{"sluice.log.format", "xml", []string{"sluice.log.format", "text, json"}},
+		{"replica.selector.class", "org.apache.kafka.common.replica.LeaderSelector",
+			[]string{"replica.selector.class", RackAwareReplicaSelector}},
 		{"log.message.format.version", "0.10.5", []string{"log.message.format.version", "Version 0.10.5 is not a valid version"}},
 	} {
 		_, _, err := ParseBrokerConfig(map[string]string{tc.key: tc.value})
@@ -334,5 +336,17 @@ func TestParseLegacyHostNameAndPort(t *testing.T) {
 	if _, _, err := ParseBrokerConfig(map[string]string{"broker.id": "1", "port": "http"}); !errors.Is(err, ErrBadBrokerConfig) ||
 		!strings.Contains(err.Error(), "port") {
 		t.Fatalf("bad port: %v", err)
+	}
+}
+
+func TestParseReplicaSelector(t *testing.T) {
+	for v, want := range map[string]string{"": "", RackAwareReplicaSelector: RackAwareReplicaSelector} {
+		c, _, err := ParseBrokerConfig(map[string]string{"replica.selector.class": v})
+		if err != nil || c.ReplicaSelector != want {
+			t.Errorf("replica.selector.class=%q: %q, %v; want %q", v, c.ReplicaSelector, err, want)
+		}
+	}
+	if c, _, _ := ParseBrokerConfig(nil); c.ReplicaSelector != "" {
+		t.Errorf("default replica.selector.class = %q, want none (leader only)", c.ReplicaSelector)
 	}
 }

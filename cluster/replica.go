@@ -147,11 +147,17 @@ func (r *Replica) OffsetForLeaderEpoch(current, epoch int32) (int32, int64, erro
 // Info is the replica's view of the partition: leadership and ISR as this
 // broker knows them.
 func (r *Replica) Info() PartitionInfo {
+	info, _ := r.infoRole()
+	return info
+}
+
+// infoRole is Info with this broker's role, read together.
+func (r *Replica) infoRole() (PartitionInfo, rsm.Role) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	sm := r.mu.sm
 	return PartitionInfo{Partition: r.tp.Partition, Leader: sm.Leader(), LeaderEpoch: sm.LeaderEpoch(),
-		Replicas: sm.Replicas(), ISR: sm.ISR()}
+		Replicas: sm.Replicas(), ISR: sm.ISR()}, sm.Role()
 }
 
 // append appends a batch as leader. acks=-1 returns a wait that ends when

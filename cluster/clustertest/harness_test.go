@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -55,6 +56,8 @@ type testCluster struct {
 
 // startCluster starts n brokers (ids 0..n-1) against the shared ZooKeeper
 // server, in a fresh chroot, and waits until every broker sees all n.
+// "{id}" in a property value stands for each broker's id
+// ("broker.rack": "r{id}").
 func startCluster(t *testing.T, n int, props map[string]string) *testCluster {
 	t.Helper()
 	bin := binary(t)
@@ -80,7 +83,11 @@ func startCluster(t *testing.T, n int, props map[string]string) *testCluster {
 	}
 	base["zookeeper.connect"] = c.Connect
 	for i := 0; i < n; i++ {
-		b := NewBroker(bin, int32(i), filepath.Join(t.TempDir(), fmt.Sprintf("broker-%d", i)), base)
+		own := make(map[string]string, len(base))
+		for k, v := range base {
+			own[k] = strings.ReplaceAll(v, "{id}", fmt.Sprint(i))
+		}
+		b := NewBroker(bin, int32(i), filepath.Join(t.TempDir(), fmt.Sprintf("broker-%d", i)), own)
 		c.Brokers = append(c.Brokers, b)
 	}
 	var wg sync.WaitGroup

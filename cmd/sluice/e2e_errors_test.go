@@ -80,3 +80,15 @@ func TestE2EMissingTopic(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EBrokerBadReplicaSelector: a replica.selector.class Sluice does not
+// implement is a configuration error (exit 2, one line naming the key)
+// before the broker binds or touches its log dirs.
+func TestE2EBrokerBadReplicaSelector(t *testing.T) {
+	needBinary(t)
+	r := fails(t, 2, "", "broker", "--override", "log.dirs="+t.TempDir(), "--override", "listeners=PLAINTEXT://127.0.0.1:0",
+		"--override", "replica.selector.class=com.example.NearestSelector")
+	if !strings.Contains(r.stderr, "replica.selector.class") || !strings.Contains(r.stderr, "RackAwareReplicaSelector") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+}

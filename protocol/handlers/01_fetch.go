@@ -26,7 +26,12 @@ package handlers
 // reads up to the log end and records the follower's position for
 // replication: see fetch_follower.go.
 //
-// Differences from Kafka: no preferred read replica (KIP-392).
+// Fetching from the closest replica (KIP-392, cluster/readreplica.go):
+// from v11 a follower serves consumers too, up to its high watermark
+// (OFFSET_OUT_OF_RANGE only past its log end: its high watermark trails
+// the leader's); with replica.selector.class set, the leader answers a
+// consumer of another rack with preferred_read_replica and no records, at
+// once. Below v11 only the leader serves (NOT_LEADER_OR_FOLLOWER).
 
 import (
 	"encoding/binary"
@@ -86,7 +91,7 @@ func (f *fetchOp) attempt(final bool) Reply {
 	a := fetchAnswer{version: c.Version, topics: make([]fetchTopic, len(req.Topics))}
 	remaining := max(int64(min(req.MaxBytes, f.env.Node.Config().FetchMaxBytes)), 0)
 	var total int64
-	anyErr := false
+	answerNow := false // an error or a preferred read replica: no parking
 	minOne := true
 	for i := range req.Topics {
 		rt := &req.Topics[i]
@@ -107,16 +112,18 @@ func (f *fetchOp) attempt(final bool) Reply {
 			*ap = fetchPart{partition: rp.Partition, hw: -1, lso: -1, logStart: -1, abortedNull: req.IsolationLevel == 0}
 			if topicErr != 0 {
 				ap.errCode = topicErr
-				anyErr = true
+				answerNow = true
 				continue
 			}
-			l, pi, err := n.Log(engine.TopicPartition{Topic: at.name, Partition: rp.Partition})
+			tp := engine.TopicPartition{Topic: at.name, Partition: rp.Partition}
+			// v11+ carries client metadata: a follower serves it too (KIP-392).
+			l, pi, leader, err := n.ConsumerLog(tp, c.Version >= 11)
 			if err == nil {
 				err = checkLeaderEpoch(rp.CurrentLeaderEpoch, pi.LeaderEpoch)
 			}
 			if err != nil {
 				ap.errCode = kerr.Code(err)
-				anyErr = true
+				answerNow = true
 				continue
 			}
 			if canPark {
@@ -125,19 +132,34 @@ func (f *fetchOp) attempt(final bool) Reply {
 			hw, start := l.HighWatermark(), l.LogStartOffset()
 			ap.hw, ap.lso, ap.logStart = hw, hw, start
 			off := rp.FetchOffset
-			if off < start || off > hw {
+			if leader && c.Version >= 11 {
+				if id := n.PreferredReadReplica(tp, req.Rack, off); id >= 0 {
+					// No records; answered at once, as Kafka does.
+					ap.preferred = &id
+					answerNow = true
+					continue
+				}
+			}
+			// A follower's high watermark trails the leader's: between it
+			// and the follower's log end there is nothing to read yet (the
+			// consumer may have read that far at the leader).
+			end := hw
+			if !leader {
+				end = max(hw, l.LogEndOffset())
+			}
+			if off < start || off > end {
 				ap.errCode = kerr.OffsetOutOfRange.Code
-				anyErr = true
+				answerNow = true
 				continue
 			}
 			limit := min(int64(rp.PartitionMaxBytes), remaining)
-			if off == hw || (limit <= 0 && !minOne) {
+			if off >= hw || (limit <= 0 && !minOne) {
 				continue
 			}
 			rr, err := l.Read(off, int32(max(limit, 0)), engine.ReadOptions{MaxOffset: hw, MinOneBatch: minOne})
 			if err != nil {
 				ap.errCode = kerr.Code(err)
-				anyErr = true
+				answerNow = true
 				continue
 			}
 			size := rangesLen(rr)
@@ -148,7 +170,7 @@ func (f *fetchOp) attempt(final bool) Reply {
 			if c.Version < 10 && rangesHaveZstd(rr) {
 				rr.Release()
 				ap.errCode = kerr.UnsupportedCompressionType.Code
-				anyErr = true
+				answerNow = true
 				continue
 			}
 			ap.rr = rr
@@ -157,7 +179,7 @@ func (f *fetchOp) attempt(final bool) Reply {
 			minOne = false
 		}
 	}
-	if canPark && !anyErr && len(wake) > 0 && total < int64(req.MinBytes) {
+	if canPark && !answerNow && len(wake) > 0 && total < int64(req.MinBytes) {
 		a.release()
 		if f.parked.IsZero() {
 			f.parked = time.Now()

@@ -17,7 +17,7 @@ package handlers
 //	         partitions [ partition int32 | error_code int16 | high_watermark int64
 //	                      last_stable_offset int64 (v4+) | log_start_offset int64 (v5+)
 //	                      aborted_transactions nullable [producer_id int64, first_offset int64] (v4+)
-//	                      preferred_read_replica int32 (v11+) | records nullable bytes
+//	                      preferred_read_replica int32 (v11+, -1: none) | records nullable bytes
 //	                      tags: diverging_epoch (tag 0: epoch int32, end_offset int64, tags),
 //	                            only for a follower told to truncate ] tags ]
 //	tags (node_endpoints, tag 0, v16+: not sent)
@@ -40,6 +40,9 @@ type fetchPart struct {
 	// than an empty array (read_committed; Sluice has no transactions).
 	abortedNull bool
 	rr          *engine.ReadResult // nil: no records
+	// preferred (v11+): the replica the consumer should fetch from
+	// instead (KIP-392); nil sends -1.
+	preferred *int32
 	// diverging (v12+, followers): the epoch and end offset the follower
 	// truncates to; nil: none (the tag is not sent).
 	diverging *cluster.EpochEndOffset
@@ -113,7 +116,11 @@ func (a *fetchAnswer) encode() ([]netio.Chunk, int64) {
 				}
 			}
 			if v >= 11 {
-				buf = wire.AppendInt32(buf, -1)
+				pref := int32(-1)
+				if p.preferred != nil {
+					pref = *p.preferred
+				}
+				buf = wire.AppendInt32(buf, pref)
 			}
 			switch {
 			case p.rr != nil && rangesLen(p.rr) > 0:

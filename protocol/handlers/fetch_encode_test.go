@@ -24,13 +24,14 @@ func TestFetchEncodeMatchesKmsg(t *testing.T) {
 	if _, err := f.Write(data); err != nil {
 		t.Fatal(err)
 	}
+	two := int32(2)
 	for v := int16(4); v <= 16; v++ {
 		a := fetchAnswer{version: v, sessionID: 0, topics: []fetchTopic{
 			{name: "a", id: [16]byte{1, 2}, parts: []fetchPart{
 				{partition: 0, hw: 10, lso: 10, logStart: 1, abortedNull: true,
 					rr: &engine.ReadResult{Ranges: []engine.FileRange{{File: f, Offset: 100, Length: 1000}, {File: f, Offset: 3000, Length: 7}}}},
 				{partition: 1, errCode: 1, hw: -1, lso: -1, logStart: -1, abortedNull: true},
-				{partition: 2, hw: 5, lso: 5},
+				{partition: 2, hw: 5, lso: 5, preferred: &two},
 			}},
 			{name: "bb", id: [16]byte{3}, parts: []fetchPart{
 				{partition: 7, hw: 3, rr: &engine.ReadResult{Ranges: []engine.FileRange{{File: f, Offset: 0, Length: 16}}}},
@@ -64,6 +65,9 @@ func TestFetchEncodeMatchesKmsg(t *testing.T) {
 		want := append(append([]byte{}, data[100:1100]...), data[3000:3007]...)
 		if !bytes.Equal(p0.RecordBatches, want) || p0.HighWatermark != 10 {
 			t.Fatalf("v%d: partition 0 = %+v", v, p0)
+		}
+		if p2 := resp.Topics[0].Partitions[2]; v >= 11 && (p2.PreferredReadReplica != 2 || p0.PreferredReadReplica != -1) {
+			t.Fatalf("v%d: preferred read replicas %d, %d; want -1, 2", v, p0.PreferredReadReplica, p2.PreferredReadReplica)
 		}
 		p1 := resp.Topics[0].Partitions[1]
 		if p1.ErrorCode != 1 || len(p1.RecordBatches) != 0 {

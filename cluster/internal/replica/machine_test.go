@@ -2,6 +2,7 @@ package replica
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,47 @@ func TestOptions(t *testing.T) {
 	}
 	if NotEnoughReplicasAfterAppend.String() != "NOT_ENOUGH_REPLICAS_AFTER_APPEND" || Code(999).String() != "ERROR_999" {
 		t.Fatal("Code.String")
+	}
+}
+
+// TestReadReplicas: the leader offers the ISR followers whose log holds
+// the fetch offset; not leader, none.
+func TestReadReplicas(t *testing.T) {
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := &memLog{}
+	for o := int64(0); o < 10; o++ {
+		l.appendLeader(0, o)
+	}
+	p, err := New(Options{BrokerID: 0, Log: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.ReadReplicas(0); ok {
+		t.Fatal("ReadReplicas before any role")
+	}
+	p.Step(LeaderAndIsr{Now: now, Leader: 0, LeaderEpoch: 1, PartitionEpoch: 1, Replicas: []int32{0, 1, 2, 3}, ISR: []int32{0, 1, 2}})
+	p.Step(FollowerFetch{Now: now, ReplicaID: 1, CurrentLeaderEpoch: 1, FetchOffset: 10, LastFetchedEpoch: -1, LogStartOffset: 0})
+	p.Step(FollowerFetch{Now: now, ReplicaID: 2, CurrentLeaderEpoch: 1, FetchOffset: 6, LastFetchedEpoch: -1, LogStartOffset: 2})
+	p.Step(FollowerFetch{Now: now, ReplicaID: 3, CurrentLeaderEpoch: 1, FetchOffset: 10, LastFetchedEpoch: -1, LogStartOffset: 0})
+	ids := func(off int64) []int32 {
+		views, ok := p.ReadReplicas(off)
+		if !ok {
+			t.Fatalf("ReadReplicas(%d) not ok at the leader", off)
+		}
+		var out []int32
+		for _, v := range views {
+			out = append(out, v.ID)
+		}
+		return out
+	}
+	// 3 is not in the ISR (it fetched, but the expansion is only pending).
+	for off, want := range map[int64]string{0: "[1]", 2: "[1 2]", 6: "[1 2]", 7: "[1]", 11: "[]"} {
+		if got := fmt.Sprint(ids(off)); got != want {
+			t.Errorf("ReadReplicas(%d) = %s, want %s", off, got, want)
+		}
+	}
+	p.Step(LeaderAndIsr{Now: now, Leader: 1, LeaderEpoch: 2, PartitionEpoch: 2, Replicas: []int32{0, 1, 2, 3}, ISR: []int32{0, 1, 2}})
+	if _, ok := p.ReadReplicas(0); ok {
+		t.Fatal("ReadReplicas at a follower")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 )
 
 // Role is what this broker is for the partition.
@@ -268,4 +269,33 @@ func sortedIDs(ids []int32) []int32 {
 	out := slices.Clone(ids)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// ReplicaView is one replica as the leader sees it, for choosing a
+// consumer's preferred read replica (KIP-392, Kafka's ReplicaView).
+type ReplicaView struct {
+	ID             int32
+	LogStartOffset int64
+	LogEndOffset   int64
+	// LastCaughtUp: when the follower was last caught up with the leader
+	// (the leader itself: zero, read as "now").
+	LastCaughtUp time.Time
+}
+
+// ReadReplicas lists, while leader, the followers in the committed ISR
+// whose log holds fetchOffset (log start <= fetchOffset <= log end), as
+// Kafka's ReplicaManager.findPreferredReadReplica filters them (a follower
+// outside the ISR may lag without bound); ok is false when not leader.
+func (p *Partition) ReadReplicas(fetchOffset int64) (out []ReplicaView, ok bool) {
+	if p.ld == nil {
+		return nil, false
+	}
+	for _, id := range p.ld.isr {
+		r := p.ld.remotes[id]
+		if r == nil || r.leo < fetchOffset || r.logStart > fetchOffset {
+			continue
+		}
+		out = append(out, ReplicaView{ID: id, LogStartOffset: r.logStart, LogEndOffset: r.leo, LastCaughtUp: r.lastCaughtUp})
+	}
+	return out, true
 }
