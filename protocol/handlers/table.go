@@ -40,6 +40,7 @@ func Table() []API {
 		{Key: 47, Name: "OffsetDelete", MinVersion: 0, MaxVersion: 0, Handle: handleOffsetDelete, Group: true},
 		{Key: 56, Name: "AlterPartition", MinVersion: 2, MaxVersion: 3, Handle: handleAlterPartition},
 		{Key: 60, Name: "DescribeCluster", MinVersion: 0, MaxVersion: 1, Handle: handleDescribeCluster},
+		{Key: 61, Name: "DescribeProducers", MinVersion: 0, MaxVersion: 0, Handle: handleDescribeProducers},
 		{Key: 68, Name: "ConsumerGroupHeartbeat", MinVersion: 0, MaxVersion: 1, Handle: handleConsumerGroupHeartbeat, Group: true},
 		{Key: 69, Name: "ConsumerGroupDescribe", MinVersion: 0, MaxVersion: 1, Handle: handleConsumerGroupDescribe, Group: true},
 	}

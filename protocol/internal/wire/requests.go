@@ -173,6 +173,9 @@ var requestFields = map[int16][]fs{
 	60: { // DescribeCluster
 		f("IncludeClusterAuthorizedOperations"), f("EndpointType").from(1), f("IncludeFencedBrokers").from(2),
 	},
+	61: { // DescribeProducers
+		f("Topics").of(f("Topic"), f("Partitions")),
+	},
 	56: { // AlterPartition
 		f("BrokerID"), f("BrokerEpoch"),
 		f("Topics").of(
