@@ -21,7 +21,7 @@ func (l *Log) writeSnapshotLocked(offset int64) error {
 
 // snapshotOffsets lists the offsets of the partition's snapshot files.
 func (l *Log) snapshotOffsets() ([]int64, error) {
-	ents, err := l.eng.fs.ReadDir(l.path)
+	ents, err := l.eng.fs.ReadDir(l.dirPath())
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,7 @@ func Table() []API {
 		{Key: 23, Name: "OffsetForLeaderEpoch", MinVersion: 2, MaxVersion: 4, Handle: handleOffsetForLeaderEpoch},
 		{Key: 32, Name: "DescribeConfigs", MinVersion: 0, MaxVersion: 4, Handle: handleDescribeConfigs},
 		{Key: 33, Name: "AlterConfigs", MinVersion: 0, MaxVersion: 2, Handle: handleAlterConfigs},
+		{Key: 34, Name: "AlterReplicaLogDirs", MinVersion: 1, MaxVersion: 2, Handle: handleAlterReplicaLogDirs},
 		{Key: 35, Name: "DescribeLogDirs", MinVersion: 0, MaxVersion: 4, Handle: handleDescribeLogDirs},
 		{Key: 37, Name: "CreatePartitions", MinVersion: 0, MaxVersion: 3, Handle: handleCreatePartitions},
 		{Key: 42, Name: "DeleteGroups", MinVersion: 0, MaxVersion: 2, Handle: handleDeleteGroups, Group: true},

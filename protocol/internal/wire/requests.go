@@ -143,6 +143,9 @@ var requestFields = map[int16][]fs{
 		f("Resources").of(f("ResourceType"), f("ResourceName"), f("Configs").of(f("Name"), f("Value"))),
 		f("ValidateOnly"),
 	},
+	34: { // AlterReplicaLogDirs
+		f("Dirs").of(f("Dir"), f("Topics").of(f("Topic"), f("Partitions"))),
+	},
 	35: { // DescribeLogDirs
 		f("Topics").of(f("Topic"), f("Partitions")),
 	},
