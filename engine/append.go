@@ -27,7 +27,7 @@ func (l *Log) Append(records []byte, o AppendOptions) (AppendResult, error) {
 	var hdr [record.LogOverhead + 4]byte
 	copy(hdr[:], records)
 	res, flush, err := l.append(records, o)
-	if errors.Is(err, ErrDiskFull) && l.eng.releaseReservations(l.ldir) > 0 {
+	if errors.Is(err, ErrDiskFull) && l.eng.releaseReservations(l.logDir()) > 0 {
 		// Space held reserved by other segments may be enough.
 		copy(records, hdr[:min(len(hdr), len(records))])
 		res, flush, err = l.append(records, o)
@@ -46,8 +46,8 @@ func (l *Log) append(records []byte, o AppendOptions) (res AppendResult, flush b
 	if err = l.checkWritableLocked(); err != nil {
 		return res, false, err
 	}
-	if l.ldir.full.Load() && !l.eng.roomAgain(l.ldir, false) {
-		return res, false, fmt.Errorf("%w: %s: appends are refused until space is freed", ErrDiskFull, l.ldir.path)
+	if l.logDir().full.Load() && !l.eng.roomAgain(l.logDir(), false) {
+		return res, false, fmt.Errorf("%w: %s: appends are refused until space is freed", ErrDiskFull, l.logDir().path)
 	}
 	if o.Origin == OriginReplication {
 		res, flush, err = l.appendReplicaLocked(records, cfg, nowMs)
@@ -55,7 +55,7 @@ func (l *Log) append(records []byte, o AppendOptions) (res AppendResult, flush b
 		res, flush, err = l.appendLeaderLocked(records, o, cfg, nowMs)
 	}
 	if err == nil && !res.Duplicate && res.LastOffset >= 0 {
-		l.eng.clearFull(l.ldir, "append")
+		l.eng.clearFull(l.logDir(), "append")
 	}
 	return res, flush, err
 }

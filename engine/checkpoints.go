@@ -63,7 +63,7 @@ func (e *Engine) writeCheckpoints(d *logDir) error {
 	defer d.ckMu.Unlock()
 	var rp, ls, hw, co []checkpoint.Offset
 	for _, l := range e.Logs() {
-		if l.ldir != d {
+		if l.logDir() != d {
 			continue
 		}
 		tp := l.tp

@@ -118,7 +118,7 @@ func (l *Log) compact(nowMs int64, force bool) (bool, error) {
 		discard()
 		return false, err
 	}
-	if err := l.eng.checkpointDir(l.ldir); err != nil {
+	if err := l.eng.checkpointDir(l.logDir()); err != nil {
 		return true, err
 	}
 	return true, nil
@@ -128,7 +128,7 @@ func (l *Log) compact(nowMs int64, force bool) (bool, error) {
 func (l *Log) planClean(cfg *TopicConfig, nowMs int64, force bool) (cleanPlan, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.mu.closed || l.mu.deleted || !l.ldir.online.Load() || l.ldir.full.Load() {
+	if l.mu.closed || l.mu.deleted || !l.logDir().online.Load() || l.logDir().full.Load() {
 		return cleanPlan{}, false // out of space the cleaner would eat the spare
 	}
 	hw := l.hw.Load()
@@ -184,7 +184,7 @@ func forEachBatch(v *segment.View, fn func(batch []byte, h *record.Header) error
 
 // cleanSegment is step 3 for one segment.
 func (l *Log) cleanSegment(s *segment.Segment, view *segment.View, v *record.Validator, latest map[string]int64, dropTombstones bool, cfg *TopicConfig) (*segment.Segment, error) {
-	out, err := segment.Create(l.eng.fs, l.path, s.Base(), cfg.SegmentIndexBytes, segment.CleanedSuffix, s.Created())
+	out, err := segment.Create(l.eng.fs, l.dirPath(), s.Base(), cfg.SegmentIndexBytes, segment.CleanedSuffix, s.Created())
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +278,7 @@ func (l *Log) swapCleaned(p cleanPlan, cleaned []*segment.Segment) error {
 	for i, old := range p.segs {
 		c := cleaned[i]
 		end := l.mu.segs[idx+i+1].Base()
-		marker := filepath.Join(l.path, segment.FileName(old.Base(), swapEndSuffix))
+		marker := filepath.Join(l.dirPath(), segment.FileName(old.Base(), swapEndSuffix))
 		if err := checkpoint.Write(fs, marker, []byte(strconv.FormatInt(end, 10)+"\n")); err != nil {
 			return l.diskErr("clean swap", err)
 		}
@@ -286,7 +286,7 @@ func (l *Log) swapCleaned(p cleanPlan, cleaned []*segment.Segment) error {
 			return l.storageErr("clean swap", err)
 		}
 		cleaned[i] = nil // from here on the swap completes, now or on recovery
-		if err := fs.SyncDir(l.path); err != nil {
+		if err := fs.SyncDir(l.dirPath()); err != nil {
 			return l.storageErr("clean swap", err)
 		}
 		l.mu.segs[idx+i] = c
@@ -315,7 +315,7 @@ func (l *Log) swapCleaned(p cleanPlan, cleaned []*segment.Segment) error {
 			return err
 		}
 	}
-	if err := fs.SyncDir(l.path); err != nil {
+	if err := fs.SyncDir(l.dirPath()); err != nil {
 		return l.storageErr("clean swap", err)
 	}
 	l.cleanerOffset.Store(max(l.cleanerOffset.Load(), p.end))

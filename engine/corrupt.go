@@ -47,7 +47,7 @@ func (l *Log) logRecoveryCut(s *segment.Segment, cut int64, later []int64) {
 		bytes += n
 		last = max(last, lastOff)
 	}
-	args := []any{"component", "engine", "partition", l.name, "segment", filepath.Join(l.path, segment.FileName(s.Base(), segment.LogSuffix)),
+	args := []any{"component", "engine", "partition", l.name, "segment", filepath.Join(l.dirPath(), segment.FileName(s.Base(), segment.LogSuffix)),
 		"position", s.Size(), "first_dropped_offset", first, "bytes", bytes, "later_segments_dropped", later}
 	if last >= first {
 		args = append(args, "last_dropped_offset", last)
@@ -58,7 +58,7 @@ func (l *Log) logRecoveryCut(s *segment.Segment, cut int64, later []int64) {
 // logLoadCorruption reports a corrupt batch found when loading a segment
 // after a clean shutdown.
 func (l *Log) logLoadCorruption(s *segment.Segment, rep segment.LoadReport) {
-	file := filepath.Join(l.path, segment.FileName(s.Base(), segment.LogSuffix))
+	file := filepath.Join(l.dirPath(), segment.FileName(s.Base(), segment.LogSuffix))
 	if rep.Cut {
 		l.eng.opts.Logger.Error("corrupt tail of the last segment cut after a clean shutdown", "component", "engine",
 			"partition", l.name, "segment", file, "position", rep.CorruptAt, "bytes", rep.CorruptBytes, "first_dropped_offset", s.Next())
@@ -72,7 +72,7 @@ func (l *Log) logLoadCorruption(s *segment.Segment, rep segment.LoadReport) {
 // only, stopping at the first that does not parse): its size and the last
 // offset it holds (-1 if none).
 func segmentExtent(l *Log, base int64) (size, last int64) {
-	s, err := segment.Open(l.eng.fs, l.path, base, 0, l.eng.opts.Now())
+	s, err := segment.Open(l.eng.fs, l.dirPath(), base, 0, l.eng.opts.Now())
 	if err != nil {
 		return 0, -1
 	}

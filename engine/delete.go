@@ -34,7 +34,7 @@ func (e *Engine) DeleteLog(tp TopicPartition) error {
 	if err := e.discardDir(l); err != nil {
 		return l.storageErr("delete", err)
 	}
-	if err := e.checkpointDir(l.ldir); err != nil && !errors.Is(err, ErrDiskFull) {
+	if err := e.checkpointDir(l.logDir()); err != nil && !errors.Is(err, ErrDiskFull) {
 		return err
 	}
 	// Out of space the old checkpoints still name the partition, which
@@ -47,11 +47,11 @@ func (e *Engine) DeleteLog(tp TopicPartition) error {
 func (e *Engine) discardDir(l *Log) error {
 	var id [16]byte
 	_, _ = rand.Read(id[:])
-	dst := filepath.Join(l.ldir.path, l.name+"."+hex.EncodeToString(id[:])+deleteDirSuffix)
-	if err := e.fs.Rename(l.path, dst); err != nil {
+	dst := filepath.Join(l.logDir().path, l.name+"."+hex.EncodeToString(id[:])+deleteDirSuffix)
+	if err := e.fs.Rename(l.dirPath(), dst); err != nil {
 		return err
 	}
-	_ = e.fs.SyncDir(l.ldir.path)
+	_ = e.fs.SyncDir(l.logDir().path)
 	e.scheduleDelete([]string{dst}, time.Duration(l.cfg.Load().FileDeleteDelayMs)*time.Millisecond)
 	return nil
 }

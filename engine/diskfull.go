@@ -67,7 +67,7 @@ func isFDLimit(err error) bool {
 // diskErr classifies an error of a disk operation on the log (see above)
 // and wraps it for the caller.
 func (l *Log) diskErr(op string, err error) error {
-	return l.eng.diskErr(l.ldir, op, l.name, err)
+	return l.eng.diskErr(l.logDir(), op, l.name, err)
 }
 
 func (e *Engine) diskErr(d *logDir, op, what string, err error) error {
@@ -218,7 +218,7 @@ func (e *Engine) releaseReservations(d *logDir) int64 {
 	}
 	var n int64
 	for _, l := range e.Logs() {
-		if l.ldir != d {
+		if l.logDir() != d {
 			continue
 		}
 		l.mu.Lock()

@@ -242,7 +242,7 @@ func TestReservationCapWithManyPartitions(t *testing.T) {
 	}
 	onDisk := func() (reserved int64) {
 		for _, l := range logs {
-			fi, err := os.Stat(filepath.Join(l.path, "00000000000000000000.log"))
+			fi, err := os.Stat(filepath.Join(l.dirPath(), "00000000000000000000.log"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -33,6 +33,9 @@ type Engine struct {
 
 	corruptReads atomic.Int64
 
+	// moveMu serialises MoveLog calls.
+	moveMu sync.Mutex
+
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
@@ -131,12 +134,16 @@ func (e *Engine) loadDir(d *logDir) {
 			continue
 		}
 		name := ent.Name()
-		if strings.HasSuffix(name, deleteDirSuffix) {
-			_ = e.fs.RemoveAll(filepath.Join(d.path, name)) // a DeleteLog interrupted by a restart
+		if strings.HasSuffix(name, deleteDirSuffix) || isFutureDir(name) {
+			// A DeleteLog, or a MoveLog's copy, interrupted by a restart.
+			_ = e.fs.RemoveAll(filepath.Join(d.path, name))
 			continue
 		}
 		tp, ok := parsePartitionDir(name)
 		if !ok {
+			continue
+		}
+		if e.resolveMovedOut(d, name) {
 			continue
 		}
 		if _, dup := e.mu.logs[tp]; dup {
@@ -189,7 +196,7 @@ func (e *Engine) CreateLog(tp TopicPartition, topicID [16]byte, cfg TopicConfig)
 	count := map[*logDir]int{}
 	if len(e.dirs) > 1 {
 		for _, l := range e.mu.logs {
-			count[l.ldir]++
+			count[l.logDir()]++
 		}
 	}
 	var d *logDir
@@ -212,10 +219,10 @@ func (e *Engine) CreateLog(tp TopicPartition, topicID [16]byte, cfg TopicConfig)
 		}
 		return nil, l.diskErr("create", err)
 	}
-	if err := e.fs.MkdirAll(l.path, 0o755); err != nil {
+	if err := e.fs.MkdirAll(l.dirPath(), 0o755); err != nil {
 		return fail(err)
 	}
-	if err := checkpoint.Write(e.fs, filepath.Join(l.path, partitionMetadataFile), formatPartitionMetadata(topicID)); err != nil {
+	if err := checkpoint.Write(e.fs, filepath.Join(l.dirPath(), partitionMetadataFile), formatPartitionMetadata(topicID)); err != nil {
 		return fail(err)
 	}
 	st := dirState{clean: true}
@@ -302,7 +309,7 @@ func (e *Engine) RunRetention() {
 			e.opts.Logger.Error("retention failed", "component", "engine", "partition", l.name, "err", err)
 		}
 		if changed {
-			moved[l.ldir] = true
+			moved[l.logDir()] = true
 		}
 	}
 	for d := range moved {
@@ -332,7 +339,7 @@ func (e *Engine) Close() error {
 	for _, l := range e.Logs() {
 		if err := l.close(); err != nil {
 			errs = append(errs, err)
-			bad[l.ldir] = true
+			bad[l.logDir()] = true
 		}
 	}
 	for _, d := range e.dirs {
@@ -367,7 +374,7 @@ func (l *Log) close() error {
 		l.mu.hwWait = nil
 	}
 	var err error
-	if len(l.mu.segs) > 0 && l.ldir.online.Load() {
+	if len(l.mu.segs) > 0 && l.logDir().online.Load() {
 		if err = l.active().WriteIndexes(false); err == nil {
 			err = l.writeSnapshotLocked(l.leo.Load())
 		}

@@ -13,6 +13,8 @@ import (
 var (
 	// ErrLogExists: CreateLog for a partition that already has a log.
 	ErrLogExists = errors.New("engine: log already exists")
+	// ErrLogDirNotFound: MoveLog to a dir that is not in log.dirs.
+	ErrLogDirNotFound = errors.New("engine: log dir not found")
 	// ErrUnknownLog: the partition has no log on this broker.
 	ErrUnknownLog = errors.New("engine: unknown log")
 	// ErrOffsetOutOfRange: a read or truncation outside [logStart, logEnd].

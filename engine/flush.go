@@ -46,7 +46,7 @@ func (l *Log) Flush() error {
 		s.Release()
 	}
 	if err == nil && l.dirDirty.Swap(false) {
-		if err = l.eng.fs.SyncDir(l.path); err != nil {
+		if err = l.eng.fs.SyncDir(l.dirPath()); err != nil {
 			l.dirDirty.Store(true)
 		}
 	}

@@ -20,10 +20,11 @@ type Log struct {
 	eng     *Engine
 	tp      TopicPartition
 	topicID [16]byte
-	ldir    *logDir
-	path    string
-	name    string // "<topic>-<partition>"
-	cfg     atomic.Pointer[TopicConfig]
+	// loc is the log dir holding the partition and the partition dir's
+	// path; MoveLog changes it with l.mu and l.flushMu held.
+	loc  atomic.Pointer[logLoc]
+	name string // "<topic>-<partition>"
+	cfg  atomic.Pointer[TopicConfig]
 
 	// Lock-free copies of mu's offsets for the getters.
 	leo, logStart, hw atomic.Int64
@@ -44,6 +45,9 @@ type Log struct {
 		sweptSize  int64 // active segment's size at the last reservation sweep
 		closed     bool
 		deleted    bool
+		// rewrites counts truncations and moves: changes to segment files
+		// other than appends (MoveLog's first pass checks it).
+		rewrites int64
 	}
 
 	// flushMu serialises fsyncs (group commit): callers queue on it and
@@ -61,6 +65,18 @@ type Log struct {
 	dirDirty atomic.Bool
 }
 
+// logLoc is where a log lives: its log dir and <log dir>/<topic>-<partition>.
+type logLoc struct {
+	dir  *logDir
+	path string
+}
+
+// logDir is the log dir (an entry of log.dirs) holding the log now.
+func (l *Log) logDir() *logDir { return l.loc.Load().dir }
+
+// dirPath is the partition dir's path now.
+func (l *Log) dirPath() string { return l.loc.Load().path }
+
 // TopicPartition is the partition this log holds.
 func (l *Log) TopicPartition() TopicPartition { return l.tp }
 
@@ -68,7 +84,7 @@ func (l *Log) TopicPartition() TopicPartition { return l.tp }
 func (l *Log) TopicID() [16]byte { return l.topicID }
 
 // Dir is the log dir (an entry of log.dirs) holding this log.
-func (l *Log) Dir() string { return l.ldir.path }
+func (l *Log) Dir() string { return l.logDir().path }
 
 // Config returns the topic configuration in effect.
 func (l *Log) Config() TopicConfig { return *l.cfg.Load() }
@@ -95,7 +111,7 @@ func (l *Log) HighWatermark() int64 { return l.hw.Load() }
 func (l *Log) Size() int64 { return l.size.Load() }
 
 // Offline reports whether the log's dir is offline after a disk error.
-func (l *Log) Offline() bool { return !l.ldir.online.Load() }
+func (l *Log) Offline() bool { return !l.logDir().online.Load() }
 
 // SetHighWatermark moves the high watermark (clamped to [logStart, LEO]);
 // an advance wakes the Wait channel. The value is checkpointed to the
@@ -159,14 +175,14 @@ func (l *Log) updateSizeLocked() {
 
 // REQUIRES: l.mu held. Writes the leader-epoch-checkpoint.
 func (l *Log) writeEpochsLocked() error {
-	return checkpoint.Write(l.eng.fs, filepath.Join(l.path, leaderEpochFile), checkpoint.FormatEpochs(l.mu.epochs.entries))
+	return checkpoint.Write(l.eng.fs, filepath.Join(l.dirPath(), leaderEpochFile), checkpoint.FormatEpochs(l.mu.epochs.entries))
 }
 
 // storageErr takes the log's dir offline and wraps err as ErrStorage, for
 // failures that leave the log in doubt whatever their cause (a failed
 // fsync, a cut half done); diskErr classifies the others.
 func (l *Log) storageErr(op string, err error) error {
-	return l.eng.offline(l.ldir, op, l.name, err)
+	return l.eng.offline(l.logDir(), op, l.name, err)
 }
 
 // REQUIRES: l.mu held. checkWritable fails when the log cannot take writes.
@@ -174,8 +190,8 @@ func (l *Log) checkWritableLocked() error {
 	if l.mu.closed || l.mu.deleted {
 		return ErrClosed
 	}
-	if !l.ldir.online.Load() {
-		return fmt.Errorf("%w: log dir %s is offline: %v", ErrStorage, l.ldir.path, l.ldir.offlineErr())
+	if !l.logDir().online.Load() {
+		return fmt.Errorf("%w: log dir %s is offline: %v", ErrStorage, l.logDir().path, l.logDir().offlineErr())
 	}
 	return nil
 }

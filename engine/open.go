@@ -27,8 +27,8 @@ type dirState struct {
 
 // newLog builds the Log value (not yet loaded).
 func (e *Engine) newLog(d *logDir, tp TopicPartition, topicID [16]byte, cfg TopicConfig) *Log {
-	l := &Log{eng: e, tp: tp, topicID: topicID, ldir: d, name: partitionDirName(tp)}
-	l.path = filepath.Join(d.path, l.name)
+	l := &Log{eng: e, tp: tp, topicID: topicID, name: partitionDirName(tp)}
+	l.loc.Store(&logLoc{dir: d, path: filepath.Join(d.path, l.name)})
 	if cfg.isZero() {
 		cfg = e.opts.Defaults
 	}
@@ -238,7 +238,7 @@ func (l *Log) dropSegmentFilesFrom(offset int64, full bool, bases []int64) ([]in
 			continue
 		}
 		for _, suf := range []string{segment.LogSuffix, segment.IndexSuffix, segment.TimeIndexSuffix} {
-			if err := fs.Remove(filepath.Join(l.path, segment.FileName(b, suf))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := fs.Remove(filepath.Join(l.dirPath(), segment.FileName(b, suf))); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return nil, err
 			}
 		}
@@ -271,7 +271,7 @@ func (l *Log) releaseAll() {
 // (.swap) and returns the base offsets of the .log files, ascending.
 func (l *Log) cleanDirAndListSegments() ([]int64, error) {
 	fs := l.eng.fs
-	ents, err := fs.ReadDir(l.path)
+	ents, err := fs.ReadDir(l.dirPath())
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +281,7 @@ func (l *Log) cleanDirAndListSegments() ([]int64, error) {
 		switch {
 		case strings.HasSuffix(name, segment.DeletedSuffix), strings.HasSuffix(name, segment.CleanedSuffix),
 			strings.HasSuffix(name, ".tmp"):
-			if err := fs.Remove(filepath.Join(l.path, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := fs.Remove(filepath.Join(l.dirPath(), name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return nil, err
 			}
 		case strings.HasSuffix(name, swapEndSuffix):
@@ -307,7 +307,7 @@ func (l *Log) cleanDirAndListSegments() ([]int64, error) {
 	}
 	for _, b := range swapEnds {
 		if !slices.Contains(swaps, b) { // the swap completed; only the marker is left
-			_ = fs.Remove(filepath.Join(l.path, segment.FileName(b, swapEndSuffix)))
+			_ = fs.Remove(filepath.Join(l.dirPath(), segment.FileName(b, swapEndSuffix)))
 		}
 	}
 	return bases, nil
@@ -326,7 +326,7 @@ func (l *Log) completeSwap(base int64, bases []int64) ([]int64, error) {
 	for _, b := range bases {
 		if b >= base && b < end {
 			for _, suf := range []string{segment.LogSuffix, segment.IndexSuffix, segment.TimeIndexSuffix} {
-				if err := fs.Remove(filepath.Join(l.path, segment.FileName(b, suf))); err != nil && !errors.Is(err, os.ErrNotExist) {
+				if err := fs.Remove(filepath.Join(l.dirPath(), segment.FileName(b, suf))); err != nil && !errors.Is(err, os.ErrNotExist) {
 					return nil, err
 				}
 			}
@@ -335,8 +335,8 @@ func (l *Log) completeSwap(base int64, bases []int64) ([]int64, error) {
 		keep = append(keep, b)
 	}
 	for _, suf := range []string{segment.LogSuffix, segment.IndexSuffix, segment.TimeIndexSuffix} {
-		from := filepath.Join(l.path, segment.FileName(base, suf+segment.SwapSuffix))
-		if err := fs.Rename(from, filepath.Join(l.path, segment.FileName(base, suf))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		from := filepath.Join(l.dirPath(), segment.FileName(base, suf+segment.SwapSuffix))
+		if err := fs.Rename(from, filepath.Join(l.dirPath(), segment.FileName(base, suf))); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}
 	}
@@ -348,7 +348,7 @@ func (l *Log) completeSwap(base int64, bases []int64) ([]int64, error) {
 // swapEnd reads the end offset of the group a .swap segment replaces from
 // its "<base>.swapend" marker (written by the cleaner before the swap).
 func (l *Log) swapEnd(base int64) (int64, error) {
-	data, err := checkpoint.Read(l.eng.fs, filepath.Join(l.path, segment.FileName(base, swapEndSuffix)))
+	data, err := checkpoint.Read(l.eng.fs, filepath.Join(l.dirPath(), segment.FileName(base, swapEndSuffix)))
 	if err != nil {
 		return 0, fmt.Errorf("%w: swap segment %d without its end marker: %v", ErrCorruptLog, base, err)
 	}
@@ -356,7 +356,7 @@ func (l *Log) swapEnd(base int64) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%w: bad swap end marker for %d", ErrCorruptLog, base)
 	}
-	_ = l.eng.fs.Remove(filepath.Join(l.path, segment.FileName(base, swapEndSuffix)))
+	_ = l.eng.fs.Remove(filepath.Join(l.dirPath(), segment.FileName(base, swapEndSuffix)))
 	return end, nil
 }
 

@@ -21,7 +21,7 @@ func (l *Log) writeSnapshotLocked(offset int64) error {
 
 // snapshotOffsets lists the offsets of the partition's snapshot files.
 func (l *Log) snapshotOffsets() ([]int64, error) {
-	ents, err := l.eng.fs.ReadDir(l.path)
+	ents, err := l.eng.fs.ReadDir(l.dirPath())
 	if err != nil {
 		return nil, err
 	}
@@ -155,4 +155,28 @@ func (l *Log) deleteSnapshotsBeforeLocked(offset int64) {
 			_ = l.eng.fs.Remove(l.snapshotPath(off))
 		}
 	}
+}
+
+// ProducerInfo is one idempotent producer a log keeps state for (Kafka's
+// ProducerStateEntry as DescribeProducers reports it).
+type ProducerInfo struct {
+	ProducerID    int64
+	Epoch         int16
+	LastSequence  int32 // -1 when unknown
+	LastTimestamp int64 // max timestamp of its last batch, -1 when unknown
+}
+
+// Producers lists the producers whose state the log keeps, by producer id.
+func (l *Log) Producers() []ProducerInfo {
+	l.mu.Lock()
+	var out []ProducerInfo
+	if l.mu.producers != nil {
+		out = make([]ProducerInfo, 0, l.mu.producers.Len())
+		l.mu.producers.Each(func(pid int64, e *producer.Entry) {
+			out = append(out, ProducerInfo{ProducerID: pid, Epoch: e.Epoch, LastSequence: e.LastSequence(), LastTimestamp: e.LastTimestamp()})
+		})
+	}
+	l.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ProducerID < out[j].ProducerID })
+	return out
 }

@@ -1,14 +1,17 @@
 package engine
 
 import (
+	"encoding/binary"
 	"errors"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"sluice/engine/internal/checkpoint"
 	"sluice/engine/internal/producer"
+	"sluice/engine/record"
 )
 
 // lastSnapshot decodes the partition's newest snapshot file: its producer
@@ -127,5 +130,36 @@ func TestProducerExpiryBackground(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the background check never expired the producer")
 		}
+	}
+}
+
+// TestReplicatedBatchKeepsMaxTimestamp: a follower's append keeps the
+// leader's batches byte for byte, maxTimestamp included (the validator
+// walks no records for replication, so it has no maximum of its own to
+// put there), and the producer state it keeps has the batch's timestamp.
+// A client append before it leaves a stale maximum in the validator.
+func TestReplicatedBatchKeepsMaxTimestamp(t *testing.T) {
+	env := newEnv(t, 1)
+	e := env.open()
+	defer e.Close()
+	l := mustCreate(t, e, tp0, nil)
+	mustAppend(t, l, env.batch(batchSpec{n: 1, valSize: 3, pid: 3, ts: 1_600_000_000_000}))
+	b := env.batch(batchSpec{n: 3, valSize: 10, pid: 7, epoch: 2, seq: 4, ts: 1_700_000_000_500})
+	record.SetBaseOffset(b, l.LogEndOffset())
+	orig := append([]byte(nil), b...)
+	if _, err := l.Append(b, AppendOptions{Origin: OriginReplication}); err != nil {
+		t.Fatal(err)
+	}
+	hs := readAll(t, l, 1)
+	if len(hs) != 1 || hs[0].MaxTimestamp != 1_700_000_000_502 || hs[0].CRC != binary.BigEndian.Uint32(orig[17:]) {
+		t.Fatalf("replicated batch read back as %+v", hs)
+	}
+	ps := l.Producers()
+	want := []ProducerInfo{
+		{ProducerID: 3, Epoch: 0, LastSequence: 0, LastTimestamp: 1_600_000_000_000},
+		{ProducerID: 7, Epoch: 2, LastSequence: 6, LastTimestamp: 1_700_000_000_502},
+	}
+	if !slices.Equal(ps, want) {
+		t.Fatalf("producers %+v, want %+v", ps, want)
 	}
 }

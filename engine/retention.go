@@ -17,7 +17,7 @@ func (l *Log) applyRetention(nowMs int64) (bool, error) {
 	cfg := l.cfg.Load()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.mu.closed || l.mu.deleted || !l.ldir.online.Load() {
+	if l.mu.closed || l.mu.deleted || !l.logDir().online.Load() {
 		return false, nil
 	}
 	hw := l.hw.Load()
@@ -143,7 +143,7 @@ func (l *Log) advanceLogStartLocked(offset int64) (int64, error) {
 	if err != nil {
 		return start, err
 	}
-	if err := l.eng.checkpointDir(l.ldir); err != nil && !errors.Is(err, ErrDiskFull) {
+	if err := l.eng.checkpointDir(l.logDir()); err != nil && !errors.Is(err, ErrDiskFull) {
 		return start, err
 	}
 	// Out of space the log start offset is not yet checkpointed: a

@@ -23,11 +23,11 @@ func (l *Log) rollLocked(cfg *TopicConfig, nowMs int64) error {
 	if err := old.WriteIndexes(false); err != nil {
 		return l.diskErr("roll", err)
 	}
-	s, err := segment.Create(l.eng.fs, l.path, leo, cfg.SegmentIndexBytes, "", time.UnixMilli(nowMs))
+	s, err := segment.Create(l.eng.fs, l.dirPath(), leo, cfg.SegmentIndexBytes, "", time.UnixMilli(nowMs))
 	if err != nil {
 		return l.diskErr("roll", err)
 	}
-	s.SetReservations(l.ldir.res)
+	s.SetReservations(l.logDir().res)
 	l.mu.segs = append(l.mu.segs, s)
 	l.dirDirty.Store(true)
 	l.rolled.Store(true)
@@ -40,7 +40,7 @@ func (l *Log) rollLocked(cfg *TopicConfig, nowMs int64) error {
 			return l.storageErr("producer snapshot", err)
 		}
 		// The snapshot only shortens the replay on open; the roll stands.
-		l.eng.markFull(l.ldir, err)
+		l.eng.markFull(l.logDir(), err)
 		l.eng.opts.Logger.Warn("producer snapshot not written: no space", "component", "engine", "partition", l.name,
 			"offset", leo, "err", err)
 	}
@@ -69,5 +69,5 @@ func (l *Log) removeSegmentsLocked(segs []*segment.Segment) error {
 
 // snapshotPath is "<dir>/<20-digit offset>.snapshot".
 func (l *Log) snapshotPath(offset int64) string {
-	return filepath.Join(l.path, segment.FileName(offset, snapshotSuffix))
+	return filepath.Join(l.dirPath(), segment.FileName(offset, snapshotSuffix))
 }

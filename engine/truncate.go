@@ -100,7 +100,7 @@ func (l *Log) cutLocked(offset int64, cfg *TopicConfig) error {
 		if err != nil {
 			return l.storageErr("truncate", err)
 		}
-		ns.SetReservations(l.ldir.res)
+		ns.SetReservations(l.logDir().res)
 		l.mu.segs[len(l.mu.segs)-1] = ns
 		s.Detach()
 		s.Release() // its readers keep the replaced file open
@@ -121,6 +121,7 @@ func (l *Log) cutLocked(offset int64, cfg *TopicConfig) error {
 // state to a new log end.
 // REQUIRES: l.mu held.
 func (l *Log) afterTruncateLocked(leo int64) error {
+	l.mu.rewrites++
 	l.leo.Store(leo)
 	if l.hw.Load() > leo {
 		l.hw.Store(leo)
@@ -150,17 +151,18 @@ func (l *Log) afterTruncateLocked(leo int64) error {
 // truncateFullyLocked deletes every segment and restarts the log at offset.
 // REQUIRES: l.mu held.
 func (l *Log) truncateFullyLocked(offset int64, cfg *TopicConfig) error {
+	l.mu.rewrites++
 	gone := append([]*segment.Segment(nil), l.mu.segs...)
 	// Remove first: the new segment may reuse the base offset (file name).
 	l.mu.segs = nil
 	if err := l.removeSegmentsLocked(gone); err != nil {
 		return err
 	}
-	s, err := segment.Create(l.eng.fs, l.path, offset, cfg.SegmentIndexBytes, "", l.eng.opts.Now())
+	s, err := segment.Create(l.eng.fs, l.dirPath(), offset, cfg.SegmentIndexBytes, "", l.eng.opts.Now())
 	if err != nil {
 		return l.storageErr("truncate", err)
 	}
-	s.SetReservations(l.ldir.res)
+	s.SetReservations(l.logDir().res)
 	l.mu.segs = []*segment.Segment{s}
 	l.logStart.Store(offset)
 	l.hw.Store(offset)
@@ -184,7 +186,7 @@ func (l *Log) copyPrefixLocked(s *segment.Segment, offset int64, cfg *TopicConfi
 	if !ok {
 		pos = s.Size()
 	}
-	ns, err := segment.Create(l.eng.fs, l.path, s.Base(), cfg.SegmentIndexBytes, segment.CleanedSuffix, l.eng.opts.Now())
+	ns, err := segment.Create(l.eng.fs, l.dirPath(), s.Base(), cfg.SegmentIndexBytes, segment.CleanedSuffix, l.eng.opts.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -224,25 +226,25 @@ func (l *Log) writeTruncateIntent(offset int64, full bool) error {
 	if full {
 		mode = "full"
 	}
-	return checkpoint.Write(l.eng.fs, filepath.Join(l.path, truncateIntentFile), []byte(strconv.FormatInt(offset, 10)+" "+mode+"\n"))
+	return checkpoint.Write(l.eng.fs, filepath.Join(l.dirPath(), truncateIntentFile), []byte(strconv.FormatInt(offset, 10)+" "+mode+"\n"))
 }
 
 // dropTruncateIntent makes the finished cut durable, then removes the
 // intent durably (a stale intent would cut appends made after it).
 func (l *Log) dropTruncateIntent() error {
 	fs := l.eng.fs
-	if err := fs.SyncDir(l.path); err != nil {
+	if err := fs.SyncDir(l.dirPath()); err != nil {
 		return err
 	}
-	if err := fs.Remove(filepath.Join(l.path, truncateIntentFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := fs.Remove(filepath.Join(l.dirPath(), truncateIntentFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return fs.SyncDir(l.path)
+	return fs.SyncDir(l.dirPath())
 }
 
 // readTruncateIntent returns a pending truncation of the partition dir.
 func readTruncateIntent(l *Log) (offset int64, full, ok bool, err error) {
-	data, err := checkpoint.Read(l.eng.fs, filepath.Join(l.path, truncateIntentFile))
+	data, err := checkpoint.Read(l.eng.fs, filepath.Join(l.dirPath(), truncateIntentFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, false, false, nil
 	}

@@ -102,8 +102,10 @@ func (v *Validator) Validate(batch []byte, o *ValidateOptions) (Header, error) {
 	if err != nil {
 		return h, err
 	}
-	if h.NumRecords > 0 && !o.LogAppendTime && !h.LogAppendTime() && v.maxTs != h.MaxTimestamp {
-		// Kafka's setMaxTimestamp: the broker's computed value wins.
+	if o.Origin != OriginReplication && h.NumRecords > 0 && !o.LogAppendTime && !h.LogAppendTime() && v.maxTs != h.MaxTimestamp {
+		// Kafka's setMaxTimestamp: the broker's computed value wins. Not
+		// for a follower's append: its records were not walked (v.maxTs is
+		// stale) and the leader's bytes are kept as they are.
 		SetMaxTimestamp(batch, v.maxTs)
 		h.MaxTimestamp = v.maxTs
 		h.CRC = binary.BigEndian.Uint32(batch[offCRC:])

@@ -30,6 +30,7 @@ func Table() []API {
 		{Key: 23, Name: "OffsetForLeaderEpoch", MinVersion: 2, MaxVersion: 4, Handle: handleOffsetForLeaderEpoch},
 		{Key: 32, Name: "DescribeConfigs", MinVersion: 0, MaxVersion: 4, Handle: handleDescribeConfigs},
 		{Key: 33, Name: "AlterConfigs", MinVersion: 0, MaxVersion: 2, Handle: handleAlterConfigs},
+		{Key: 34, Name: "AlterReplicaLogDirs", MinVersion: 1, MaxVersion: 2, Handle: handleAlterReplicaLogDirs},
 		{Key: 35, Name: "DescribeLogDirs", MinVersion: 0, MaxVersion: 4, Handle: handleDescribeLogDirs},
 		{Key: 37, Name: "CreatePartitions", MinVersion: 0, MaxVersion: 3, Handle: handleCreatePartitions},
 		{Key: 42, Name: "DeleteGroups", MinVersion: 0, MaxVersion: 2, Handle: handleDeleteGroups, Group: true},
@@ -40,6 +41,7 @@ func Table() []API {
 		{Key: 47, Name: "OffsetDelete", MinVersion: 0, MaxVersion: 0, Handle: handleOffsetDelete, Group: true},
 		{Key: 56, Name: "AlterPartition", MinVersion: 2, MaxVersion: 3, Handle: handleAlterPartition},
 		{Key: 60, Name: "DescribeCluster", MinVersion: 0, MaxVersion: 1, Handle: handleDescribeCluster},
+		{Key: 61, Name: "DescribeProducers", MinVersion: 0, MaxVersion: 0, Handle: handleDescribeProducers},
 		{Key: 68, Name: "ConsumerGroupHeartbeat", MinVersion: 0, MaxVersion: 1, Handle: handleConsumerGroupHeartbeat, Group: true},
 		{Key: 69, Name: "ConsumerGroupDescribe", MinVersion: 0, MaxVersion: 1, Handle: handleConsumerGroupDescribe, Group: true},
 	}

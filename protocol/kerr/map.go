@@ -20,6 +20,7 @@ var sentinels = []struct {
 	{record.ErrInvalidTimestamp, InvalidTimestamp},
 	{record.ErrUnsupportedCompression, UnsupportedCompressionType},
 	{engine.ErrOffsetOutOfRange, OffsetOutOfRange},
+	{engine.ErrLogDirNotFound, LogDirNotFound},
 	{engine.ErrStorage, KafkaStorageError},
 	{engine.ErrOutOfOrderSequence, OutOfOrderSequenceNumber},
 	{engine.ErrInvalidProducerEpoch, InvalidProducerEpoch},

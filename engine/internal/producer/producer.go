@@ -164,3 +164,15 @@ func (s *State) Clone() *State {
 	}
 	return c
 }
+
+// LastSequence is the sequence number of the producer's last record (Kafka's
+// ProducerStateEntry.lastSeq), -1 when it has no batch.
+func (e *Entry) LastSequence() int32 { return e.lastSeq() }
+
+// Each calls fn for every producer, in no particular order; fn must not
+// keep e.
+func (s *State) Each(fn func(pid int64, e *Entry)) {
+	for pid, e := range s.m {
+		fn(pid, e)
+	}
+}

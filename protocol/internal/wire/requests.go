@@ -143,6 +143,9 @@ var requestFields = map[int16][]fs{
 		f("Resources").of(f("ResourceType"), f("ResourceName"), f("Configs").of(f("Name"), f("Value"))),
 		f("ValidateOnly"),
 	},
+	34: { // AlterReplicaLogDirs
+		f("Dirs").of(f("Dir"), f("Topics").of(f("Topic"), f("Partitions"))),
+	},
 	35: { // DescribeLogDirs
 		f("Topics").of(f("Topic"), f("Partitions")),
 	},
@@ -172,6 +175,9 @@ var requestFields = map[int16][]fs{
 	},
 	60: { // DescribeCluster
 		f("IncludeClusterAuthorizedOperations"), f("EndpointType").from(1), f("IncludeFencedBrokers").from(2),
+	},
+	61: { // DescribeProducers
+		f("Topics").of(f("Topic"), f("Partitions")),
 	},
 	56: { // AlterPartition
 		f("BrokerID"), f("BrokerEpoch"),
