@@ -39,6 +39,9 @@ type alterResult struct {
 	ISR            []int32
 }
 
+// alterRetryBackoff spaces resends of refused ISR changes.
+const alterRetryBackoff = 100 * time.Millisecond
+
 func newAlterSender(send func(context.Context, []alterItem) (map[engine.TopicPartition]alterResult, error)) *alterSender {
 	s := &alterSender{send: send, pending: map[engine.TopicPartition]alterItem{}, wake: make(chan struct{}, 1),
 		done: make(chan struct{})}
@@ -93,13 +96,22 @@ func (s *alterSender) run() {
 		if s.ctx.Err() != nil {
 			return
 		}
+		refused := false
 		for _, it := range items {
 			ans, ok := res[it.r.tp]
 			if err != nil || !ok {
 				ans = alterResult{Err: rsm.RequestTimedOut}
 			}
+			refused = refused || ans.Err != rsm.None
 			it.r.step(rsm.AlterPartitionResponse{Now: it.r.rm.now(), Seq: it.a.Seq, Err: ans.Err,
 				LeaderEpoch: ans.LeaderEpoch, PartitionEpoch: ans.PartitionEpoch, ISR: ans.ISR})
+		}
+		if refused && err == nil { // e.g. NOT_CONTROLLER while the office moves: resend after a pause
+			select {
+			case <-time.After(alterRetryBackoff):
+			case <-s.ctx.Done():
+				return
+			}
 		}
 	}
 }
