@@ -196,4 +196,17 @@ func TestTopicDescribeInCluster(t *testing.T) {
 	if err != nil || !strings.Contains(string(out2), "offline") {
 		t.Fatalf("describe with an offline partition: %v\n%s", err, out2)
 	}
+	// The partitions led by live brokers keep their sizes.
+	out3, err := exec.Command(binary(t), "topic", "describe", "solo", "--brokers", strings.Join(seeds, ","), "--json").CombinedOutput()
+	if err != nil {
+		t.Fatalf("describe --json: %v\n%s", err, out3)
+	}
+	if err := json.Unmarshal(out3, &v); err != nil {
+		t.Fatalf("%v: %s", err, out3)
+	}
+	for _, p := range v.Partitions {
+		if p.Partition != 0 && p.Size <= 0 {
+			t.Errorf("partition %d (live leader) size %d with a broker down: %s", p.Partition, p.Size, out3)
+		}
+	}
 }

@@ -150,7 +150,8 @@ func describeTopics(ctx context.Context, adm *kadm.Client, topics []string, allC
 			set.Add(n, p.Partition)
 		}
 	}
-	dirs, dirErr := adm.DescribeAllLogDirs(ctx, set)
+	// A broker that is down fails its share only: the others' sizes stay.
+	dirs, _ := adm.DescribeAllLogDirs(ctx, set)
 	rcs, err := adm.DescribeTopicConfigs(ctx, names...)
 	if err != nil {
 		return nil, err
@@ -172,11 +173,9 @@ func describeTopics(ctx context.Context, adm *kadm.Client, topics []string, allC
 			if o, ok := ends.Lookup(name, p.Partition); ok && o.Err == nil {
 				pv.HighWatermark = o.Offset
 			}
-			if dirErr == nil {
-				for _, d := range dirs[p.Leader] {
-					if dp, ok := d.Topics.Lookup(name, p.Partition); ok {
-						pv.Size = dp.Size
-					}
+			for _, d := range dirs[p.Leader] {
+				if dp, ok := d.Topics.Lookup(name, p.Partition); ok {
+					pv.Size = dp.Size
 				}
 			}
 			v.Partitions = append(v.Partitions, pv)
