@@ -2,7 +2,7 @@
 // usage: node kafkajs_failover.js BOOTSTRAP TOPIC N HOOK
 //
 // As compat/confluent_failover.py: an idempotent producer (acks -1) sends N
-// keyed records, HOOK runs (bash; it SIGKILLs the leader of partition 0), the
+// records (spread over the partitions, one send() per partition), HOOK runs (bash; it SIGKILLs the leader of partition 0), the
 // same producer sends N more; a group member (subscribe, fromBeginning) reads
 // the topic to the high watermarks. Every acknowledged record must be read
 // exactly once.
@@ -22,15 +22,32 @@ async function main () {
   })
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
+  const admin0 = kafka.admin()
+  await admin0.connect()
+  const parts = (await admin0.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.length
+  await admin0.disconnect()
   const acked = []
+  // One send() per partition: kafkajs 2.2.4 drops the records of a
+  // partition whose leader died when the new leader is a broker that already
+  // answered the same send() for another partition (sendMessages retries
+  // only the brokers without a response), and resolves send() without them
+  // (tulios/kafkajs#1303). Sent alone, a partition's records are retried to
+  // its new leader.
   const produce = async (phase) => {
-    const messages = []
-    for (let i = 0; i < n; i++) messages.push({ key: `k${phase}-${i}`, value: `kafkajs-${phase}-${i}` })
-    // Batches of 20: each send is acknowledged (or throws) as a whole.
-    for (let i = 0; i < n; i += 20) {
-      const batch = messages.slice(i, i + 20)
-      await producer.send({ topic, acks: -1, messages: batch })
-      batch.forEach((m) => acked.push(m.value))
+    for (let i = 0; i < n; i += 20 * parts) {
+      const byPartition = []
+      for (let p = 0; p < parts; p++) byPartition.push([])
+      for (let j = i; j < Math.min(i + 20 * parts, n); j++) {
+        byPartition[j % parts].push({ key: `k${phase}-${j}`, value: `kafkajs-${phase}-${j}`, partition: j % parts })
+      }
+      await Promise.all(byPartition.map(async (messages, p) => {
+        if (!messages.length) return
+        const res = await producer.send({ topic, acks: -1, messages })
+        if (!res.some((r) => r.partition === p && r.errorCode === 0)) {
+          throw new Error(`send() to partition ${p} resolved without its acknowledgement: ${JSON.stringify(res)}`)
+        }
+        messages.forEach((m) => acked.push(m.value))
+      }))
     }
   }
   await produce(1)
