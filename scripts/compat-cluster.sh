@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 BIN=${SLUICE_BIN:-bin/sluice}
 PY=/usr/bin/python3
 N=${COMPAT_CLUSTER_RECORDS:-200}
+case $N in '' | *[!0-9]*) echo "compat-cluster: COMPAT_CLUSTER_RECORDS=$N is not a number"; exit 1 ;; esac
 [ -x "$BIN" ] || { echo "compat-cluster: $BIN not built (run make build)"; exit 1; }
 [ -f /usr/share/java/zookeeper.jar ] || { echo "compat-cluster: ZooKeeper not installed (scripts/install-test-deps.sh)"; exit 1; }
 export SLUICE_BIN=$BIN
