@@ -6,7 +6,7 @@ BIN       := bin/sluice
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build run test unit compat kgo kgo-full bench lint fuzz deps clean cluster cluster-stop
+.PHONY: build run test unit compat compat-cluster kgo kgo-full bench lint fuzz deps clean cluster cluster-stop
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sluice
@@ -26,9 +26,10 @@ deps:
 	./scripts/install-test-deps.sh
 
 # The unit and end-to-end tests (race detector on), then the clients that are
-# not written in Go and franz-go's own integration suite against a built
+# not written in Go (against one broker, and against a three-broker cluster
+# losing a leader) and franz-go's own integration suite against a built
 # broker.
-test: deps build unit compat kgo
+test: deps build unit compat compat-cluster kgo
 
 unit:
 	$(GO) vet $(PKGS)
@@ -36,6 +37,11 @@ unit:
 
 compat: build
 	./scripts/compat.sh
+
+# The same clients against three brokers on a local ZooKeeper, each across a
+# SIGKILLed partition leader (about a minute and a half).
+compat-cluster: build
+	./scripts/compat-cluster.sh
 
 # franz-go's pkg/kgo integration suite (from the Go module cache) against a
 # built broker, with 50000 records per producing test (a few minutes);

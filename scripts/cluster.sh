@@ -8,11 +8,16 @@
 #   scripts/cluster.sh status      what runs, and `sluice cluster info`
 #   scripts/cluster.sh kill ID     SIGKILL broker ID;  scripts/cluster.sh restart ID  starts it again
 #   scripts/cluster.sh stop ID     SIGTERM broker ID (controlled shutdown) and wait for it to exit
+#   scripts/cluster.sh leader TOPIC [PARTITION]   print the id of the partition's (default 0) leader
+#                                  (-1 while it has none), as `sluice topic describe --json` shows it
 #
 # ZK_PORT, BROKER_PORT_BASE (9091) and METRICS_PORT_BASE (9643) move the ports
 # when the defaults are busy: broker i listens on BROKER_PORT_BASE+i.
 # ZK_CONNECT (e.g. "h1:2181,h2:2181,h3:2181/sluice") points the brokers at a
 # ZooKeeper ensemble you run yourself; the script then starts and stops no ZooKeeper.
+# CLUSTER_DATA (relative to the repository, or absolute) moves cluster-data.
+# BROKER_OVERRIDES ("key=value key=value") adds broker configs (after the
+# script's own, so they win), e.g. "zookeeper.session.timeout.ms=6000".
 #
 # Logs: cluster-data/zookeeper.log, cluster-data/broker-ID.log (and the
 # per-component logs under cluster-data/broker-ID/logs).
@@ -24,6 +29,8 @@ ZK_PORT=${ZK_PORT:-2181}
 BROKER_PORT_BASE=${BROKER_PORT_BASE:-9091}
 METRICS_PORT_BASE=${METRICS_PORT_BASE:-9643}
 ZK_CONNECT=${ZK_CONNECT:-}
+BROKER_OVERRIDES=${BROKER_OVERRIDES:-}
+case $DATA in /*) ;; *) DATA=$PWD/$DATA ;; esac
 
 die() { echo "cluster: $*" >&2; exit 1; }
 
@@ -38,13 +45,13 @@ start_zk() {
 tickTime=2000
 initLimit=10
 syncLimit=5
-dataDir=$PWD/$DATA/zk
+dataDir=$DATA/zk
 clientPort=$ZK_PORT
 clientPortAddress=127.0.0.1
 admin.enableServer=false
 4lw.commands.whitelist=ruok,srvr
 EOF
-	java -Xmx256m -Dzookeeper.log.dir="$PWD/$DATA" -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar \
+	java -Xmx256m -Dzookeeper.log.dir="$DATA" -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar \
 		org.apache.zookeeper.server.quorum.QuorumPeerMain "$DATA/zoo.cfg" >"$DATA/zookeeper.log" 2>&1 &
 	echo $! >"$DATA/zookeeper.pid"
 	for _ in $(seq 100); do
@@ -58,18 +65,20 @@ EOF
 }
 
 start_broker() {
-	local id=$1 port=$((BROKER_PORT_BASE + $1)) metrics=$((METRICS_PORT_BASE + $1))
+	local id=$1 port=$((BROKER_PORT_BASE + $1)) metrics=$((METRICS_PORT_BASE + $1)) kv extra=()
 	running "$DATA/broker-$id.pid" && return 0
 	mkdir -p "$DATA/broker-$id"
+	for kv in $BROKER_OVERRIDES; do extra+=(--override "$kv"); done
 	"$BIN" broker \
 		--override "broker.id=$id" \
 		--override "listeners=PLAINTEXT://127.0.0.1:$port" \
-		--override "log.dirs=$PWD/$DATA/broker-$id" \
+		--override "log.dirs=$DATA/broker-$id" \
 		--override "zookeeper.connect=${ZK_CONNECT:-127.0.0.1:$ZK_PORT/sluice}" \
 		--override "sluice.metrics.listener=127.0.0.1:$metrics" \
-		--override "sluice.log.files.dir=$PWD/$DATA/broker-$id/logs" \
+		--override "sluice.log.files.dir=$DATA/broker-$id/logs" \
 		--override "default.replication.factor=3" \
 		--override "min.insync.replicas=2" \
+		"${extra[@]}" \
 		>>"$DATA/broker-$id.log" 2>&1 &
 	echo $! >"$DATA/broker-$id.pid"
 	for _ in $(seq 100); do
@@ -127,6 +136,18 @@ restart)
 	[ -n "${2:-}" ] || die "usage: $0 restart ID"
 	start_broker "$2"
 	;;
+leader)
+	[ -n "${2:-}" ] || die "usage: $0 leader TOPIC [PARTITION]"
+	seeds=""
+	for id in $(brokers); do seeds="$seeds${seeds:+,}127.0.0.1:$((BROKER_PORT_BASE + id))"; done
+	[ -n "$seeds" ] || die "no broker is running"
+	"$BIN" topic describe --brokers "$seeds" --timeout 10s --json "$2" |
+		/usr/bin/python3 -c 'import json, sys
+for p in json.load(sys.stdin)["partitions"]:
+    if p["partition"] == int(sys.argv[1]):
+        print(p["leader"]); sys.exit(0)
+sys.exit("cluster: no partition %s" % sys.argv[1])' "${3:-0}"
+	;;
 status)
 	if [ -n "$ZK_CONNECT" ]; then echo "zookeeper: $ZK_CONNECT (not managed here)"
 	elif running "$DATA/zookeeper.pid"; then echo "zookeeper: running"
@@ -139,7 +160,7 @@ status)
 	[ -z "$seeds" ] || "$BIN" cluster info --brokers "$seeds" || true
 	;;
 *)
-	echo "usage: $0 start [N] | stop [ID] | status | kill ID | restart ID" >&2
+	echo "usage: $0 start [N] | stop [ID] | status | kill ID | restart ID | leader TOPIC [PARTITION]" >&2
 	exit 2
 	;;
 esac
