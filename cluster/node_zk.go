@@ -142,6 +142,17 @@ func (n *Node) zkAllocateProducerID() (int64, error) {
 	return id, nil
 }
 
+// checkController refuses an admin request on a broker that is not the
+// controller, as Kafka 3.x in ZooKeeper mode does for CreateTopics,
+// DeleteTopics and CreatePartitions (clients send them to the controller
+// Metadata names, and retry on NOT_CONTROLLER).
+func (n *Node) checkController() error {
+	if c := n.ControllerID(); c != n.cfg.NodeID {
+		return errorf(ErrNotController, "This is not the correct controller for this cluster.")
+	}
+	return nil
+}
+
 // zkCreateTopic writes a new topic's assignment and overrides to
 // ZooKeeper, then waits (up to 10 s) for the controller to announce it.
 func (n *Node) zkCreateTopic(req CreateTopicRequest) (TopicInfo, error) {

@@ -23,6 +23,9 @@ func (n *Node) CreateTopic(req CreateTopicRequest) (TopicInfo, error) {
 		return TopicInfo{}, err
 	}
 	if n.zk != nil {
+		if err := n.checkController(); err != nil {
+			return TopicInfo{}, err
+		}
 		return n.zkCreateTopic(req)
 	}
 	n.mu.Lock()
@@ -203,6 +206,9 @@ func (n *Node) unusedTopicIDLocked() [16]byte {
 // (a crash in between is finished by the reconcile on the next Open).
 func (n *Node) DeleteTopic(name string) error {
 	if n.zk != nil {
+		if err := n.checkController(); err != nil {
+			return err
+		}
 		return n.zkDeleteTopic(name)
 	}
 	n.mu.Lock()
@@ -252,6 +258,9 @@ func (n *Node) DeleteTopic(name string) error {
 // assignment, if not nil, gives the replicas of each new partition.
 func (n *Node) CreatePartitions(name string, total int32, assignment [][]int32, validateOnly bool) error {
 	if n.zk != nil {
+		if err := n.checkController(); err != nil {
+			return err
+		}
 		return n.zkCreatePartitions(name, total, assignment, validateOnly)
 	}
 	n.mu.Lock()
