@@ -11,6 +11,12 @@
 // Exceeded before sending a throttled partition's bytes, Record them after
 // (so one response can overshoot, and the debt is paid back before the
 // next), and the long-run rate over any few seconds stays at the bound.
+//
+// Like Kafka's, the bound counts bytes of in-sync replicas too, which are
+// never held back: a burst of them can put the bucket deep in debt. Kafka
+// forgets a burst once its samples expire (11 s); the bucket's debt is
+// capped at MaxDebt worth of bytes, so a past burst holds a move back no
+// longer than that.
 package quota
 
 import (
@@ -25,6 +31,9 @@ const Unlimited = math.MaxInt64
 
 // Burst is how many seconds' worth of bytes the bucket holds when full.
 const Burst = time.Second
+
+// MaxDebt is how many seconds' worth of bytes the bucket can owe.
+const MaxDebt = 10 * time.Second
 
 // Bucket is a byte-rate bound, safe for concurrent use.
 type Bucket struct {
@@ -113,7 +122,7 @@ func (b *Bucket) Record(now time.Time, bytes int64) {
 		return
 	}
 	b.refillLocked(now)
-	b.tokens -= float64(bytes)
+	b.tokens = max(b.tokens-float64(bytes), -float64(b.rate)*MaxDebt.Seconds())
 }
 
 // Total is the number of bytes recorded since the bucket was made.

@@ -74,6 +74,18 @@ func TestBucketOvershootIsPaidBack(t *testing.T) {
 	}
 }
 
+func TestDebtIsCapped(t *testing.T) {
+	b := New(1000)
+	now := time.Unix(0, 0)
+	b.Record(now, 1_000_000) // a burst of in-sync traffic: 1000 s worth
+	if !b.Exceeded(now.Add(MaxDebt - time.Millisecond)) {
+		t.Fatal("debt paid before MaxDebt")
+	}
+	if b.Exceeded(now.Add(MaxDebt)) {
+		t.Fatalf("still exceeded after MaxDebt (%v)", MaxDebt)
+	}
+}
+
 func TestSetRate(t *testing.T) {
 	now := time.Unix(0, 0)
 	b := New(Unlimited)
