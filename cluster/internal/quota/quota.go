@@ -73,8 +73,8 @@ func (b *Bucket) refillLocked(now time.Time) {
 }
 
 // SetRate changes the bound. A bucket in debt keeps it (the bytes were
-// sent); one with more tokens than the new bound holds keeps only a full
-// bucket's worth. Changing to or from Unlimited starts full.
+// sent) up to MaxDebt at the new bound; one with more tokens than the new
+// bound holds keeps only a full bucket's worth. Changing to or from Unlimited starts full.
 func (b *Bucket) SetRate(now time.Time, rate int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -88,7 +88,7 @@ func (b *Bucket) SetRate(now time.Time, rate int64) {
 		b.tokens = b.capacity()
 		return
 	}
-	b.tokens = min(b.tokens, b.capacity())
+	b.tokens = max(min(b.tokens, b.capacity()), -float64(b.rate)*MaxDebt.Seconds())
 }
 
 // Rate is the bound in bytes per second.

@@ -95,8 +95,8 @@ func TestSetRate(t *testing.T) {
 		t.Fatal("exceeded right after a bound was set")
 	}
 	b.Record(now, 3000)
-	b.SetRate(now, 100) // debt is kept
-	if !b.Exceeded(now.Add(10 * time.Second)) {
+	b.SetRate(now, 100) // debt is kept: 2000 B, capped to MaxDebt at 100 B/s
+	if !b.Exceeded(now.Add(9 * time.Second)) {
 		t.Fatal("debt forgiven by a lower bound")
 	}
 	if b.Exceeded(now.Add(20 * time.Second)) {
