@@ -95,11 +95,21 @@ func setBrokerConfigs(t *testing.T, adm *kadm.Client, brokers []int32, kv map[st
 // and returns how long the move took, until the reassignment is done.
 func moveAndTime(t *testing.T, adm *kadm.Client, topic string) time.Duration {
 	t.Helper()
+	start := time.Now()
+	startMove(t, adm, topic)
+	waitNoReassignments(t, adm, topic, []int32{0}, 3*time.Minute)
+	took := time.Since(start)
+	waitAssignment(t, adm, topic, 0, []int32{0, 1, 2}, 30*time.Second)
+	return took
+}
+
+// startMove starts adding broker 2 to partition 0 of topic.
+func startMove(t *testing.T, adm *kadm.Client, topic string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var req kadm.AlterPartitionAssignmentsReq
 	req.Assign(topic, 0, []int32{0, 1, 2})
-	start := time.Now()
 	res, err := adm.AlterPartitionAssignments(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -109,18 +119,30 @@ func moveAndTime(t *testing.T, adm *kadm.Client, topic string) time.Duration {
 			t.Fatalf("reassign %s-%d: %v %s", r.Topic, r.Partition, r.Err, r.ErrMessage)
 		}
 	}
-	waitNoReassignments(t, adm, topic, []int32{0}, 3*time.Minute)
-	took := time.Since(start)
-	waitAssignment(t, adm, topic, 0, []int32{0, 1, 2}, 30*time.Second)
-	return took
+}
+
+// reassigning reports whether partition 0 of topic is being reassigned.
+func reassigning(t *testing.T, adm *kadm.Client, topic string) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var s kadm.TopicsSet
+	s.Add(topic, 0)
+	rs, err := adm.ListPartitionReassignments(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(rs.Sorted()) > 0
 }
 
 // TestReassignThrottled adds a replica of a 20 MB partition under a
 // replication throttle of 1 MB/s, set as kafka-reassign-partitions.sh
 // --throttle sets it (the brokers' leader/follower rates, the topic's
 // leader list naming the current replicas and follower list the new
-// one): the move takes at least half of bytes/rate. The same move of
-// another topic without a throttle is only logged, not timed.
+// one): the move takes at least half of bytes/rate. Then a move held
+// back by a throttle of 10 KB/s completes once the throttle is removed
+// (the configs apply at runtime, through /config/changes). The same move
+// of a third topic without a throttle is only logged, not timed.
 func TestReassignThrottled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves 40 MB, 20 of them at 1 MB/s")
@@ -131,7 +153,7 @@ func TestReassignThrottled(t *testing.T) {
 		bytes = 20 << 20
 		rate  = 1 << 20
 	)
-	for _, topic := range []string{"throttled", "unthrottled"} {
+	for _, topic := range []string{"throttled", "lifted", "unthrottled"} {
 		createAssigned(t, c, topic, [][]int32{{0, 1}})
 		c.waitTopic(adm, topic, 2, 30*time.Second)
 		produceBytes(t, c, topic, 0, bytes)
@@ -152,12 +174,33 @@ func TestReassignThrottled(t *testing.T) {
 		t.Errorf("throttled move of %d bytes at %d B/s took %v, want at least %v", bytes, rate, took, want)
 	}
 
-	// Removed as the tool's --verify removes them; the control move runs
-	// at full speed (logged only: timing is not asserted).
-	setTopicConfigs(t, adm, "throttled", map[string]*string{
-		"leader.replication.throttled.replicas": nil, "follower.replication.throttled.replicas": nil})
+	// 10 KB/s: 20 MB would take over half an hour. Still moving after 3 s;
+	// done soon after the throttle is removed as the tool's --verify
+	// removes it.
+	slow := "10000"
+	setBrokerConfigs(t, adm, []int32{0, 1, 2}, map[string]*string{
+		"leader.replication.throttled.rate": &slow, "follower.replication.throttled.rate": &slow})
+	setTopicConfigs(t, adm, "lifted", map[string]*string{
+		"leader.replication.throttled.replicas": &leaders, "follower.replication.throttled.replicas": &followers})
+	time.Sleep(2 * time.Second)
+	startMove(t, adm, "lifted")
+	time.Sleep(3 * time.Second)
+	if !reassigning(t, adm, "lifted") {
+		t.Fatal("a 20 MB move at 10 KB/s finished within 3 s")
+	}
+	lifted := time.Now()
+	for _, topic := range []string{"throttled", "lifted"} {
+		setTopicConfigs(t, adm, topic, map[string]*string{
+			"leader.replication.throttled.replicas": nil, "follower.replication.throttled.replicas": nil})
+	}
 	setBrokerConfigs(t, adm, []int32{0, 1, 2}, map[string]*string{
 		"leader.replication.throttled.rate": nil, "follower.replication.throttled.rate": nil})
+	waitNoReassignments(t, adm, "lifted", []int32{0}, 60*time.Second)
+	waitAssignment(t, adm, "lifted", 0, []int32{0, 1, 2}, 30*time.Second)
+	t.Logf("move finished %v after its throttle was removed", time.Since(lifted))
+
+	// The control move runs at full speed (logged only: timing is not
+	// asserted).
 	control := moveAndTime(t, adm, "unthrottled")
 	t.Logf("unthrottled move of %d MiB took %v", bytes>>20, control)
 }
