@@ -125,10 +125,12 @@ var BrokerConfigDefs = []BrokerConfigDef{
 		"number of replicas that must acknowledge a write for the write to be considered successful.", 1, maxInt).dynamic(ClusterWide),
 	longDef("leader.replication.throttled.rate", "9223372036854775807", "A long representing the upper bound (bytes/sec) on "+
 		"replication traffic for leaders enumerated in the property leader.replication.throttled.replicas (for each topic). "+
-		"Accepted so that reassignment tools can set and clear it; Sluice does not throttle replication.", 0, maxLong).dynamic(ClusterWide),
+		"Sluice bounds it with a token bucket holding one second's worth of bytes (Kafka: the rate over 11 one-second "+
+		"samples), so a throttled move does not start with a burst.", 0, maxLong).dynamic(ClusterWide),
 	longDef("follower.replication.throttled.rate", "9223372036854775807", "A long representing the upper bound (bytes/sec) on "+
 		"replication traffic for followers enumerated in the property follower.replication.throttled.replicas (for each topic). "+
-		"Accepted so that reassignment tools can set and clear it; Sluice does not throttle replication.", 0, maxLong).dynamic(ClusterWide),
+		"Sluice bounds it with a token bucket holding one second's worth of bytes (Kafka: the rate over 11 one-second "+
+		"samples), so a throttled move does not start with a burst.", 0, maxLong).dynamic(ClusterWide),
 	longDef("replica.alter.log.dirs.io.max.bytes.per.second", "9223372036854775807", "A long representing the upper bound "+
 		"(bytes/sec) on disk IO used for moving replica between log directories on the same broker. Accepted; not enforced.",
 		0, maxLong).dynamic(ClusterWide),

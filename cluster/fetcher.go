@@ -40,7 +40,8 @@ type fetchers struct {
 	cfg      fetcherConfig
 	logger   *slog.Logger
 	dialer   func(ctx context.Context, addr string) (net.Conn, error)
-	epoch    func() int64 // this broker's epoch (ReplicaState)
+	epoch    func() int64       // this broker's epoch (ReplicaState)
+	quotas   *replicationQuotas // nil: nothing throttled
 
 	mu     sync.Mutex
 	byKey  map[fetcherKey]*fetcher
@@ -66,6 +67,10 @@ type fetcher struct {
 	parts map[engine.TopicPartition]*Replica
 	// backoff holds partitions that got a retriable error until the time.
 	backoff map[engine.TopicPartition]time.Time
+	// caughtUp holds partitions whose last fetch reached the leader's high
+	// watermark (Kafka's PartitionFetchState.isReplicaInSync): the
+	// follower throttle leaves them alone.
+	caughtUp map[engine.TopicPartition]bool
 }
 
 func newFetchers(self int32, listener string, cfg fetcherConfig, epoch func() int64, logger *slog.Logger) *fetchers {
@@ -103,6 +108,7 @@ func (fs *fetchers) follow(r *Replica, leader controller.Broker) {
 	f.mu.Lock()
 	f.parts[r.tp] = r
 	delete(f.backoff, r.tp)
+	delete(f.caughtUp, r.tp)
 	f.mu.Unlock()
 	fs.assign[r.tp] = key
 	f.poke()
@@ -126,6 +132,7 @@ func (fs *fetchers) removeLocked(tp engine.TopicPartition, key fetcherKey) {
 	}
 	f.mu.Lock()
 	delete(f.parts, tp)
+	delete(f.caughtUp, tp)
 	empty := len(f.parts) == 0
 	f.mu.Unlock()
 	if empty {
@@ -155,7 +162,8 @@ func (fs *fetchers) count() int {
 func (fs *fetchers) start(key fetcherKey) *fetcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fetcher{f: fs, key: key, ctx: ctx, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1),
-		parts: map[engine.TopicPartition]*Replica{}, backoff: map[engine.TopicPartition]time.Time{}}
+		parts: map[engine.TopicPartition]*Replica{}, backoff: map[engine.TopicPartition]time.Time{},
+		caughtUp: map[engine.TopicPartition]bool{}}
 	go f.run()
 	return f
 }
@@ -229,11 +237,15 @@ func (f *fetcher) pause(d time.Duration) {
 	}
 }
 
-// collect asks each partition what to fetch now.
+// collect asks each partition what to fetch now. While the follower
+// throttle is exceeded, throttled partitions that have not caught up are
+// left out (Kafka's shouldFollowerThrottle); with nothing left the fetcher
+// waits replica.fetch.backoff.ms, as Kafka's does.
 func (f *fetcher) collect() []pendingFetch {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := time.Now()
+	exceeded := -1 // -1: not asked yet
 	var out []pendingFetch
 	for tp, r := range f.parts {
 		if until, ok := f.backoff[tp]; ok {
@@ -241,6 +253,17 @@ func (f *fetcher) collect() []pendingFetch {
 				continue
 			}
 			delete(f.backoff, tp)
+		}
+		if q := f.f.quotas; q != nil && r.throttles.follower.Load() && !f.caughtUp[tp] {
+			if exceeded < 0 {
+				exceeded = 0
+				if q.follower.Exceeded(q.now()) {
+					exceeded = 1
+				}
+			}
+			if exceeded == 1 {
+				continue
+			}
 		}
 		r.mu.Lock()
 		req, ok := r.mu.sm.NextFetch()
@@ -306,9 +329,28 @@ func (f *fetcher) fetch(conn *peer.Conn, batch []pendingFetch) error {
 				LogStartOffset: p.LogStartOffset, Records: p.RecordBatches,
 				Diverging: rsm.EpochEndOffset{Epoch: p.DivergingEpoch.Epoch, EndOffset: p.DivergingEpoch.EndOffset}}
 			f.handle(conn, pf.r, pf.r.step(ev))
+			f.recordThrottled(pf.r, p.ErrorCode, p.HighWatermark, int64(len(p.RecordBatches)))
 		}
 	}
 	return nil
+}
+
+// recordThrottled charges a throttled partition's fetched bytes to the
+// follower throttle (in sync or not, as Kafka does) and notes whether the
+// partition caught up with the leader's high watermark.
+func (f *fetcher) recordThrottled(r *Replica, code int16, hw, bytes int64) {
+	q := f.f.quotas
+	if q == nil {
+		return
+	}
+	if r.throttles.follower.Load() {
+		q.follower.Record(q.now(), bytes)
+	}
+	f.mu.Lock()
+	if _, ok := f.parts[r.tp]; ok {
+		f.caughtUp[r.tp] = code == 0 && r.LogEndOffset() >= hw
+	}
+	f.mu.Unlock()
 }
 
 // handle carries out what a partition asks of its fetcher.

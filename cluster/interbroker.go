@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -200,6 +201,13 @@ type FollowerRead struct {
 	HighWatermark  int64
 	LogStartOffset int64
 	LogEndOffset   int64
+	// Throttled: leader.replication.throttled.replicas names the partition
+	// on this broker, so the bytes sent count against the leader throttle
+	// (RecordLeaderThrottled). ThrottleOutOfSync: also the follower is out
+	// of the ISR, so while the throttle is exceeded (LeaderThrottleExceeded)
+	// the partition is answered without records (Kafka's
+	// shouldLeaderThrottle).
+	Throttled, ThrottleOutOfSync bool
 }
 
 // FollowerFetch records a follower's fetch position on the leader's
@@ -231,6 +239,10 @@ func (n *Node) FollowerFetch(tp engine.TopicPartition, req FollowerFetchRequest)
 		}
 	}
 	out.Log, out.Replica = r.log, r
+	if r.throttles.leader.Load() {
+		out.Throttled = true
+		out.ThrottleOutOfSync = !slices.Contains(r.Info().ISR, req.ReplicaID)
+	}
 	return out
 }
 

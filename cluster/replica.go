@@ -42,6 +42,7 @@ type Replica struct {
 	leader      atomic.Int32
 	leaderEpoch atomic.Int32
 	isLeader    atomic.Bool
+	throttles   replicaThrottles // from the topic config (throttle.go)
 	// appended is closed and replaced on every leader append: parked
 	// follower fetches wake on it.
 	appendMu sync.Mutex

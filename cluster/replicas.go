@@ -30,7 +30,8 @@ type replicaManager struct {
 	alter       *alterSender
 	fetchers    *fetchers
 	cache       *metaCache
-	dirs        *logDirWatcher // offline log dirs (logdirs.go)
+	dirs        *logDirWatcher     // offline log dirs (logdirs.go)
+	quotas      *replicationQuotas // replication throttles (throttle.go)
 
 	brokerEpoch atomic.Int64 // this broker's registration epoch
 
@@ -51,6 +52,7 @@ func newReplicaManager(self int32, eng *engine.Engine, cache *metaCache, lagMax 
 		logger: logger.With("component", "server"), stateLog: logger.With("component", "state-change"),
 		stopTick: make(chan struct{}), tickDone: make(chan struct{})}
 	rm.mu.parts = map[engine.TopicPartition]*Replica{}
+	rm.quotas = newReplicationQuotas(now)
 	rm.dirs = newLogDirWatcher(rm)
 	rm.publishLocked()
 	return rm
@@ -243,7 +245,12 @@ func (rm *replicaManager) createReplica(tp engine.TopicPartition, id [16]byte) (
 			return nil, err
 		}
 	}
-	return newReplica(rm, tp, id, l, rm.replicationConfig(cfg))
+	r, err := newReplica(rm, tp, id, l, rm.replicationConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	r.throttles.set(cfg, tp.Partition, rm.self)
+	return r, nil
 }
 
 func (rm *replicaManager) replicationConfig(cfg engine.TopicConfig) rsm.Config {
@@ -292,6 +299,7 @@ func (rm *replicaManager) applyConfig(topic string, cfg engine.TopicConfig) {
 			continue
 		}
 		r.log.SetConfig(cfg)
+		r.throttles.set(cfg, r.tp.Partition, rm.self)
 		r.step(rsm.ConfigChanged{Now: rm.now(), Config: rm.replicationConfig(cfg)})
 	}
 }

@@ -122,6 +122,8 @@ func openZK(n *Node) (*zkState, error) {
 	z.cache = newMetaCache()
 	z.rm = newReplicaManager(cfg.NodeID, n.eng, z.cache, n.replicaLagMax(), time.Now, z.topicConfig, n.base)
 	z.rm.fetchers = newFetchers(cfg.NodeID, z.listener, n.fetcherConfig(), z.rm.brokerEpoch.Load, n.base)
+	z.rm.fetchers.quotas = z.rm.quotas
+	z.applyThrottleRates()
 	z.ctrlc = newControllerClient(z)
 	z.rm.alter = newAlterSender(z.ctrlc.alterPartition)
 	z.ctx, z.cancel = context.WithCancel(context.Background())
@@ -379,6 +381,7 @@ func (z *zkState) topicConfig(topic string) engine.TopicConfig {
 // a change.
 func (n *Node) applyZKConfigs() {
 	z := n.zk
+	z.applyThrottleRates()
 	for _, r := range z.rm.replicas() {
 		z.rm.applyConfig(r.tp.Topic, z.topicConfig(r.tp.Topic))
 	}

@@ -47,6 +47,8 @@ func brokerState(b *protocol.Broker) func(*obs.State) {
 		s.PurgatorySize = map[string]int{"Produce": rs.AckWaits, "Fetch": b.ParkedFetches()}
 		s.UnderMinISR, s.AtMinISR = rs.UnderMinISR, rs.AtMinISR
 		s.IsrExpands, s.IsrShrinks, s.FailedIsrUpdates = rs.IsrExpands, rs.IsrShrinks, rs.FailedIsrUpdates
+		ts := b.Node().ThrottleStats()
+		s.LeaderReplicationBytes, s.FollowerReplicationBytes = ts.LeaderBytes, ts.FollowerBytes
 		if cs.Active {
 			s.ActiveController = 1
 			s.GlobalPartitions, s.OfflinePartitionsCount = cs.Partitions, cs.Offline

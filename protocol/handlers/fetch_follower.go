@@ -22,6 +22,11 @@ package handlers
 //     that this broker still leads the partition (cluster.Node.Log) and
 //     that the follower's current_leader_epoch still matches, so a
 //     follower is never answered by a broker that stopped leading.
+//   - Replication throttle (KIP-73, cluster/throttle.go): while the leader
+//     throttle is exceeded, a throttled partition of an out-of-sync
+//     follower is answered with no records (and counts for nothing toward
+//     min_bytes, as in Kafka's DelayedFetch); the bytes of throttled
+//     partitions are charged to the throttle when the answer is sent.
 //
 // Isolation level, fetch sessions and the zstd check for old versions do
 // not apply (followers send session id 0 and read every batch as is).
@@ -103,6 +108,8 @@ func (f *fetchOp) followerAttempt(final bool) Reply {
 	var total int64
 	answerNow := false
 	minOne := true
+	var throttledBytes int64
+	exceeded := -1 // the leader throttle, asked once per attempt (-1: not yet)
 	for i := range req.Topics {
 		rt := &req.Topics[i]
 		at := &a.topics[i]
@@ -132,6 +139,19 @@ func (f *fetchOp) followerAttempt(final bool) Reply {
 				answerNow = true
 				continue
 			}
+			if fr.ThrottleOutOfSync {
+				if exceeded < 0 {
+					exceeded = 0
+					if n.LeaderThrottleExceeded() {
+						exceeded = 1
+					}
+				}
+				if exceeded == 1 {
+					hw := l.HighWatermark()
+					ap.hw, ap.lso, ap.logStart = hw, hw, l.LogStartOffset()
+					continue
+				}
+			}
 			limit := min(int64(rp.PartitionMaxBytes), remaining)
 			var rr *engine.ReadResult
 			if limit > 0 || minOne {
@@ -155,6 +175,9 @@ func (f *fetchOp) followerAttempt(final bool) Reply {
 				total += size
 				remaining -= size
 				minOne = false
+				if fr.Throttled {
+					throttledBytes += size
+				}
 			} else {
 				rr.Release()
 			}
@@ -168,6 +191,7 @@ func (f *fetchOp) followerAttempt(final bool) Reply {
 	}
 	// Not recorded: BytesOut and FetchWait (consumer traffic; Kafka keeps
 	// replication apart, and idle followers' polls always run to max wait).
+	n.RecordLeaderThrottled(throttledBytes)
 	chunks, size := a.encode()
 	netio.Prefetch(chunks)
 	return Reply{Body: chunks, BodyLen: size, Done: a.release, Errors: a.errorCounts()}

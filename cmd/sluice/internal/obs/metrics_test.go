@@ -75,6 +75,7 @@ func TestMetricsScrape(t *testing.T) {
 		s.GroupLags = []GroupLag{{"g1", "orders", 0, 17}}
 		s.LogDirs = []LogDirState{{Path: "/a", Full: true, ReservedBytes: 4096}, {Path: "/b", Offline: true}}
 		s.CorruptReads = 3
+		s.LeaderReplicationBytes, s.FollowerReplicationBytes = 5000, 6000
 	})
 
 	code, body := scrape(t, srv, "/metrics")
@@ -114,7 +115,8 @@ func TestMetricsScrape(t *testing.T) {
 	}
 	for series, want := range map[string]float64{`sluice_log_dir_full{dir="/a"}`: 1, `sluice_log_dir_full{dir="/b"}`: 0,
 		`sluice_log_dir_reserved_bytes{dir="/a"}`: 4096, "kafka_log_logmanager_offlinelogdirectorycount": 1,
-		"sluice_log_corrupt_reads_total": 3} {
+		"sluice_log_corrupt_reads_total": 3, "kafka_server_leaderreplication_bytes_total": 5000,
+		"kafka_server_followerreplication_bytes_total": 6000} {
 		if got := value(t, body, series); got != want {
 			t.Errorf("%s = %v, want %v", series, got, want)
 		}

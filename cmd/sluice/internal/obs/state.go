@@ -33,6 +33,9 @@ type State struct {
 	// ISR changes and failed ISR updates since the start.
 	UnderMinISR, AtMinISR                    int
 	IsrExpands, IsrShrinks, FailedIsrUpdates int64
+	// Replication throttle (KIP-73): bytes of throttled partitions sent to
+	// followers and fetched from leaders since the start.
+	LeaderReplicationBytes, FollowerReplicationBytes int64
 	// Controller (ZooKeeper mode): 1 on the active controller; the rest
 	// as the active controller counts them (0 elsewhere).
 	ActiveController          int
@@ -107,6 +110,10 @@ var (
 		"ISR shrinks committed by this broker's leaders (IsrShrinksPerSec).", nil, nil)
 	descFailedIsr = prometheus.NewDesc("kafka_server_replicamanager_failedisrupdates_total",
 		"ISR changes the controller refused (FailedIsrUpdatesPerSec).", nil, nil)
+	descLeaderReplication = prometheus.NewDesc("kafka_server_leaderreplication_bytes_total",
+		"Bytes of partitions under a leader replication throttle sent to followers (LeaderReplication byte-rate, as a counter).", nil, nil)
+	descFollowerReplication = prometheus.NewDesc("kafka_server_followerreplication_bytes_total",
+		"Bytes of partitions under a follower replication throttle fetched from leaders (FollowerReplication byte-rate, as a counter).", nil, nil)
 	descActiveController = prometheus.NewDesc("kafka_controller_kafkacontroller_activecontrollercount",
 		"1 on the active controller (ActiveControllerCount).", nil, nil)
 	descGlobalPartitions = prometheus.NewDesc("kafka_controller_kafkacontroller_globalpartitioncount",
@@ -142,7 +149,7 @@ func (c *stateCollector) set(f func(*State)) {
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPartitions, descLeaders, descUnderReplicated, descOffline, descPurgatory, descLogSize, descGroups, descLag,
 		descCoordinatorPartitions, descOfflineDirs, descDirFull, descDirReserved, descCorruptReads,
-		descUnderMinISR, descAtMinISR, descIsrExpands, descIsrShrinks, descFailedIsr, descActiveController, descGlobalPartitions,
+		descUnderMinISR, descAtMinISR, descIsrExpands, descIsrShrinks, descFailedIsr, descLeaderReplication, descFollowerReplication, descActiveController, descGlobalPartitions,
 		descOfflinePartitionsCount, descImbalance, descEventQueue, descElections, descUnclean} {
 		ch <- d
 	}
@@ -198,6 +205,8 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descIsrExpands, float64(s.IsrExpands))
 	counter(descIsrShrinks, float64(s.IsrShrinks))
 	counter(descFailedIsr, float64(s.FailedIsrUpdates))
+	counter(descLeaderReplication, float64(s.LeaderReplicationBytes))
+	counter(descFollowerReplication, float64(s.FollowerReplicationBytes))
 	gauge(descActiveController, float64(s.ActiveController))
 	gauge(descGlobalPartitions, float64(s.GlobalPartitions))
 	gauge(descOfflinePartitionsCount, float64(s.OfflinePartitionsCount))
