@@ -14,6 +14,7 @@ import (
 	"sluice/engine"
 	"sluice/engine/vfs"
 	"sluice/netio"
+	"sluice/protocol/coordinator"
 	"sluice/protocol/handlers"
 )
 
@@ -39,7 +40,7 @@ type Broker struct {
 	node   *cluster.Node
 	h      *Handler
 	srv    *netio.Server
-	groups *handlers.Groups
+	groups *coordinator.Groups
 
 	closeOnce sync.Once
 	closeErr  error
@@ -74,7 +75,7 @@ func StartBroker(o BrokerOptions) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, eng.Close())
 	}
-	groups, err := handlers.StartGroups(node, logger)
+	groups, err := coordinator.StartGroups(node, logger)
 	if err != nil {
 		return nil, errors.Join(err, node.Close(), eng.Close())
 	}
@@ -131,7 +132,7 @@ func (b *Broker) ParkedFetches() int { return int(b.h.parkedFetches.Load()) }
 
 // GroupLoadStatus counts the __consumer_offsets partitions by load state
 // (loading, loaded, failed and waiting to retry).
-func (b *Broker) GroupLoadStatus() handlers.LoadStatus { return b.groups.LoadStatus() }
+func (b *Broker) GroupLoadStatus() coordinator.LoadStatus { return b.groups.LoadStatus() }
 
 // Stats are the network layer's counters.
 func (b *Broker) Stats() netio.Stats { return b.srv.Stats() }
