@@ -20,7 +20,7 @@ import (
 	"sluice/engine"
 )
 
-func newAdmin(t *testing.T, b *Broker) *kadm.Client {
+func newAdmin(t *testing.T, b *testBroker) *kadm.Client {
 	t.Helper()
 	return kadm.NewClient(newKgo(t, b))
 }
@@ -429,7 +429,7 @@ func TestAdminPartitionsRecordsDeleteKadm(t *testing.T) {
 	}
 }
 
-func mustTopic(t *testing.T, b *Broker, name string) struct{ Partitions []int32 } {
+func mustTopic(t *testing.T, b *testBroker, name string) struct{ Partitions []int32 } {
 	t.Helper()
 	info, ok := b.Node().Topic(name)
 	if !ok {

@@ -154,7 +154,7 @@ func TestAdminWireCreateDeleteTopicsAllVersions(t *testing.T) {
 	}
 }
 
-func mustTopicID(t *testing.T, b *Broker, name string) [16]byte {
+func mustTopicID(t *testing.T, b *testBroker, name string) [16]byte {
 	t.Helper()
 	info, ok := b.Node().Topic(name)
 	if !ok {
@@ -479,7 +479,7 @@ func TestAdminOfflineLogDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	efs := errorfs.New(vfs.Default)
-	b, err := StartBroker(BrokerOptions{Config: cfg, FS: efs})
+	b, err := startTestBrokerWith(testBrokerOptions{Config: cfg, FS: efs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func expectClosed(t *testing.T, c net.Conn, what string) {
 	}
 }
 
-func dial(t *testing.T, b *Broker) net.Conn {
+func dial(t *testing.T, b *testBroker) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", b.Addr().String())
 	if err != nil {

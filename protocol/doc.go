@@ -45,9 +45,14 @@
 // Metadata is decoded by wire itself into the set of requested topics.
 //
 // Group APIs go to the group coordinator (protocol/internal/group, a pure
-// state machine) through handlers.Groups, which parks each request until
-// the coordinator answers and appends its records to __consumer_offsets.
+// state machine) hosted by protocol/coordinator (coordinator.Groups): the
+// handler submits each request and parks until the coordinator answers;
+// the host appends the coordinator's records to __consumer_offsets, loads
+// the partitions this broker leads and follows their leadership.
 //
-// StartBroker assembles engine, cluster node, group coordinator, handler
-// and netio server; BrokerOptions.Recorder receives metrics events.
+// The broker is wired together outside this package, in
+// cmd/sluice/internal/broker (engine, cluster node, coordinator.Groups,
+// NewHandler, netio server); handlers.Env.Rec receives metrics events.
+// This package's end-to-end tests use a wiring of their own
+// (testbroker_test.go).
 package protocol

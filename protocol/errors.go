@@ -2,9 +2,6 @@ package protocol
 
 import "errors"
 
-// ErrBadListener: the configured listeners give no address to serve.
-var ErrBadListener = errors.New("protocol: bad listener")
-
 // Reasons a request is refused (the connection is closed, as Kafka does).
 var (
 	errUnknownAPI             = errors.New("protocol: unsupported API key")

@@ -122,7 +122,7 @@ func TestGroupLoadFailureRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs lockedBuffer
-	b, err = StartBroker(BrokerOptions{Config: cfg, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	b, err = startTestBrokerWith(testBrokerOptions{Config: cfg, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,14 +241,14 @@ func TestFindCoordinatorDoesNotWaitForLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	b, err = StartBroker(BrokerOptions{Config: cfg, FS: efs})
+	b, err = startTestBrokerWith(testBrokerOptions{Config: cfg, FS: efs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { closeBroker(t, b) })
 	defer release()
 	if time.Since(start) > 30*time.Second {
-		t.Fatal("StartBroker waited for the group load")
+		t.Fatal("the broker's start waited for the group load")
 	}
 	select {
 	case <-blocked:

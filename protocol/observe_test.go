@@ -45,7 +45,7 @@ func TestErrorCodesAndRequestLog(t *testing.T) {
 	rec := &countingRecorder{requests: map[int16]int{}}
 	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	b, err := StartBroker(BrokerOptions{Config: cfg, Recorder: rec, Logger: logger})
+	b, err := startTestBrokerWith(testBrokerOptions{Config: cfg, Recorder: rec, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestRequestLogOffAtInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs lockedBuffer
-	b, err := StartBroker(BrokerOptions{Config: cfg, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	b, err := startTestBrokerWith(testBrokerOptions{Config: cfg, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func TestRecorderSeesTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &countingRecorder{requests: map[int16]int{}}
-	b, err := StartBroker(BrokerOptions{Config: cfg, Recorder: rec})
+	b, err := startTestBrokerWith(testBrokerOptions{Config: cfg, Recorder: rec})
 	if err != nil {
 		t.Fatal(err)
 	}

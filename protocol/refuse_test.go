@@ -46,7 +46,7 @@ func TestMalformedRequestDropsPipelined(t *testing.T) {
 }
 
 // healthyProduce checks the broker still serves a well-formed produce.
-func healthyProduce(t *testing.T, b *Broker) {
+func healthyProduce(t *testing.T, b *testBroker) {
 	t.Helper()
 	createTopic(t, b, "healthy", 1, nil)
 	healthy(t, newKgo(t, b), "still serving")

@@ -46,6 +46,10 @@ type Handler struct {
 
 var _ netio.Handler = (*Handler)(nil)
 
+// ParkedFetches is the number of fetch long polls waiting now (the Fetch
+// purgatory's size).
+func (h *Handler) ParkedFetches() int { return int(h.parkedFetches.Load()) }
+
 // NewHandler serves env.APIs (when empty: handlers.Table(), without the
 // group APIs if env.Groups is nil).
 func NewHandler(env *handlers.Env, o HandlerOptions) *Handler {

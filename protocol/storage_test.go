@@ -24,7 +24,7 @@ func TestStorageErrorOfflinesOneDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	efs := errorfs.New(vfs.Default)
-	b, err := StartBroker(BrokerOptions{Config: cfg, FS: efs})
+	b, err := startTestBrokerWith(testBrokerOptions{Config: cfg, FS: efs})
 	if err != nil {
 		t.Fatal(err)
 	}

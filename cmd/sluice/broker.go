@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"sluice/cluster"
+	"sluice/cmd/sluice/internal/broker"
 	"sluice/cmd/sluice/internal/obs"
 	"sluice/cmd/sluice/internal/props"
-	"sluice/protocol"
 )
 
 // shutdownGrace bounds how long a graceful stop waits for in-flight
@@ -97,12 +97,12 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	// ready while its listener does not accept (max.connections reached,
 	// accept failing) or a log dir is full or offline.
 	var (
-		ready  atomic.Bool
-		broker atomic.Pointer[protocol.Broker]
+		ready   atomic.Bool
+		running atomic.Pointer[broker.Broker]
 	)
 	metrics := obs.NewMetrics()
 	msrv, err := obs.Serve(cfg.MetricsListener, metrics, func() (bool, string) {
-		b := broker.Load()
+		b := running.Load()
 		if !ready.Load() || b == nil {
 			return false, "not ready"
 		}
@@ -120,7 +120,7 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	defer msrv.Close()
 
 	start := time.Now()
-	b, err := protocol.StartBroker(protocol.BrokerOptions{Config: cfg, Logger: logger, Recorder: metrics})
+	b, err := broker.Start(broker.Options{Config: cfg, Logger: logger, Recorder: metrics})
 	if errors.Is(err, cluster.ErrBrokerIDInUse) || errors.Is(err, cluster.ErrInconsistentClusterID) {
 		return usageError{err} // the configuration names a taken id or another cluster's dirs
 	}
@@ -131,7 +131,7 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	defer gm.Close()
 	metrics.SetStateFunc(gm.With(brokerState(b)))
 	metrics.Registry().MustRegister(netCollector{b})
-	broker.Store(b)
+	running.Store(b)
 	ready.Store(true)
 	server.Info("ready", "listen", b.Addr().String(), "metrics", addrString(msrv),
 		"start_ms", time.Since(start).Milliseconds(), "log_dirs", strings.Join(cfg.LogDirs, ","))

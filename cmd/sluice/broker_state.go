@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"sluice/cmd/sluice/internal/broker"
 	"sluice/cmd/sluice/internal/obs"
 	"sluice/engine"
-	"sluice/protocol"
 )
 
 // brokerState returns the function the metrics read the broker's state
@@ -18,10 +18,10 @@ import (
 // load state, and each local log's size. Consumer-group counts and lag are added by
 // groupMetrics (group_metrics.go).
 //
-// Wire it in runBroker after StartBroker:
+// Wire it in runBroker after broker.Start:
 //
 //	metrics.SetStateFunc(gm.With(brokerState(b)))
-func brokerState(b *protocol.Broker) func(*obs.State) {
+func brokerState(b *broker.Broker) func(*obs.State) {
 	return func(s *obs.State) {
 		self := b.Node().NodeID()
 		for _, t := range b.Node().Topics() {

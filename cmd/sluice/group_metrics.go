@@ -15,11 +15,11 @@ import (
 // lag per group and partition) the way kafka-exporter and Burrow do for
 // Kafka: through the admin API of the broker itself, over loopback, at
 // scrape time. The protocol layer does not expose its group coordinator's
-// state to cmd/sluice (protocol.Broker has no accessor for the coordinator's
+// state to cmd/sluice (broker.Broker has no accessor for the coordinator's
 // Runner.Metrics or committed offsets); once it does, this can read them
 // directly and stop issuing requests.
 //
-// runBroker wires it after StartBroker:
+// runBroker wires it after broker.Start:
 //
 //	gm := newGroupMetrics(b.Addr().String())
 //	defer gm.Close()

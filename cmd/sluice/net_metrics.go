@@ -3,13 +3,13 @@ package main
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"sluice/protocol"
+	"sluice/cmd/sluice/internal/broker"
 )
 
 // netCollector exports the network layer's counters (netio.Stats) and the
 // listener's state, read at scrape time. Kafka has no equivalents for most
 // of them, hence the sluice_ prefix.
-type netCollector struct{ b *protocol.Broker }
+type netCollector struct{ b *broker.Broker }
 
 var (
 	descAcceptErrors = prometheus.NewDesc("sluice_network_accept_errors_total",

@@ -39,7 +39,7 @@ func handleOffsetCommit(env *Env, c *Call) Reply {
 		}
 	}
 	if len(unknown) == 0 {
-		return env.Groups.route(c)
+		return route(env, c)
 	}
 	if len(kept) == 0 {
 		resp := c.NewResponse().(*kmsg.OffsetCommitResponse)
@@ -47,7 +47,7 @@ func handleOffsetCommit(env *Env, c *Call) Reply {
 		return Reply{Resp: resp}
 	}
 	req.Topics = kept
-	r := env.Groups.route(c)
+	r := route(env, c)
 	if r.Park != nil {
 		resume := r.Park.Resume
 		r.Park.Resume = func(timedOut bool) Reply {

@@ -5,11 +5,12 @@ package handlers
 // single-node mode), as Kafka's KafkaApis.getCoordinator answers;
 // COORDINATOR_NOT_AVAILABLE while that partition has no leader or the
 // leader is not a live broker, and while __consumer_offsets does not exist
-// (the Groups' loader then creates it with the offsets.topic.* settings, as
-// Kafka's auto-creation does). It never waits on a load (groups_load.go):
-// requests for a group still loading get COORDINATOR_LOAD_IN_PROGRESS from
-// the coordinator, and requests reaching a broker that does not lead the
-// group's partition get NOT_COORDINATOR. Differences from Kafka:
+// (the coordinator's loader then creates it with the offsets.topic.*
+// settings, as Kafka's auto-creation does). It never waits on a load
+// (protocol/coordinator/groups_load.go): requests for a group still
+// loading get COORDINATOR_LOAD_IN_PROGRESS from the coordinator, and
+// requests reaching a broker that does not lead the group's partition get
+// NOT_COORDINATOR. Differences from Kafka:
 // transaction keys answer TRANSACTIONAL_ID_AUTHORIZATION_FAILED (no
 // transaction coordinator, see 22_init_producer_id.go); v6 (share groups,
 // Kafka 4) is not served.
@@ -24,7 +25,7 @@ func handleFindCoordinator(env *Env, c *Call) Reply {
 	one := func(key string) kmsg.FindCoordinatorResponseCoordinator {
 		co := kmsg.NewFindCoordinatorResponseCoordinator()
 		co.Key, co.NodeID = key, -1
-		b, ke := env.Groups.coordinatorFor(req.CoordinatorType, key)
+		b, ke := env.Groups.CoordinatorFor(req.CoordinatorType, key)
 		if ke != nil {
 			co.ErrorCode = ke.Code
 			msg := ke.Message

@@ -1,6 +1,6 @@
 package handlers
 
 // DescribeGroups v0-5 (key 15).
-// Routed to the group coordinator by the Groups adapter (groups.go).
+// Routed to the group coordinator by route (groups.go).
 
-func handleDescribeGroups(env *Env, c *Call) Reply { return env.Groups.route(c) }
+func handleDescribeGroups(env *Env, c *Call) Reply { return route(env, c) }

@@ -3,12 +3,13 @@ package handlers
 import (
 	"sluice/cluster"
 	"sluice/engine"
+	"sluice/protocol/coordinator"
 )
 
 // Deps are the broker pieces handlers call into.
 type Deps struct {
 	Engine *engine.Engine
 	Node   *cluster.Node
-	// Groups is the group coordinator adapter; nil serves no group APIs.
-	Groups *Groups
+	// Groups hosts the group coordinator; nil serves no group APIs.
+	Groups *coordinator.Groups
 }

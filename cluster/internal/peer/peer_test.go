@@ -11,24 +11,60 @@ import (
 
 	"sluice/cluster"
 	"sluice/cluster/internal/peer"
+	"sluice/engine"
+	"sluice/netio"
 	"sluice/protocol"
+	"sluice/protocol/handlers"
 )
 
+// startBroker serves the protocol handler over a single node (no group
+// coordinator): enough for Metadata and ApiVersions. The broker's full
+// wiring lives in cmd/sluice/internal/broker, which is not importable here.
 func startBroker(t *testing.T) string {
+	t.Helper()
 	cfg, _, err := cluster.ParseBrokerConfig(map[string]string{"listeners": "PLAINTEXT://127.0.0.1:0", "log.dirs": t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := protocol.StartBroker(protocol.BrokerOptions{Config: cfg})
+	eo, err := cluster.EngineOptions(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	eng, err := engine.Open(eo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err := cluster.Open(cfg, eng, nil)
+	if err != nil {
+		eng.Close()
+		t.Fatal(err)
+	}
+	h := protocol.NewHandler(&handlers.Env{Deps: handlers.Deps{Engine: eng, Node: node}}, protocol.HandlerOptions{IOThreads: 2})
+	srv, err := netio.NewServer(netio.Config{Addr: cfg.ListenAddr(), Loops: 1}, h)
+	if err == nil {
+		err = srv.Start()
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		b.Close(ctx)
+		node.Leave()
+		h.BeginShutdown()
+		if srv != nil {
+			srv.Shutdown(ctx)
+		}
+		h.Close()
+		node.Close()
+		eng.Close()
 	})
-	return b.Addr().String()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := srv.Addr().(*net.TCPAddr)
+	node.SetAdvertisedAddr(bound.IP.String(), int32(bound.Port))
+	if err := node.Join(); err != nil {
+		t.Fatal(err)
+	}
+	return srv.Addr().String()
 }
 
 // TestRequest talks to a real broker: versions are negotiated, a request

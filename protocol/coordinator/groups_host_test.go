@@ -1,4 +1,4 @@
-package handlers
+package coordinator
 
 import (
 	"context"
@@ -155,20 +155,22 @@ func startFakeGroups(t *testing.T) (*Groups, *fakeLeadership) {
 	return g, f
 }
 
-// send routes a group request and returns a channel with its answer.
+// send submits a group request and returns a channel with its answer
+// (nil when it did not come within 30 s).
 func send(g *Groups, req kmsg.Request) <-chan kmsg.Response {
 	out := make(chan kmsg.Response, 1)
-	r := g.route(&Call{Req: req, Version: req.GetVersion(), ClientID: "test"})
-	if r.Park == nil {
-		out <- r.Resp
+	w, ok := g.Submit("test", nil, req)
+	if !ok {
+		out <- nil
 		return out
 	}
 	go func() {
 		select {
-		case <-r.Park.Wake[0]:
+		case <-w.Done():
 		case <-time.After(30 * time.Second):
 		}
-		out <- r.Park.Resume(false).Resp
+		resp, _ := w.Answer()
+		out <- resp
 	}()
 	return out
 }
@@ -247,7 +249,7 @@ func TestGroupsFollowLeadership(t *testing.T) {
 		}
 		return nil
 	})
-	if b, ke := g.coordinatorFor(0, grp); ke != nil || b.NodeID != fakeSelf {
+	if b, ke := g.CoordinatorFor(0, grp); ke != nil || b.NodeID != fakeSelf {
 		t.Fatalf("coordinator %+v %v", b, ke)
 	}
 	if c := commitCode(t, recv(t, send(g, commitReq(grp, 42)))); c != 0 {
@@ -290,7 +292,7 @@ func TestGroupsFollowLeadership(t *testing.T) {
 		}
 		return nil
 	})
-	if b, ke := g.coordinatorFor(0, grp); ke != nil || b.NodeID != fakeOther || b.Host != "other" {
+	if b, ke := g.CoordinatorFor(0, grp); ke != nil || b.NodeID != fakeOther || b.Host != "other" {
 		t.Fatalf("coordinator after the move %+v %v", b, ke)
 	}
 	if _, code := fetchOffset(t, g, grp); code != kerr.NotCoordinator.Code {
@@ -312,7 +314,7 @@ func TestGroupsFollowLeadership(t *testing.T) {
 
 	// No leader: COORDINATOR_NOT_AVAILABLE.
 	f.set(p, -1, 2)
-	if _, ke := g.coordinatorFor(0, grp); ke == nil || ke.Code != kerr.CoordinatorNotAvailable.Code {
+	if _, ke := g.CoordinatorFor(0, grp); ke == nil || ke.Code != kerr.CoordinatorNotAvailable.Code {
 		t.Fatalf("coordinator without a leader: %v", ke)
 	}
 

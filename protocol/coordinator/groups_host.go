@@ -1,4 +1,4 @@
-package handlers
+package coordinator
 
 // Which __consumer_offsets partitions this broker hosts, following their
 // leadership as Kafka's GroupCoordinator does (onElection / onResignation,

@@ -1,4 +1,4 @@
-package handlers
+package coordinator
 
 // The Groups' regex resolver: the coordinator's ResolveRegexes actions
 // (KIP-848 SubscribedTopicRegex, see protocol/internal/group/regex.go) are

@@ -1,4 +1,4 @@
-package handlers
+package coordinator
 
 // Loading __consumer_offsets into the group coordinator, on the Groups'
 // loader goroutine, so that no request worker ever waits on a load:
@@ -129,12 +129,12 @@ func (g *Groups) LoadStatus() LoadStatus {
 	return s
 }
 
-// coordinatorFor answers FindCoordinator for one key without waiting: the
+// CoordinatorFor answers FindCoordinator for one key without waiting: the
 // leader of the key's __consumer_offsets partition (when it is this
 // broker, the partition is then loaded first, or retried if its load
 // failed); COORDINATOR_NOT_AVAILABLE while the topic does not exist (the
 // loader is asked to create it) or the partition has no live leader.
-func (g *Groups) coordinatorFor(keyType int8, key string) (cluster.BrokerInfo, *kerr.Error) {
+func (g *Groups) CoordinatorFor(keyType int8, key string) (cluster.BrokerInfo, *kerr.Error) {
 	switch keyType {
 	case 0:
 	case 1: // transactions are not supported (see 22_init_producer_id.go)
@@ -257,7 +257,7 @@ func (g *Groups) loadRound(changed <-chan struct{}) time.Time {
 		if !ok {
 			return next
 		}
-		g.syncTopics() // the KIP-848 groups' load compares their topics with these
+		g.SyncTopics() // the KIP-848 groups' load compares their topics with these
 		g.loadPartition(p)
 	}
 }

@@ -1,4 +1,10 @@
-package protocol
+// Package broker wires one Sluice broker together: the storage engine,
+// the cluster node on it, the group coordinator's host, the protocol
+// handler and the network server, started in that order and closed in
+// the reverse one (the node first leaves the cluster, by controlled
+// shutdown, while still serving). It is the only place that knows all the
+// rooms; each of them is tested alone, and this package tests the wiring.
+package broker
 
 import (
 	"context"
@@ -14,11 +20,13 @@ import (
 	"sluice/engine"
 	"sluice/engine/vfs"
 	"sluice/netio"
+	"sluice/protocol"
+	"sluice/protocol/coordinator"
 	"sluice/protocol/handlers"
 )
 
-// BrokerOptions assembles a broker. Config is required; the rest defaults.
-type BrokerOptions struct {
+// Options assemble a broker. Config is required; the rest defaults.
+type Options struct {
 	Config cluster.BrokerConfig
 	Logger *slog.Logger
 	// FS is the engine's file system (nil: the OS's); tests inject faults.
@@ -37,18 +45,19 @@ type Broker struct {
 	log    *slog.Logger
 	eng    *engine.Engine
 	node   *cluster.Node
-	h      *Handler
+	h      *protocol.Handler
 	srv    *netio.Server
-	groups *handlers.Groups
+	groups *coordinator.Groups
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// StartBroker opens the engine on the configured log dirs, the cluster
-// node on it, and serves the first listener. With port 0 the bound port is
-// advertised (tests use 127.0.0.1:0).
-func StartBroker(o BrokerOptions) (*Broker, error) {
+// Start opens the engine on the configured log dirs, the cluster node on
+// it, starts the group coordinator and serves the first listener, then
+// joins the cluster. It does not wait for __consumer_offsets to load. With
+// port 0 the bound port is advertised (tests use 127.0.0.1:0).
+func Start(o Options) (*Broker, error) {
 	cfg := o.Config
 	logger := o.Logger
 	if logger == nil {
@@ -74,13 +83,13 @@ func StartBroker(o BrokerOptions) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, eng.Close())
 	}
-	groups, err := handlers.StartGroups(node, logger)
+	groups, err := coordinator.StartGroups(node, logger)
 	if err != nil {
 		return nil, errors.Join(err, node.Close(), eng.Close())
 	}
 	b := &Broker{log: logger.With("component", "server"), eng: eng, node: node, groups: groups}
-	b.h = NewHandler(&handlers.Env{Deps: handlers.Deps{Engine: eng, Node: node, Groups: groups}, Now: o.Now, Rec: o.Recorder},
-		HandlerOptions{IOThreads: cfg.NumIOThreads, Logger: logger})
+	b.h = protocol.NewHandler(&handlers.Env{Deps: handlers.Deps{Engine: eng, Node: node, Groups: groups}, Now: o.Now, Rec: o.Recorder},
+		protocol.HandlerOptions{IOThreads: cfg.NumIOThreads, Logger: logger})
 	// One Budget for the data-plane (client) listeners; a control-plane or
 	// inter-broker listener gets none, so it never waits behind clients.
 	// Only the first client listener is served today.
@@ -127,11 +136,11 @@ func (b *Broker) Engine() *engine.Engine { return b.eng }
 
 // ParkedFetches is the number of fetch long polls waiting now (the Fetch
 // purgatory's size).
-func (b *Broker) ParkedFetches() int { return int(b.h.parkedFetches.Load()) }
+func (b *Broker) ParkedFetches() int { return b.h.ParkedFetches() }
 
 // GroupLoadStatus counts the __consumer_offsets partitions by load state
 // (loading, loaded, failed and waiting to retry).
-func (b *Broker) GroupLoadStatus() handlers.LoadStatus { return b.groups.LoadStatus() }
+func (b *Broker) GroupLoadStatus() coordinator.LoadStatus { return b.groups.LoadStatus() }
 
 // Stats are the network layer's counters.
 func (b *Broker) Stats() netio.Stats { return b.srv.Stats() }
