@@ -78,16 +78,7 @@ func TestLeaderKilledNothingLost(t *testing.T) {
 	if err := p.WaitAcked(ctx, 2000); err != nil {
 		t.Fatal(err)
 	}
-	hist, gap, errs := p.Stop(30 * time.Second)
-	reads, err := ReadAll(ctx, c.Seeds(), "safe")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := Check(hist, reads)
-	t.Logf("%s; longest pause between acknowledgements %v; produce errors %v", rep, gap, errs)
-	if !rep.OK() {
-		t.Fatal(rep)
-	}
+	stopAndCheck(ctx, t, c, p, "safe")
 }
 
 // TestControlledShutdownMovesLeadership stops a broker with SIGTERM: it

@@ -1,6 +1,7 @@
 package clustertest
 
 import (
+	"context"
 	"os"
 	"testing"
 	"time"
@@ -26,4 +27,23 @@ func readFile(path string) string {
 		return ""
 	}
 	return string(data)
+}
+
+// stopAndCheck stops the workload, reads topic back from the cluster and
+// fails the test unless the checker finds nothing lost, duplicated,
+// reordered, moved or invented. It returns the longest pause between two
+// acknowledgements.
+func stopAndCheck(ctx context.Context, t *testing.T, c *testCluster, p *Producer, topic string) time.Duration {
+	t.Helper()
+	hist, gap, errs := p.Stop(30 * time.Second)
+	reads, err := ReadAll(ctx, c.Seeds(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Check(hist, reads)
+	t.Logf("%s; longest pause between acknowledgements %v; produce errors %v", rep, gap, errs)
+	if !rep.OK() {
+		t.Fatal(rep)
+	}
+	return gap
 }

@@ -207,14 +207,5 @@ func TestLogDirFailureMovesLeadership(t *testing.T) {
 	if err := p.WaitAcked(ctx, 2000); err != nil {
 		t.Fatalf("no progress after the disk failed: %v", err)
 	}
-	hist, gap, errs := p.Stop(30 * time.Second)
-	reads, err := ReadAll(ctx, c.Seeds(), topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := Check(hist, reads)
-	t.Logf("%s; longest pause between acknowledgements %v; produce errors %v", rep, gap, errs)
-	if !rep.OK() {
-		t.Fatal(rep)
-	}
+	stopAndCheck(ctx, t, c, p, topic)
 }

@@ -78,16 +78,7 @@ func TestZooKeeperLeaderKilledWhileProducing(t *testing.T) {
 			t.Logf("broker %d re-registered (czxid %x -> %x)", b.ID, before[b.ID], now)
 		}
 	}
-	hist, gap, errs := p.Stop(30 * time.Second)
-	reads, err := ReadAll(ctx, c.Seeds(), "zk-ens")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := Check(hist, reads)
-	t.Logf("%s; longest pause between acknowledgements %v; produce errors %v", rep, gap, errs)
-	if !rep.OK() {
-		t.Fatal(rep)
-	}
+	stopAndCheck(ctx, t, c, p, "zk-ens")
 }
 
 // TestBrokerSessionExpiry freezes a broker (SIGSTOP) for longer than
@@ -161,14 +152,5 @@ func TestBrokerSessionExpiry(t *testing.T) {
 	if out := victim.Output(); !strings.Contains(out, "registered broker") {
 		t.Logf("broker %d output:\n%s", victim.ID, tail(out, 3000))
 	}
-	hist, gap, errs := p.Stop(30 * time.Second)
-	reads, err := ReadAll(ctx, c.Seeds(), "sx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := Check(hist, reads)
-	t.Logf("%s; longest pause between acknowledgements %v; produce errors %v", rep, gap, errs)
-	if !rep.OK() {
-		t.Fatal(rep)
-	}
+	stopAndCheck(ctx, t, c, p, "sx")
 }
