@@ -197,6 +197,9 @@ func (rm *replicaManager) applyLeaderAndIsr(ctrl int32, req *controller.LeaderAn
 		}
 		before := r.LeaderEpoch()
 		role, _ := r.becomeLeaderOrFollower(v)
+		if role == rsm.RoleLeader {
+			rm.tellLive(r)
+		}
 		if v.State.LeaderEpoch < before {
 			errs[v.TP] = codeStaleControllerEpoch
 			continue
@@ -216,6 +219,24 @@ func (rm *replicaManager) applyLeaderAndIsr(ctrl int32, req *controller.LeaderAn
 		rm.publishLocked()
 	}
 	return 0, errs
+}
+
+// tellLive gives a leader the live brokers the metadata cache knows
+// (followers of dead brokers neither join its ISR nor hold its HW).
+func (rm *replicaManager) tellLive(r *Replica) {
+	if ids := rm.cache.snap.Load().brokerIDs; len(ids) > 0 {
+		r.step(rsm.LiveBrokers{Now: rm.now(), Brokers: ids})
+	}
+}
+
+// liveChanged tells every local leader the live brokers after an
+// UpdateMetadata.
+func (rm *replicaManager) liveChanged() {
+	for _, r := range rm.replicas() {
+		if r.isLeader.Load() {
+			rm.tellLive(r)
+		}
+	}
 }
 
 // createReplica opens (or creates) the log of a partition assigned to this

@@ -287,6 +287,7 @@ func (z *zkState) applyUpdateMetadata(ctrl int32, r *controller.UpdateMetadataRe
 		return code
 	}
 	z.cache.apply(ctrl, r)
+	z.rm.liveChanged()
 	z.publish()
 	z.notifyLeadership()
 	return 0

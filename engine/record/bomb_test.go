@@ -82,7 +82,10 @@ func TestBudgetBoundsRequest(t *testing.T) {
 	if spent := budget.Total() - budget.left.Load(); spent > 256<<20+100*2 {
 		t.Fatalf("100 bombs decoded %d MiB under a 256 MiB budget", spent>>20)
 	}
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<30 {
+	// About 1 GiB is what 100 streaming decoders set up and tear down
+	// cost; the race detector and a loaded machine add some (1027 MiB
+	// seen); the bound is what a missing cap would blow through by far.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 3<<29 {
 		t.Fatalf("100 bombs allocated %d MiB", alloc>>20)
 	}
 	t.Logf("allocated %d MiB for 100 bombs", (after.TotalAlloc-before.TotalAlloc)>>20)

@@ -100,6 +100,16 @@ type FetchResponse struct {
 	Records        []byte
 }
 
+// LiveBrokers is the set of live brokers as the metadata (the
+// controller's UpdateMetadata) now says. A follower whose broker is not in
+// it neither joins the ISR nor holds the leader's HW back as a caught-up
+// replica (Kafka's isReplicaIsrEligible), so a broker that stopped does
+// not hold acks=all waits until replica.lag.time.max.ms.
+type LiveBrokers struct {
+	Now     time.Time
+	Brokers []int32
+}
+
 // LeaderOffsets answers a ListLeaderOffsets action: the leader's log start
 // and log end offsets (ListOffsets earliest and latest, as a replica), or
 // Err (a lost exchange is REQUEST_TIMED_OUT).
@@ -120,3 +130,4 @@ func (Tick) isEvent()                   {}
 func (AlterPartitionResponse) isEvent() {}
 func (FetchResponse) isEvent()          {}
 func (LeaderOffsets) isEvent()          {}
+func (LiveBrokers) isEvent()            {}

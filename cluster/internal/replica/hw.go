@@ -19,10 +19,8 @@ type ackWait struct {
 // and does not move at all while the committed ISR is smaller than the
 // effective min ISR (KAFKA-15583, Kafka 3.7+). Waits the new HW covers
 // complete.
-//
-// Kafka also requires such a follower's broker to be alive; this machine
-// has no liveness input, so a dead follower that was caught up holds the
-// HW for at most replica.lag.time.max.ms.
+// Such a follower's broker must be alive in the metadata (LiveBrokers),
+// as Kafka requires: a stopped broker does not hold acks=all waits.
 func (p *Partition) maybeIncrementHW(s *step, now time.Time) {
 	l := p.ld
 	if len(l.isr) < p.effectiveMinISR() {
@@ -31,7 +29,7 @@ func (p *Partition) maybeIncrementHW(s *step, now time.Time) {
 	leo := p.log.LogEndOffset()
 	hw := leo
 	for id, r := range l.remotes {
-		if r.leo < hw && (l.inMaximalISR(id) || r.isCaughtUp(leo, now, p.cfg.ReplicaLagTimeMax)) {
+		if r.leo < hw && (l.inMaximalISR(id) || (r.isCaughtUp(leo, now, p.cfg.ReplicaLagTimeMax) && p.isrEligible(id))) {
 			hw = r.leo
 		}
 	}

@@ -165,7 +165,7 @@ func (p *Partition) recordFetch(s *step, ev FollowerFetch, leo int64) {
 // them must not join the ISR and be elected without them.
 func (p *Partition) maybeExpandISR(s *step, id int32, r *remote) {
 	l := p.ld
-	if l.pending != nil || slices.Contains(l.isr, id) {
+	if l.pending != nil || slices.Contains(l.isr, id) || !p.isrEligible(id) {
 		return
 	}
 	if r.leo < l.hw || (r.leo < l.epochStart && !p.mut.noEpochStartCheck) {

@@ -46,6 +46,9 @@ type Partition struct {
 	ld    *leaderState   // set while leader
 	fl    *followerState // set while follower
 	stats Stats
+	// live is the set of live brokers from the latest LiveBrokers (nil:
+	// not known yet, every broker counts as live).
+	live map[int32]bool
 
 	// mut switches off single safety rules, only in tests, to prove that
 	// the randomized test finds the loss each rule prevents.
@@ -124,6 +127,14 @@ func (p *Partition) Step(ev Event) []Action {
 		p.fetchResponse(s, ev)
 	case LeaderOffsets:
 		p.leaderOffsets(s, ev)
+	case LiveBrokers:
+		p.live = make(map[int32]bool, len(ev.Brokers))
+		for _, b := range ev.Brokers {
+			p.live[b] = true
+		}
+		if p.ld != nil {
+			p.maybeIncrementHW(s, ev.Now)
+		}
 	default:
 		panic(fmt.Sprintf("replica: unknown event %T", ev))
 	}
@@ -298,4 +309,12 @@ func (p *Partition) ReadReplicas(fetchOffset int64) (out []ReplicaView, ok bool)
 		out = append(out, ReplicaView{ID: id, LogStartOffset: r.logStart, LogEndOffset: r.leo, LastCaughtUp: r.lastCaughtUp})
 	}
 	return out, true
+}
+
+// isrEligible says whether a follower may join the ISR or hold the HW
+// back as a caught-up replica that may join it: in ZooKeeper mode Kafka
+// requires its broker to be alive in the metadata (Partition
+// .isReplicaIsrEligible); the controller refuses brokers shutting down.
+func (p *Partition) isrEligible(id int32) bool {
+	return p.live == nil || p.live[id]
 }

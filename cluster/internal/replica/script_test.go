@@ -299,6 +299,8 @@ func (s *script) run(line string) {
 			s.t.Fatalf("%s: %v", line, err)
 		}
 		s.printf("b%d: %s", n.id, n.log)
+	case "live":
+		s.step(node(), LiveBrokers{Now: s.now, Brokers: ids("ids")})
 	case "stop":
 		s.step(node(), Stop{})
 	case "config":
