@@ -276,10 +276,15 @@ func TestOperationsRollingRestart(t *testing.T) {
 	t.Logf("longest gap ended at %s", gapEnd.Format("15:04:05.000"))
 	t.Logf("stop times %v; longest gap between acks %v", stops, gap)
 	if gap >= 5*time.Second {
-		// Known: acknowledgements stall about 5 s after a SIGTERM while
-		// the partitions' state has already moved (see the report of
-		// h/ops12); the rest of the test holds.
-		t.Skipf("BUG (ack stall after controlled shutdown): longest gap between two acknowledgements %v, want < 5s", gap)
+		// BUG: a leader's HW waits for a caught-up follower outside the
+		// ISR without asking whether its broker is alive
+		// (cluster/internal/replica/hw.go maybeIncrementHW; Kafka 3.9's
+		// isReplicaIsrEligible checks the ZK metadata cache's live
+		// brokers). The broker just stopped by SIGTERM, removed from the
+		// ISRs by the controlled shutdown, so holds every acks=all
+		// produce of the partitions it followed for up to
+		// replica.lag.time.max.ms (5 s here). The rest of the test holds.
+		t.Skipf("BUG (HW held by a stopped, caught-up follower outside the ISR): longest gap between two acknowledgements %v, want < 5s", gap)
 	}
 }
 
