@@ -28,6 +28,7 @@ type Producer struct {
 	hist    History
 	lastAck time.Time
 	maxGap  time.Duration
+	gapEnd  time.Time // when the longest gap ended
 	errs    map[string]int
 
 	acked atomic.Int64
@@ -105,7 +106,9 @@ func (p *Producer) run(ctx context.Context, o ProducerOptions) {
 				return
 			}
 			now := time.Now()
-			p.maxGap = max(p.maxGap, now.Sub(p.lastAck))
+			if gap := now.Sub(p.lastAck); gap > p.maxGap {
+				p.maxGap, p.gapEnd = gap, now
+			}
 			p.lastAck = now
 			p.hist.Acked = append(p.hist.Acked, Ack{Value: value, Partition: r.Partition, Offset: r.Offset})
 			p.acked.Add(1)
@@ -126,6 +129,14 @@ func errName(err error) string {
 		return s.String()
 	}
 	return err.Error()
+}
+
+// LongestGap is the longest time between two acknowledgements so far and
+// when it ended.
+func (p *Producer) LongestGap() (time.Duration, time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.maxGap, p.gapEnd
 }
 
 // Acked is how many records were acknowledged so far.
