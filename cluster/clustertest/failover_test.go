@@ -78,7 +78,7 @@ func TestLeaderKilledNothingLost(t *testing.T) {
 	if err := p.WaitAcked(ctx, 2000); err != nil {
 		t.Fatal(err)
 	}
-	stopAndCheck(ctx, t, c, p, "safe")
+	stopAndCheck(t, c, p, "safe")
 }
 
 // TestControlledShutdownMovesLeadership stops a broker with SIGTERM: it

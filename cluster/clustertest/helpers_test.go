@@ -29,21 +29,26 @@ func readFile(path string) string {
 	return string(data)
 }
 
-// stopAndCheck stops the workload, reads topic back from the cluster and
-// fails the test unless the checker finds nothing lost, duplicated,
-// reordered, moved or invented. It returns the longest pause between two
-// acknowledgements.
-func stopAndCheck(ctx context.Context, t *testing.T, c *testCluster, p *Producer, topic string) time.Duration {
+// stopAndCheck stops the workload, reads topic back from the running
+// brokers and fails the test unless something was acknowledged and the
+// checker finds nothing lost, duplicated, reordered, moved or invented.
+// It returns the longest pause between two acknowledgements.
+func stopAndCheck(t *testing.T, c *testCluster, p *Producer, topic string) time.Duration {
 	t.Helper()
 	hist, gap, errs := p.Stop(30 * time.Second)
-	reads, err := ReadAll(ctx, c.Seeds(), topic)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	reads, err := ReadAll(ctx, c.runningSeeds(), topic)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rep := Check(hist, reads)
-	t.Logf("%s; longest pause between acknowledgements %v; produce errors %v", rep, gap, errs)
+	t.Logf("%s: %s; longest pause between acknowledgements %v; produce errors %v", topic, rep, gap, errs)
 	if !rep.OK() {
-		t.Fatal(rep)
+		t.Fatalf("workload on %s: %s", topic, rep)
+	}
+	if len(hist.Acked) == 0 {
+		t.Fatalf("workload on %s: nothing acknowledged", topic)
 	}
 	return gap
 }

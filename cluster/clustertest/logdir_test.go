@@ -207,5 +207,5 @@ func TestLogDirFailureMovesLeadership(t *testing.T) {
 	if err := p.WaitAcked(ctx, 2000); err != nil {
 		t.Fatalf("no progress after the disk failed: %v", err)
 	}
-	stopAndCheck(ctx, t, c, p, topic)
+	stopAndCheck(t, c, p, topic)
 }

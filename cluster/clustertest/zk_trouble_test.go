@@ -78,7 +78,7 @@ func TestZooKeeperLeaderKilledWhileProducing(t *testing.T) {
 			t.Logf("broker %d re-registered (czxid %x -> %x)", b.ID, before[b.ID], now)
 		}
 	}
-	stopAndCheck(ctx, t, c, p, "zk-ens")
+	stopAndCheck(t, c, p, "zk-ens")
 }
 
 // TestBrokerSessionExpiry freezes a broker (SIGSTOP) for longer than
@@ -152,5 +152,5 @@ func TestBrokerSessionExpiry(t *testing.T) {
 	if out := victim.Output(); !strings.Contains(out, "registered broker") {
 		t.Logf("broker %d output:\n%s", victim.ID, tail(out, 3000))
 	}
-	stopAndCheck(ctx, t, c, p, "sx")
+	stopAndCheck(t, c, p, "sx")
 }
