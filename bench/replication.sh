@@ -34,8 +34,9 @@
 # (/tmp/perfkit: loadgen, built from ../shared/perf when missing), ZK_PORT
 # (22181), PORT_BASE (19090: the rf3 brokers on +1..+3, the rf1 broker on
 # +101, metrics on +550 of each), REPL_DATA (a fresh dir under /tmp, removed
-# at the end), PROFILE=1 (a 10 s CPU profile of broker 1 during the first
-# rf3-lead1 run, written to $PROFILE_DIR, default /tmp).
+# at the end), PROFILE="rf3-lead1 lat" (CPU profiles of brokers 1 and 2,
+# PROFILE_SECONDS long (10), from the start of those setups' first runs,
+# written to $PROFILE_DIR (/tmp) as replication-SETUP-brokerN.pprof).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -46,7 +47,8 @@ RATE=${RATE:-19380}
 PERFKIT=${PERFKIT:-/tmp/perfkit}
 ZK_PORT=${ZK_PORT:-22181}
 PORT_BASE=${PORT_BASE:-19090}
-PROFILE=${PROFILE:-0}
+PROFILE=${PROFILE:-}
+PROFILE_SECONDS=${PROFILE_SECONDS:-10}
 PROFILE_DIR=${PROFILE_DIR:-/tmp}
 DATA=${REPL_DATA:-$(mktemp -d /tmp/sluice-repl.XXXXXX)}
 PARTS=3
@@ -110,9 +112,11 @@ run() { # setup round
 	settle
 	local -a ps
 	mapfile -t ps < <(pids "$setup")
-	if [ "$PROFILE" = 1 ] && [ "$setup" = rf3-lead1 ] && [ "$round" = 1 ]; then
-		curl -s -o "$PROFILE_DIR/replication-leader.pprof" "http://127.0.0.1:$((RF3_BASE + 551))/debug/pprof/profile?seconds=10" &
-		curl -s -o "$PROFILE_DIR/replication-follower.pprof" "http://127.0.0.1:$((RF3_BASE + 552))/debug/pprof/profile?seconds=10" &
+	if [[ " $PROFILE " == *" $setup "* ]] && [ "$round" = 1 ] && [ "$setup" != rf1 ]; then
+		for b in 1 2; do
+			curl -s -o "$PROFILE_DIR/replication-$setup-broker$b.pprof" \
+				"http://127.0.0.1:$((RF3_BASE + 550 + b))/debug/pprof/profile?seconds=$PROFILE_SECONDS" &
+		done
 	fi
 	before=$(ticks "${ps[@]}")
 	out=$("$PERFKIT/loadgen" -brokers "$seeds" -topic "$topic" -create=false -mode "$mode" -size 1024 -acks "$acks" "${extra[@]}")
