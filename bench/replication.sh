@@ -12,6 +12,7 @@
 #   rf1        1 KiB x RECORDS, topic of 3 partitions all on broker 1, acks=1
 #   rf3        same on RF 3, leaders spread (1,2,3 / 2,3,1 / 3,1,2), acks=all
 #   rf3-lead1  same on RF 3, every partition led by broker 1 (followers 2, 3)
+#   lat-rf1    the same e2e load on the rf1 broker (RF 1, acks=1): a reference
 #   lat        loadgen -mode e2e at -rate RATE (default 19380 records/s of
 #              1032 bytes = 20 MB/s) on RF 3 (spread), acks=all: produce to
 #              consume latency, LAT_RECORDS records (default 400000, ~20 s)
@@ -84,7 +85,7 @@ rf1 start 1 >&2
 
 pids() { # setup -> broker pids
 	case $1 in
-	rf1) cat "$DATA/rf1/broker-1.pid" ;;
+	rf1 | lat-rf1) cat "$DATA/rf1/broker-1.pid" ;;
 	*) cat "$DATA/rf3/broker-1.pid" "$DATA/rf3/broker-2.pid" "$DATA/rf3/broker-3.pid" ;;
 	esac
 }
@@ -99,11 +100,11 @@ settle() {
 run() { # setup round
 	local setup=$1 round=$2 topic="repl-$1-$2" seeds assign acks mode=produce extra=() before after out
 	case $setup in
-	rf1) seeds=$RF1_SEEDS assign="1;1;1" acks=1 ;;
+	rf1 | lat-rf1) seeds=$RF1_SEEDS assign="1;1;1" acks=1 ;;
 	rf3 | lat) seeds=$RF3_SEEDS assign="1,2,3;2,3,1;3,1,2" acks=all ;;
 	rf3-lead1) seeds=$RF3_SEEDS assign="1,2,3;1,3,2;1,2,3" acks=all ;;
 	esac
-	if [ "$setup" = lat ]; then
+	if [ "$setup" = lat ] || [ "$setup" = lat-rf1 ]; then
 		mode=e2e extra=(-rate "$RATE" -records "$LAT_RECORDS")
 	else
 		extra=(-records "$RECORDS")
@@ -129,10 +130,10 @@ run() { # setup round
 RES=$DATA/results.jsonl
 : >"$RES"
 log "$(date -u '+%F %T') UTC, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), tree $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty), load $(cut -d' ' -f1-3 /proc/loadavg)"
-setups=(rf1 rf3 rf3-lead1 lat)
+setups=(rf1 rf3 rf3-lead1 lat lat-rf1)
 for round in $(seq 1 "$ROUNDS"); do
-	for i in 0 1 2 3; do
-		s=${setups[$(((i + round - 1) % 4))]}
+	for i in 0 1 2 3 4; do
+		s=${setups[$(((i + round - 1) % 5))]}
 		log "round $round: $s"
 		run "$s" "$round" | tee -a "$RES"
 	done
@@ -169,6 +170,9 @@ p99 = row("lat: e2e p99 ms at %.1f MB/s (RF 3, acks=all)" % med([r["loadgen"]["m
 row("lat: e2e p50 ms", [r["loadgen"]["p50_ms"] for r in by["lat"]])
 row("lat: e2e p999 ms", [r["loadgen"]["p999_ms"] for r in by["lat"]])
 row("lat: summed broker CPU s / GB", [sum(cpu(r)) / gb(r) for r in by["lat"]])
+p1 = row("lat-rf1 (reference: 1 broker, RF 1, acks=1): e2e p99 ms", [r["loadgen"]["p99_ms"] for r in by["lat-rf1"]])
+row("lat-rf1: e2e p50 ms", [r["loadgen"]["p50_ms"] for r in by["lat-rf1"]])
+row("lat-rf1: broker CPU s / GB", [sum(cpu(r)) / gb(r) for r in by["lat-rf1"]])
 w = max(len(n) for n, _, _ in rows)
 print()
 print("| %-*s | %s | %s |" % (w, "measure", "rounds", "median"))
@@ -179,6 +183,6 @@ print()
 def verdict(ok): return "met" if ok else "NOT met"
 print("(1) throughput rf3 / rf1 = %.2fx (target >= 0.4x: %s); rf3-lead1 / rf1 = %.2fx" % (t3 / t1, verdict(t3 / t1 >= 0.4), tl / t1))
 print("(2) CPU per acked GB rf3 / rf1 = %.2fx (target <= 2.5x: %s); rf3-lead1 / rf1 = %.2fx" % (c3 / c1, verdict(c3 / c1 <= 2.5), cl / c1))
-print("(3) e2e p99 at 20 MB/s, RF 3 acks=all = %.2f ms (target < 10 ms: %s)" % (p99, verdict(p99 < 10)))
+print("(3) e2e p99 at 20 MB/s, RF 3 acks=all = %.2f ms (target < 10 ms: %s); 1 broker RF 1 acks=1 at the same rate: %.2f ms" % (p99, verdict(p99 < 10), p1))
 print("(4) follower CPU per replicated GB / leader CPU per produced GB = %.2fx (medians %.2f / %.2f s/GB)" % (foll / lead, foll, lead))
 PY
