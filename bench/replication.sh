@@ -12,10 +12,11 @@
 #   rf1        1 KiB x RECORDS, topic of 3 partitions all on broker 1, acks=1
 #   rf3        same on RF 3, leaders spread (1,2,3 / 2,3,1 / 3,1,2), acks=all
 #   rf3-lead1  same on RF 3, every partition led by broker 1 (followers 2, 3)
-#   lat-rf1    the same e2e load on the rf1 broker (RF 1, acks=1): a reference
 #   lat        loadgen -mode e2e at -rate RATE (default 19380 records/s of
 #              1032 bytes = 20 MB/s) on RF 3 (spread), acks=all: produce to
 #              consume latency, LAT_RECORDS records (default 400000, ~20 s)
+#   lat-rf1    the same e2e load on the rf1 broker (RF 1, acks=1): a reference
+#              for what the machine itself does to the latency
 # The client settings are loadgen's defaults for all (1 producer client,
 # 1 MiB batches, no linger, no compression, round-robin partitioner, no
 # idempotence); only -acks differs. Each run uses a fresh topic created with
