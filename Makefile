@@ -6,7 +6,7 @@ BIN       := bin/sluice
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build run test unit compat compat-cluster kgo kgo-full bench lint fuzz deps clean cluster cluster-stop
+.PHONY: build run test unit compat compat-cluster kgo kgo-full bench bench-replication lint fuzz deps clean cluster cluster-stop
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sluice
@@ -54,6 +54,12 @@ kgo-full: build
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./bench
+
+# Replication cost: 1 broker RF 1 acks=1 against 3 brokers RF 3 acks=all on
+# a local ZooKeeper, with ../shared/perf's loadgen (a few minutes; see
+# bench/README.md).
+bench-replication: build
+	./bench/replication.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
