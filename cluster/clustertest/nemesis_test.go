@@ -418,3 +418,51 @@ func TestNemesisLeaderCutOffFromZooKeeper(t *testing.T) {
 	}
 	finish(t, ctx, c, p, topic)
 }
+
+// TestCreatedTopicConfigReachesBrokers: the overrides given to
+// CreateTopics are in force on every broker at once (creating a topic
+// writes its config znode without a change notification; brokers used to
+// keep the defaults until the next notification or restart, so a topic
+// created with min.insync.replicas=2 took acks=all records with an ISR of
+// one).
+func TestCreatedTopicConfigReachesBrokers(t *testing.T) {
+	c := startCluster(t, 3, nil)
+	adm := c.admin()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := adm.CreateTopic(ctx, 3, 3, minISR2, "created-cfg"); err != nil {
+		t.Fatal(err)
+	}
+	c.waitTopic(adm, "created-cfg", 3, 30*time.Second)
+	c.waitTopicOnAll("created-cfg", 30*time.Second)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Seeds()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if _, err := kadm.NewClient(cl).BrokerMetadata(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range c.Brokers {
+		req := kmsg.NewPtrDescribeConfigsRequest()
+		rr := kmsg.NewDescribeConfigsRequestResource()
+		rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceTypeTopic, "created-cfg"
+		rr.ConfigNames = []string{"min.insync.replicas"}
+		req.Resources = append(req.Resources, rr)
+		resp, err := req.RequestWith(ctx, cl.Broker(int(b.ID)))
+		if err != nil {
+			t.Fatalf("broker %d: %v", b.ID, err)
+		}
+		got := "none"
+		for _, r := range resp.Resources {
+			for _, cfg := range r.Configs {
+				if cfg.Name == "min.insync.replicas" && cfg.Value != nil {
+					got = *cfg.Value
+				}
+			}
+		}
+		if got != "2" {
+			t.Errorf("broker %d: min.insync.replicas of a topic created with 2 is %s", b.ID, got)
+		}
+	}
+}
