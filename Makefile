@@ -6,7 +6,7 @@ BIN       := bin/sluice
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build run test unit compat compat-cluster kgo kgo-full bench bench-replication lint fuzz deps clean cluster cluster-stop
+.PHONY: build run test unit compat compat-cluster kgo kgo-full bench bench-replication lint fuzz deps clean cluster cluster-stop faults
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sluice
@@ -51,6 +51,11 @@ kgo: build
 
 kgo-full: build
 	KGO_TEST_RECORDS=500000 KGO_SUITE_TIMEOUT=40m ./scripts/kgo-suite.sh
+
+# The nemesis tests (cluster/clustertest/nemesis_test.go) with 20 rounds of
+# each repeated fault instead of `make test`'s 3 (several minutes).
+faults: deps
+	SLUICE_FAULT_ROUNDS=20 $(GO) test -count=1 -timeout 30m -v -run Nemesis ./cluster/clustertest
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./bench

@@ -52,12 +52,13 @@ func (n *Node) LeadershipChanged() <-chan struct{} {
 // config descriptions read) from the metadata cache and the configs.
 func (z *zkState) publish() {
 	n := z.n
+	cs := z.cache.snap.Load()
+	z.loadNewTopicConfigs(cs.names...)
 	c := z.configs.Load()
 	defaults, err := n.topicDefaultsFor(c.brokers)
 	if err != nil {
 		defaults = n.cfg.TopicDefaults
 	}
-	cs := z.cache.snap.Load()
 	s := &snapshot{topics: make(map[string]*topicState, len(cs.topics)), byID: make(map[[16]byte]*topicState, len(cs.topics)),
 		defaults: defaults, dynamic: c.brokers}
 	for _, name := range cs.names {

@@ -363,9 +363,60 @@ func (z *zkState) watchConfigs() {
 	}
 }
 
+// loadNewTopicConfigs reads /config/topics/<t> of the topics the configs
+// do not know yet. Creating a topic writes its config znode without a
+// change notification, so a broker reads a new topic's overrides when it
+// meets the topic (as Kafka's brokers do when they create its log):
+// otherwise the overrides given at creation (min.insync.replicas, ...)
+// would be ignored until the next config change or restart. A ZooKeeper
+// error leaves the topic out (defaults, tried again next time).
+func (z *zkState) loadNewTopicConfigs(names ...string) {
+	for {
+		c := z.configs.Load()
+		if c == nil || z.store == nil {
+			return
+		}
+		var missing []string
+		for _, name := range names {
+			if _, ok := c.topics[name]; !ok {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		read := map[string]map[string]string{}
+		ctx, cancel := context.WithTimeout(z.ctx, 3*time.Second)
+		for _, name := range missing {
+			cfg, err := z.store.EntityConfig(ctx, zkdata.ConfigTypeTopic, name)
+			if errors.Is(err, zkdata.ErrMalformed) {
+				cfg, err = map[string]string{}, nil // as loadConfigs: defaults
+			}
+			if err == nil {
+				read[name] = cfg
+			}
+		}
+		cancel()
+		if len(read) == 0 {
+			return
+		}
+		topics := make(map[string]map[string]string, len(c.topics)+len(read))
+		for k, v := range c.topics {
+			topics[k] = v
+		}
+		for k, v := range read {
+			topics[k] = v
+		}
+		if z.configs.CompareAndSwap(c, &zkConfigs{topics: topics, brokers: c.brokers}) {
+			return
+		}
+	}
+}
+
 // topicConfig is a topic's effective config: broker defaults (static and
 // dynamic) with its overrides.
 func (z *zkState) topicConfig(topic string) engine.TopicConfig {
+	z.loadNewTopicConfigs(topic)
 	c := z.configs.Load()
 	defaults, err := z.n.topicDefaultsFor(c.brokers)
 	if err != nil {
