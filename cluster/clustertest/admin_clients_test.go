@@ -407,7 +407,9 @@ func TestAdminClientsElectAndReassign(t *testing.T) {
 			for _, p := range preferred[topic] {
 				want[p] = 0
 			}
+			started := time.Now()
 			res, err := a.elect(ctx, topic, []int32{0, 1, 2, 3, 4, 5, 9})
+			t.Logf("ElectLeaders answered in %v", time.Since(started).Round(time.Millisecond))
 			if err != nil {
 				t.Fatalf("ElectLeaders: %v", err)
 			}
@@ -435,7 +437,8 @@ func TestAdminClientsElectAndReassign(t *testing.T) {
 			}
 			setTopicConfigs(t, adm, topic, map[string]*string{
 				"leader.replication.throttled.replicas": nil, "follower.replication.throttled.replicas": nil})
-			deadline := time.Now().Add(60 * time.Second)
+			lifted := time.Now()
+			deadline := lifted.Add(60 * time.Second)
 			for {
 				ls, err = a.list(ctx, topic, []int32{0, 1})
 				if err == nil && len(ls) == 0 {
@@ -446,6 +449,7 @@ func TestAdminClientsElectAndReassign(t *testing.T) {
 				}
 				time.Sleep(200 * time.Millisecond)
 			}
+			t.Logf("move listed no more %v after its throttle was lifted", time.Since(lifted).Round(time.Millisecond))
 			pd := waitAssignment(t, adm, topic, 0, []int32{2, 1}, 30*time.Second)
 			if pd.Leader != 2 {
 				t.Errorf("%s-0 led by %d after the move, want 2", topic, pd.Leader)
