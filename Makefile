@@ -6,7 +6,7 @@ BIN       := bin/sluice
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build run test unit compat compat-cluster kgo kgo-full bench lint fuzz deps clean cluster cluster-stop
+.PHONY: build run test unit compat compat-cluster kgo kgo-full kgo-cluster kafka-go-cluster bench lint fuzz deps clean cluster cluster-stop
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sluice
@@ -51,6 +51,15 @@ kgo: build
 
 kgo-full: build
 	KGO_TEST_RECORDS=500000 KGO_SUITE_TIMEOUT=40m ./scripts/kgo-suite.sh
+
+# The same suite against three brokers on a local ZooKeeper (replication
+# factor 3), and kafka-go's own admin tests (ElectLeaders, the partition
+# reassignment APIs) against three brokers.
+kgo-cluster: build
+	KGO_SUITE_CLUSTER=3 ./scripts/kgo-suite.sh
+
+kafka-go-cluster: build
+	./scripts/kafka-go-cluster.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./bench
