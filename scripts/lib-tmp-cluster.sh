@@ -29,9 +29,9 @@ tmp_cluster_cleanup() {
 
 tmp_cluster_logs() {
 	local f
-	for f in "$CLUSTER_DATA"/broker-*.log; do
-		[ -f "$f" ] || continue
-		echo "--- $(basename "$f") (last 20 lines)"
+	for f in "$CLUSTER_DATA"/broker-*.log "$CLUSTER_DATA"/broker-*/logs/server.log; do
+		[ -s "$f" ] || continue
+		echo "--- ${f#"$CLUSTER_DATA"/} (last 20 lines)"
 		tail -20 "$f"
 	done
 }
