@@ -126,5 +126,7 @@ if [ "$rc" != 0 ] || [ "$summary" != 0 ]; then
 	grep -v '^{' "$work/kgo.json" | tail -20
 	tail -20 "$work/kgo.stderr"
 	logs
+	keep=${TMPDIR:-/tmp}/kgo-suite-failed.json
+	cp "$work/kgo.json" "$keep" 2>/dev/null && echo "kgo-suite: the whole go test -json output is in $keep"
 	exit 1
 fi
