@@ -435,6 +435,10 @@ func TestAdminClientsElectAndReassign(t *testing.T) {
 			if fmt.Sprint(ls) != wantList {
 				t.Errorf("ListPartitionReassignments in progress: %v, want %s", ls, wantList)
 			}
+			time.Sleep(2 * time.Second) // 2 MB at 10 KB/s: held back far longer
+			if ls, err = a.list(ctx, topic, []int32{0, 1}); err != nil || fmt.Sprint(ls) != wantList {
+				t.Errorf("ListPartitionReassignments 2s later, the move throttled: %v (err %v), want %s", ls, err, wantList)
+			}
 			setTopicConfigs(t, adm, topic, map[string]*string{
 				"leader.replication.throttled.replicas": nil, "follower.replication.throttled.replicas": nil})
 			lifted := time.Now()
