@@ -6,7 +6,7 @@ BIN       := bin/sluice
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build run test unit compat compat-cluster kgo kgo-full bench bench-replication lint fuzz deps clean cluster cluster-stop faults
+.PHONY: build run test unit compat compat-cluster kgo kgo-full kgo-cluster kafka-go-cluster bench bench-replication lint fuzz deps clean cluster cluster-stop faults
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sluice
@@ -56,6 +56,15 @@ kgo-full: build
 # each repeated fault instead of `make test`'s 3 (several minutes).
 faults: deps
 	SLUICE_FAULT_ROUNDS=20 $(GO) test -count=1 -timeout 30m -v -run Nemesis ./cluster/clustertest
+
+# The same suite against three brokers on a local ZooKeeper (replication
+# factor 3), and kafka-go's own admin tests (ElectLeaders, the partition
+# reassignment APIs) against three brokers.
+kgo-cluster: build
+	KGO_SUITE_CLUSTER=3 ./scripts/kgo-suite.sh
+
+kafka-go-cluster: build
+	./scripts/kafka-go-cluster.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./bench

@@ -27,11 +27,14 @@ type replicaManager struct {
 	// topicConfig is a topic's effective config (broker defaults plus its
 	// overrides), read when a replica is created.
 	topicConfig func(topic string) engine.TopicConfig
-	alter       *alterSender
-	fetchers    *fetchers
-	cache       *metaCache
-	dirs        *logDirWatcher     // offline log dirs (logdirs.go)
-	quotas      *replicationQuotas // replication throttles (throttle.go)
+	// createConfig, when set, is topicConfig read afresh (from ZooKeeper),
+	// for a replica being created.
+	createConfig func(topic string) engine.TopicConfig
+	alter        *alterSender
+	fetchers     *fetchers
+	cache        *metaCache
+	dirs         *logDirWatcher     // offline log dirs (logdirs.go)
+	quotas       *replicationQuotas // replication throttles (throttle.go)
 
 	brokerEpoch atomic.Int64 // this broker's registration epoch
 
@@ -245,7 +248,15 @@ func (rm *replicaManager) liveChanged() {
 //
 // REQUIRES: rm.mu held.
 func (rm *replicaManager) createReplica(tp engine.TopicPartition, id [16]byte) (*Replica, error) {
-	cfg := rm.topicConfig(tp.Topic)
+	cfg := rm.topicConfig
+	if rm.createConfig != nil {
+		cfg = rm.createConfig
+	}
+	return rm.createReplicaWith(tp, id, cfg(tp.Topic))
+}
+
+// REQUIRES: rm.mu held.
+func (rm *replicaManager) createReplicaWith(tp engine.TopicPartition, id [16]byte, cfg engine.TopicConfig) (*Replica, error) {
 	l, ok := rm.eng.Log(tp)
 	if ok && l.TopicID() != id && l.TopicID() != [16]byte{} && id != [16]byte{} {
 		rm.logger.Warn("deleting the log of an older incarnation of the topic", "topic", tp.Topic, "partition", tp.Partition,
@@ -313,11 +324,21 @@ func (rm *replicaManager) applyStopReplica(ctrl int32, req *controller.StopRepli
 	return 0, errs
 }
 
-// applyConfig gives a topic's replicas their new effective config.
-func (rm *replicaManager) applyConfig(topic string, cfg engine.TopicConfig) {
-	for _, r := range rm.replicas() {
-		if r.tp.Topic != topic {
-			continue
+// applyConfigs gives every replica its topic's effective config after a
+// change. rm.mu is held, as createReplica holds it from reading a topic's
+// config until the replica is in rm.mu.parts: a replica created while the
+// configs change either read the new config or is updated here (before,
+// a replica created from the old config but published after this pass
+// kept it, e.g. a lifted replication throttle, until the next change).
+func (rm *replicaManager) applyConfigs() {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	cfgs := map[string]engine.TopicConfig{}
+	for _, r := range rm.mu.parts {
+		cfg, ok := cfgs[r.tp.Topic]
+		if !ok {
+			cfg = rm.topicConfig(r.tp.Topic)
+			cfgs[r.tp.Topic] = cfg
 		}
 		r.log.SetConfig(cfg)
 		r.throttles.set(cfg, r.tp.Partition, rm.self)

@@ -45,6 +45,9 @@ type zkState struct {
 	// configs are the dynamic configs read from /config: topic
 	// overrides by topic, broker configs by id ("" = <default>).
 	configs atomic.Pointer[zkConfigs]
+	// configsMu orders the reads of /config and the stores of configs
+	// (loadConfigs, readTopicConfig): the last store is of the newest read.
+	configsMu sync.Mutex
 
 	pidMu   sync.Mutex
 	pidNext int64
@@ -121,6 +124,7 @@ func openZK(n *Node) (*zkState, error) {
 	z.listener = n.interBrokerListener()
 	z.cache = newMetaCache()
 	z.rm = newReplicaManager(cfg.NodeID, n.eng, z.cache, n.replicaLagMax(), time.Now, z.topicConfig, n.base)
+	z.rm.createConfig = z.readTopicConfig
 	z.rm.fetchers = newFetchers(cfg.NodeID, z.listener, n.fetcherConfig(), z.rm.brokerEpoch.Load, n.base)
 	z.rm.fetchers.quotas = z.rm.quotas
 	z.applyThrottleRates()
@@ -319,6 +323,8 @@ func (z *zkState) leadershipChanged() <-chan struct{} {
 // loadConfigs reads every topic's overrides and the dynamic broker
 // configs.
 func (z *zkState) loadConfigs(ctx context.Context) error {
+	z.configsMu.Lock()
+	defer z.configsMu.Unlock()
 	topics, err := z.store.EntityConfigs(ctx, zkdata.ConfigTypeTopic)
 	if err != nil {
 		return fmt.Errorf("cluster: read topic configs: %w", err)
@@ -429,14 +435,36 @@ func (z *zkState) topicConfig(topic string) engine.TopicConfig {
 	return cfg
 }
 
+// readTopicConfig is topicConfig after reading the topic's overrides
+// from /config/topics/<topic>, as Kafka's brokers read them when they
+// create a log: a new topic's config znode is written with it and no
+// /config/changes notification announces it, so the configs given to
+// CreateTopics apply from the first replica on. If the read fails, the
+// configs already read are used.
+func (z *zkState) readTopicConfig(topic string) engine.TopicConfig {
+	z.configsMu.Lock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	overrides, err := z.store.EntityConfig(ctx, zkdata.ConfigTypeTopic, topic)
+	cancel()
+	if err == nil {
+		old := z.configs.Load()
+		topics := make(map[string]map[string]string, len(old.topics)+1)
+		for k, v := range old.topics {
+			topics[k] = v
+		}
+		topics[topic] = overrides
+		z.configs.Store(&zkConfigs{topics: topics, brokers: old.brokers})
+	}
+	z.configsMu.Unlock()
+	return z.topicConfig(topic)
+}
+
 // applyZKConfigs gives the local replicas their effective configs after
 // a change.
 func (n *Node) applyZKConfigs() {
 	z := n.zk
 	z.applyThrottleRates()
-	for _, r := range z.rm.replicas() {
-		z.rm.applyConfig(r.tp.Topic, z.topicConfig(r.tp.Topic))
-	}
+	z.rm.applyConfigs()
 }
 
 // --- settings ---

@@ -16,6 +16,11 @@
 #   KGO_SUITE_TIMEOUT  go test -timeout (default 10m)
 #   KGO_SUITE_RUN      go test -run filter (default: all)
 #   SLUICE_BIN         the broker binary (default bin/sluice)
+#   KGO_SUITE_CLUSTER  1 (default): one broker, KGO_TEST_RF=1; 3: a
+#                      three-broker cluster on a local ZooKeeper
+#                      (scripts/cluster.sh on free ports, temporary data,
+#                      SIGKILLed on exit), KGO_TEST_RF=3 (make kgo-cluster)
+#   KGO_TEST_RF        overrides the replication factor
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SLUICE_BIN:-bin/sluice}
@@ -23,32 +28,60 @@ PY=${PYTHON:-/usr/bin/python3}
 RECORDS=${KGO_TEST_RECORDS:-50000}
 TIMEOUT=${KGO_SUITE_TIMEOUT:-10m}
 RUN=${KGO_SUITE_RUN:-}
+CLUSTER=${KGO_SUITE_CLUSTER:-1}
 [ -x "$BIN" ] || { echo "kgo-suite: $BIN not built (run make build)"; exit 1; }
 command -v "$PY" >/dev/null || { echo "kgo-suite: $PY not found (scripts/install-test-deps.sh installs it)"; exit 1; }
 
-work=$(mktemp -d)
-port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$BIN" broker --override "listeners=PLAINTEXT://127.0.0.1:$port" --override "log.dirs=$work/data" \
-	--override sluice.metrics.listener= >"$work/broker.log" 2>&1 &
-broker=$!
-cleanup() {
-	kill "$broker" 2>/dev/null
-	wait "$broker" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+case $CLUSTER in
+1) ;;
+3)
+	. scripts/lib-tmp-cluster.sh
+	tmp_cluster_start kgo-suite || exit 1
+	work=$CLUSTER_DATA/kgo
+	mkdir -p "$work"
+	RF=${KGO_TEST_RF:-3}
+	seeds=$SEEDS
+	alive() {
+		local pid
+		for pid in $(tmp_cluster_pids); do kill -0 "$pid" 2>/dev/null || return 1; done
+	}
+	logs() { tmp_cluster_logs; }
+	;;
+*) echo "kgo-suite: KGO_SUITE_CLUSTER=$CLUSTER: want 1 or 3"; exit 1 ;;
+esac
 
-for _ in $(seq 100); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-	kill -0 "$broker" 2>/dev/null || { echo "kgo-suite: broker exited:"; cat "$work/broker.log"; exit 1; }
-	sleep 0.1
-done
+if [ "$CLUSTER" = 1 ]; then
+	work=$(mktemp -d)
+	port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	"$BIN" broker --override "listeners=PLAINTEXT://127.0.0.1:$port" --override "log.dirs=$work/data" \
+		--override sluice.metrics.listener= >"$work/broker.log" 2>&1 &
+	broker=$!
+	cleanup() {
+		kill "$broker" 2>/dev/null
+		wait "$broker" 2>/dev/null
+		rm -rf "$work"
+	}
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+
+	for _ in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		kill -0 "$broker" 2>/dev/null || { echo "kgo-suite: broker exited:"; cat "$work/broker.log"; exit 1; }
+		sleep 0.1
+	done
+	RF=${KGO_TEST_RF:-1}
+	seeds=127.0.0.1:$port
+	alive() { kill -0 "$broker" 2>/dev/null; }
+	logs() {
+		echo "--- broker log (tail)"
+		tail -40 "$work/broker.log"
+	}
+fi
 
 version=$(go list -m -f '{{.Version}}' github.com/twmb/franz-go)
-echo "kgo-suite: franz-go $version pkg/kgo tests against $BIN on 127.0.0.1:$port (KGO_TEST_RECORDS=$RECORDS)"
+echo "kgo-suite: franz-go $version pkg/kgo tests against $BIN on $seeds (KGO_TEST_RF=$RF KGO_TEST_RECORDS=$RECORDS)"
 start=$(date +%s)
-KGO_SEEDS=127.0.0.1:$port KGO_TEST_RF=1 KGO_TEST_RECORDS=$RECORDS \
+KGO_SEEDS=$seeds KGO_TEST_RF=$RF KGO_TEST_RECORDS=$RECORDS \
 	go test -count=1 -timeout "$TIMEOUT" -json ${RUN:+-run "$RUN"} -skip '^TestTxnEtl$' \
 	github.com/twmb/franz-go/pkg/kgo >"$work/kgo.json" 2>"$work/kgo.stderr"
 rc=$?
@@ -85,14 +118,15 @@ print("kgo-suite: %d passed (and %d subtests), %d skipped, %d failed in %ss" %
 sys.exit(1 if count["fail"] or not count["pass"] else 0)
 EOF
 summary=$?
-if ! kill -0 "$broker" 2>/dev/null; then
-	echo "kgo-suite: the broker died during the run"
+if ! alive; then
+	echo "kgo-suite: a broker died during the run"
 	rc=1
 fi
 if [ "$rc" != 0 ] || [ "$summary" != 0 ]; then
 	grep -v '^{' "$work/kgo.json" | tail -20
 	tail -20 "$work/kgo.stderr"
-	echo "--- broker log (tail)"
-	tail -40 "$work/broker.log"
+	logs
+	keep=${TMPDIR:-/tmp}/kgo-suite-failed.json
+	cp "$work/kgo.json" "$keep" 2>/dev/null && echo "kgo-suite: the whole go test -json output is in $keep"
 	exit 1
 fi
