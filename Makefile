@@ -52,11 +52,6 @@ kgo: build
 kgo-full: build
 	KGO_TEST_RECORDS=500000 KGO_SUITE_TIMEOUT=40m ./scripts/kgo-suite.sh
 
-# The nemesis tests (cluster/clustertest/nemesis_test.go) with 20 rounds of
-# each repeated fault instead of `make test`'s 3 (several minutes).
-faults: deps
-	SLUICE_FAULT_ROUNDS=20 $(GO) test -count=1 -timeout 30m -v -run Nemesis ./cluster/clustertest
-
 # The same suite against three brokers on a local ZooKeeper (replication
 # factor 3), and kafka-go's own admin tests (ElectLeaders, the partition
 # reassignment APIs) against three brokers.
@@ -65,6 +60,11 @@ kgo-cluster: build
 
 kafka-go-cluster: build
 	./scripts/kafka-go-cluster.sh
+
+# The nemesis tests (cluster/clustertest/nemesis_test.go) with 20 rounds of
+# each repeated fault instead of `make test`'s 3 (several minutes).
+faults: deps
+	SLUICE_FAULT_ROUNDS=20 $(GO) test -count=1 -timeout 30m -v -run Nemesis ./cluster/clustertest
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./bench
