@@ -21,18 +21,9 @@ import (
 
 // Kafka error codes of the inter-broker answers.
 const (
-	codeNotController           int16 = 41
-	codeBrokerNotAvailable      int16 = 8
-	codeRequestTimedOut         int16 = 7
-	codeUnsupportedVersion      int16 = 35
-	codeNotLeaderOrFollower     int16 = 6
-	codeInvalidRequest          int16 = 42
-	codeUnknownServerError      int16 = -1
-	codeOperationNotAttempted   int16 = 55
-	codeInconsistentClusterID   int16 = 104
-	codeIneligibleReplica       int16 = 107
-	codeNewLeaderElected        int16 = 108
-	codeOffsetOutOfRangeReplica int16 = 1
+	codeNotController       int16 = 41
+	codeRequestTimedOut     int16 = 7
+	codeNotLeaderOrFollower int16 = 6
 )
 
 // LeaderAndIsr applies a controller's LeaderAndIsr (key 4).

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -59,7 +58,6 @@ type zkState struct {
 	leadership chan struct{}
 
 	registered atomic.Bool
-	stopping   atomic.Bool
 	leaveOnce  sync.Once
 }
 
@@ -226,7 +224,6 @@ func (z *zkState) watchSession(reg zkdata.BrokerInfo) {
 // session.
 func (z *zkState) close() {
 	z.leave()
-	z.stopping.Store(true)
 	if z.runner != nil {
 		z.runner.stop()
 	}
@@ -504,10 +501,4 @@ func (n *Node) fetcherConfig() fetcherConfig {
 		MaxWait:          time.Duration(n.cfgInt("replica.fetch.wait.max.ms", 500)) * time.Millisecond,
 		Backoff:          time.Duration(n.cfgInt("replica.fetch.backoff.ms", 1000)) * time.Millisecond,
 	}
-}
-
-// hostName is the host advertised when the listener names none.
-func hostName() string {
-	h, _ := os.Hostname()
-	return h
 }
