@@ -536,8 +536,5 @@ func (r *controllerRunner) failWaiters() {
 	}
 }
 
-// isActive reports whether this broker is the controller now.
-func (r *controllerRunner) isActive() bool { return r.stats.Load().Active }
-
 // queueSize is ControllerEventQueueSize.
 func (r *controllerRunner) queueSize() int64 { return r.queued.Load() }

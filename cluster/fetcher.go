@@ -152,13 +152,6 @@ func (fs *fetchers) close() {
 	}
 }
 
-// count is the number of fetchers running.
-func (fs *fetchers) count() int {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	return len(fs.byKey)
-}
-
 func (fs *fetchers) start(key fetcherKey) *fetcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fetcher{f: fs, key: key, ctx: ctx, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1),

@@ -20,9 +20,6 @@ import (
 type metaCache struct {
 	snap atomic.Pointer[metaSnapshot]
 	mu   sync.Mutex
-	// changed is closed and replaced on every update (waiters for a topic
-	// to appear, e.g. CreateTopics).
-	changed chan struct{}
 }
 
 type metaSnapshot struct {
@@ -42,14 +39,11 @@ type cachedTopic struct {
 }
 
 func newMetaCache() *metaCache {
-	m := &metaCache{changed: make(chan struct{})}
+	m := &metaCache{}
 	m.snap.Store(&metaSnapshot{controllerID: -1, brokers: map[int32]controller.Broker{},
 		topics: map[string]*cachedTopic{}, byID: map[[16]byte]*cachedTopic{}})
 	return m
 }
-
-// controllerEpoch is the epoch of the last update applied.
-func (m *metaCache) controllerEpoch() int32 { return m.snap.Load().controllerEpoch }
 
 // apply takes an UpdateMetadata from controller ctrl. The caller has
 // checked the controller epoch. Partitions announced with leader
@@ -103,15 +97,6 @@ func (m *metaCache) apply(ctrl int32, req *controller.UpdateMetadataRequest) {
 	}
 	sort.Strings(s.names)
 	m.snap.Store(s)
-	close(m.changed)
-	m.changed = make(chan struct{})
-}
-
-// wait returns a channel closed at the next update.
-func (m *metaCache) wait() <-chan struct{} {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.changed
 }
 
 // info returns a topic as handlers see it: partitions in order (a gap, a

@@ -102,7 +102,6 @@ func (t *memTree) create(o CreateOp, session, zxid, now int64, undos *[]func()) 
 	}
 	if o.Mode.IsSequential() {
 		path = fmt.Sprintf("%s%010d", path, parent.stat.CVersion)
-		parentPath = parentOf(path)
 	}
 	if t.nodes[path] != nil {
 		return "", nil, ErrNodeExists

@@ -61,11 +61,3 @@ func parentOf(path string) string {
 
 // baseOf returns the last name of a valid path.
 func baseOf(path string) string { return path[strings.LastIndexByte(path, '/')+1:] }
-
-// childPath joins a parent and a child name.
-func childPath(parent, name string) string {
-	if parent == "/" {
-		return "/" + name
-	}
-	return parent + "/" + name
-}
