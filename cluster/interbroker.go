@@ -282,6 +282,7 @@ type ControllerStats struct {
 	Active                      bool
 	Partitions, Offline         int
 	PreferredImbalance          int
+	Reassigning                 int
 	Elections, UncleanElections uint64
 	QueueSize                   int64
 }
@@ -299,6 +300,6 @@ func (n *Node) ControllerStats() ControllerStats {
 		return ControllerStats{}
 	}
 	st := n.zk.runner.stats.Load()
-	return ControllerStats{Active: st.Active, Partitions: st.Partitions, Offline: st.Offline, PreferredImbalance: st.PreferredImbalance,
+	return ControllerStats{Active: st.Active, Partitions: st.Partitions, Offline: st.Offline, PreferredImbalance: st.PreferredImbalance, Reassigning: st.Reassigning,
 		Elections: st.Elections, UncleanElections: st.UncleanElections, QueueSize: n.zk.runner.queueSize()}
 }

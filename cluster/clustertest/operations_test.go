@@ -450,6 +450,23 @@ func TestOperationsCancelReassignment(t *testing.T) {
 	if !running[bulk+"-0"] {
 		t.Fatalf("the throttled move of %s-0 is not running after 3 s: %+v", bulk, rs.Sorted())
 	}
+	// The controller's ReassigningPartitions gauge counts the moves.
+	reassigning := func() float64 {
+		sum := 0.0
+		for _, b := range c.Brokers {
+			if b.Running() {
+				v, err := b.Metric(ctx, "kafka_server_replicamanager_reassigningpartitions")
+				if err != nil {
+					t.Fatal(err)
+				}
+				sum += v
+			}
+		}
+		return sum
+	}
+	if got := reassigning(); got < 1 || got > float64(len(running)) {
+		t.Errorf("ReassigningPartitions summed %v with %d moves listed", got, len(running))
+	}
 	out = sluiceCmd(t, c, "topic", "reassign", "--cancel")
 	t.Logf("reassign --cancel: %s", out)
 	if !strings.Contains(out, "Successfully cancelled partition reassignment") || !strings.Contains(out, bulk+"-0") {

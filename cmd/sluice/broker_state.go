@@ -53,6 +53,7 @@ func brokerState(b *broker.Broker) func(*obs.State) {
 			s.ActiveController = 1
 			s.GlobalPartitions, s.OfflinePartitionsCount = cs.Partitions, cs.Offline
 			s.PreferredReplicaImbalance = cs.PreferredImbalance
+			s.ReassigningPartitions = cs.Reassigning
 			s.LeaderElections, s.UncleanLeaderElections = cs.Elections, cs.UncleanElections
 		}
 		s.ControllerEventQueue = cs.QueueSize

@@ -97,6 +97,8 @@ type Stats struct {
 	Offline            int
 	PreferredImbalance int
 	TopicsToDelete     int
+	// Reassigning counts partitions with a reassignment in progress.
+	Reassigning int
 	// Elections and UncleanElections count leaders elected since start.
 	Elections        uint64
 	UncleanElections uint64
@@ -115,6 +117,9 @@ func (c *Controller) Stats() Stats {
 			s.Offline++
 		} else if rs := c.replicas(tp); len(rs) > 0 && p.st.Leader != rs[0] {
 			s.PreferredImbalance++
+		}
+		if c.assignOf(tp).moving() {
+			s.Reassigning++
 		}
 	}
 	for _, t := range c.topics {

@@ -42,6 +42,7 @@ type State struct {
 	GlobalPartitions          int
 	OfflinePartitionsCount    int
 	PreferredReplicaImbalance int
+	ReassigningPartitions     int
 	ControllerEventQueue      int64
 	LeaderElections           uint64
 	UncleanLeaderElections    uint64
@@ -122,6 +123,8 @@ var (
 		"Partitions without a live leader, as the active controller counts them (OfflinePartitionsCount).", nil, nil)
 	descImbalance = prometheus.NewDesc("kafka_controller_kafkacontroller_preferredreplicaimbalancecount",
 		"Partitions not led by their preferred replica (PreferredReplicaImbalanceCount).", nil, nil)
+	descReassigning = prometheus.NewDesc("kafka_server_replicamanager_reassigningpartitions",
+		"Partitions with a reassignment in progress, as the active controller counts them (ReassigningPartitions).", nil, nil)
 	descEventQueue = prometheus.NewDesc("kafka_controller_controllereventmanager_eventqueuesize",
 		"Events waiting for the controller (EventQueueSize).", nil, nil)
 	descElections = prometheus.NewDesc("kafka_controller_controllerstats_leaderelections_total",
@@ -150,7 +153,7 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPartitions, descLeaders, descUnderReplicated, descOffline, descPurgatory, descLogSize, descGroups, descLag,
 		descCoordinatorPartitions, descOfflineDirs, descDirFull, descDirReserved, descCorruptReads,
 		descUnderMinISR, descAtMinISR, descIsrExpands, descIsrShrinks, descFailedIsr, descLeaderReplication, descFollowerReplication, descActiveController, descGlobalPartitions,
-		descOfflinePartitionsCount, descImbalance, descEventQueue, descElections, descUnclean} {
+		descOfflinePartitionsCount, descImbalance, descReassigning, descEventQueue, descElections, descUnclean} {
 		ch <- d
 	}
 }
@@ -211,6 +214,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descGlobalPartitions, float64(s.GlobalPartitions))
 	gauge(descOfflinePartitionsCount, float64(s.OfflinePartitionsCount))
 	gauge(descImbalance, float64(s.PreferredReplicaImbalance))
+	gauge(descReassigning, float64(s.ReassigningPartitions))
 	gauge(descEventQueue, float64(s.ControllerEventQueue))
 	counter(descElections, float64(s.LeaderElections))
 	counter(descUnclean, float64(s.UncleanLeaderElections))
