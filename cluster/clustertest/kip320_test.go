@@ -188,8 +188,9 @@ func TestKIP320TruncationDetectedAfterUncleanElection(t *testing.T) {
 	if len(recs) != N+M || len(errs) != 0 {
 		t.Fatalf("before the election: %d records (want %d), errors %v", len(recs), N+M, errs)
 	}
+	nm := append(slices.Clone(nVals), mVals...)
 	for i, r := range recs {
-		want := append(slices.Clone(nVals), mVals...)[i]
+		want := nm[i]
 		if r.Offset != int64(i) || string(r.Value) != want {
 			t.Fatalf("record %d: offset %d value %q, want offset %d value %q", i, r.Offset, r.Value, i, want)
 		}
