@@ -305,39 +305,6 @@ func TestNemesisFollowersFrozen(t *testing.T) {
 	finish(t, ctx, c, p, topic)
 }
 
-// createAssignedMinISR2 creates topic with an explicit replica assignment
-// and min.insync.replicas=2.
-func createAssignedMinISR2(t *testing.T, c *testCluster, topic string, assignment [][]int32) {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Seeds()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	req := kmsg.NewPtrCreateTopicsRequest()
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, -1, -1
-	for p, rs := range assignment {
-		ra := kmsg.NewCreateTopicsRequestTopicReplicaAssignment()
-		ra.Partition, ra.Replicas = int32(p), rs
-		rt.ReplicaAssignment = append(rt.ReplicaAssignment, ra)
-	}
-	cfg := kmsg.NewCreateTopicsRequestTopicConfig()
-	cfg.Name, cfg.Value = "min.insync.replicas", kmsg.StringPtr("2")
-	rt.Configs = append(rt.Configs, cfg)
-	req.Topics = append(req.Topics, rt)
-	req.TimeoutMillis = 30000
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := resp.Topics[0].ErrorCode; code != 0 {
-		t.Fatalf("create %s: error %d %v", topic, code, resp.Topics[0].ErrorMessage)
-	}
-}
-
 // TestNemesisLeaderCutOffFromZooKeeper partitions the leader of every
 // partition from ZooKeeper (its own TCP proxy, blocked) while clients still
 // reach it: once its session expires the controller elects new leaders,

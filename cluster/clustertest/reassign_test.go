@@ -15,36 +15,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// createAssigned creates topic with an explicit replica assignment (one
-// replica list per partition) through CreateTopics.
-func createAssigned(t *testing.T, c *testCluster, topic string, assignment [][]int32) {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Seeds()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	req := kmsg.NewPtrCreateTopicsRequest()
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, -1, -1
-	for p, rs := range assignment {
-		ra := kmsg.NewCreateTopicsRequestTopicReplicaAssignment()
-		ra.Partition, ra.Replicas = int32(p), rs
-		rt.ReplicaAssignment = append(rt.ReplicaAssignment, ra)
-	}
-	req.Topics = append(req.Topics, rt)
-	req.TimeoutMillis = 30000
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := resp.Topics[0].ErrorCode; code != 0 {
-		t.Fatalf("create %s: error %d %v", topic, code, resp.Topics[0].ErrorMessage)
-	}
-}
-
 // waitNoReassignments waits until ListPartitionReassignments lists nothing
 // for topic's partitions.
 func waitNoReassignments(t *testing.T, adm *kadm.Client, topic string, parts []int32, timeout time.Duration) {
