@@ -113,14 +113,11 @@ func (c *controllerClient) alterPartition(ctx context.Context, items []alterItem
 	req.BrokerID, req.BrokerEpoch = z.n.cfg.NodeID, z.rm.brokerEpoch.Load()
 	idx := map[string]int{}
 	for _, it := range items {
-		i, ok := idx[it.r.tp.Topic]
-		if !ok {
+		i := topicSlot(&req.Topics, idx, it.r.tp.Topic, func() kmsg.AlterPartitionRequestTopic {
 			t := kmsg.NewAlterPartitionRequestTopic()
 			t.Topic, t.TopicID = it.r.tp.Topic, it.r.topicID
-			req.Topics = append(req.Topics, t)
-			i = len(req.Topics) - 1
-			idx[it.r.tp.Topic] = i
-		}
+			return t
+		})
 		p := kmsg.NewAlterPartitionRequestTopicPartition()
 		p.Partition, p.LeaderEpoch, p.PartitionEpoch, p.NewISR = it.r.tp.Partition, it.a.LeaderEpoch, it.a.PartitionEpoch, it.a.ISR
 		for _, b := range it.a.ISR {

@@ -280,14 +280,11 @@ func (f *fetcher) fetch(conn *peer.Conn, batch []pendingFetch) error {
 	byTopic := map[string]int{}
 	index := map[engine.TopicPartition]pendingFetch{}
 	for _, pf := range batch {
-		i, ok := byTopic[pf.r.tp.Topic]
-		if !ok {
+		i := topicSlot(&req.Topics, byTopic, pf.r.tp.Topic, func() kmsg.FetchRequestTopic {
 			t := kmsg.NewFetchRequestTopic()
 			t.Topic, t.TopicID = pf.r.tp.Topic, pf.r.topicID
-			req.Topics = append(req.Topics, t)
-			i = len(req.Topics) - 1
-			byTopic[pf.r.tp.Topic] = i
-		}
+			return t
+		})
 		p := kmsg.NewFetchRequestTopicPartition()
 		p.Partition, p.CurrentLeaderEpoch, p.FetchOffset = pf.r.tp.Partition, pf.req.CurrentLeaderEpoch, pf.req.FetchOffset
 		p.LastFetchedEpoch, p.LogStartOffset, p.PartitionMaxBytes = pf.req.LastFetchedEpoch, pf.req.LogStartOffset, cfg.MaxBytes

@@ -100,7 +100,7 @@ func (n *Node) AlterPartition(ctx context.Context, req *kmsg.AlterPartitionReque
 		return resp
 	}
 	ev := controller.AlterPartition{Broker: req.BrokerID, BrokerEpoch: req.BrokerEpoch}
-	names := map[[16]byte]string{}
+	ids := map[string][16]byte{} // the request's topic ids, for the answer
 	for _, t := range req.Topics {
 		name := t.Topic
 		if name == "" {
@@ -108,7 +108,7 @@ func (n *Node) AlterPartition(ctx context.Context, req *kmsg.AlterPartitionReque
 				name = ti.name
 			}
 		}
-		names[t.TopicID] = name
+		ids[name] = t.TopicID
 		for _, p := range t.Partitions {
 			isr := p.NewISR
 			if len(p.NewEpochISR) > 0 {
@@ -133,19 +133,11 @@ func (n *Node) AlterPartition(ctx context.Context, req *kmsg.AlterPartitionReque
 	resp.ErrorCode = r.Err
 	idx := map[string]int{}
 	for _, res := range r.Partitions {
-		i, ok := idx[res.TP.Topic]
-		if !ok {
+		i := topicSlot(&resp.Topics, idx, res.TP.Topic, func() kmsg.AlterPartitionResponseTopic {
 			t := kmsg.NewAlterPartitionResponseTopic()
-			t.Topic = res.TP.Topic
-			for id, nm := range names {
-				if nm == res.TP.Topic {
-					t.TopidID = id
-				}
-			}
-			resp.Topics = append(resp.Topics, t)
-			i = len(resp.Topics) - 1
-			idx[res.TP.Topic] = i
-		}
+			t.Topic, t.TopidID = res.TP.Topic, ids[res.TP.Topic]
+			return t
+		})
 		p := kmsg.NewAlterPartitionResponseTopicPartition()
 		p.Partition, p.ErrorCode = res.TP.Partition, res.Err
 		p.LeaderID, p.LeaderEpoch, p.ISR, p.PartitionEpoch = res.State.Leader, res.State.LeaderEpoch, res.State.ISR, res.State.Version

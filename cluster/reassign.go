@@ -59,14 +59,11 @@ func (n *Node) AlterPartitionReassignments(ctx context.Context, req *kmsg.AlterP
 	}
 	idx := map[string]int{}
 	for _, res := range results {
-		i, ok := idx[res.TP.Topic]
-		if !ok {
+		i := topicSlot(&resp.Topics, idx, res.TP.Topic, func() kmsg.AlterPartitionAssignmentsResponseTopic {
 			t := kmsg.NewAlterPartitionAssignmentsResponseTopic()
 			t.Topic = res.TP.Topic
-			resp.Topics = append(resp.Topics, t)
-			i = len(resp.Topics) - 1
-			idx[res.TP.Topic] = i
-		}
+			return t
+		})
 		p := kmsg.NewAlterPartitionAssignmentsResponseTopicPartition()
 		p.Partition, p.ErrorCode = res.TP.Partition, res.Err
 		if res.Err != 0 && res.Message != "" {
@@ -140,14 +137,11 @@ func (n *Node) ListPartitionReassignments(ctx context.Context, req *kmsg.ListPar
 	resp.ErrorCode = r.Err
 	idx := map[string]int{}
 	for _, ra := range r.Partitions {
-		i, ok := idx[ra.TP.Topic]
-		if !ok {
+		i := topicSlot(&resp.Topics, idx, ra.TP.Topic, func() kmsg.ListPartitionReassignmentsResponseTopic {
 			t := kmsg.NewListPartitionReassignmentsResponseTopic()
 			t.Topic = ra.TP.Topic
-			resp.Topics = append(resp.Topics, t)
-			i = len(resp.Topics) - 1
-			idx[ra.TP.Topic] = i
-		}
+			return t
+		})
 		p := kmsg.NewListPartitionReassignmentsResponseTopicPartition()
 		p.Partition, p.Replicas = ra.TP.Partition, ra.Replicas
 		p.AddingReplicas, p.RemovingReplicas = nonNil(ra.Adding), nonNil(ra.Removing)

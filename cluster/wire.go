@@ -89,6 +89,18 @@ func sortedViews(views []controller.PartitionView) []controller.PartitionView {
 
 // leaderAndIsrToWire encodes a LeaderAndIsr from controller ctrl; the
 // leaders' addresses are their endpoints on the inter-broker listener.
+// topicSlot returns the index of topic's entry in a request's or
+// response's topic list (idx maps names to indexes), appending one made by
+// mk when the topic has none yet: kmsg groups partitions by topic.
+func topicSlot[T any](list *[]T, idx map[string]int, topic string, mk func() T) int {
+	if i, ok := idx[topic]; ok {
+		return i
+	}
+	*list = append(*list, mk())
+	idx[topic] = len(*list) - 1
+	return len(*list) - 1
+}
+
 func leaderAndIsrToWire(ctrl int32, r *controller.LeaderAndIsrRequest, listener string) *kmsg.LeaderAndISRRequest {
 	req := kmsg.NewPtrLeaderAndISRRequest()
 	req.ControllerID, req.ControllerEpoch, req.BrokerEpoch = ctrl, r.ControllerEpoch, r.BrokerEpoch
