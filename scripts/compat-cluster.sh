@@ -26,31 +26,9 @@ case $N in '' | *[!0-9]*) echo "compat-cluster: COMPAT_CLUSTER_RECORDS=$N is not
 [ -f /usr/share/java/zookeeper.jar ] || { echo "compat-cluster: ZooKeeper not installed (scripts/install-test-deps.sh)"; exit 1; }
 export SLUICE_BIN=$BIN
 
-# Free ports: one for ZooKeeper, and two bases with base+1..base+3 free for
-# the brokers' listeners and metrics (cluster.sh puts broker i on base+i).
-read -r ZK_PORT BROKER_PORT_BASE METRICS_PORT_BASE < <($PY - <<'EOF'
-import random, socket
-def free(p):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p)); return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-picked = set()
-def base():
-    while True:
-        b = random.randrange(20000, 60000)
-        ports = {b + 1, b + 2, b + 3}
-        if not ports & picked and all(free(p) for p in ports):
-            picked.update(ports)
-            return b
-s = socket.socket(); s.bind(("127.0.0.1", 0)); zk = s.getsockname()[1]; s.close()
-picked.add(zk)
-print(zk, base(), base())
-EOF
-)
+# Free ports for ZooKeeper and the brokers' listeners and metrics.
+. scripts/lib-tmp-cluster.sh
+tmp_cluster_ports
 CLUSTER_DATA=$(mktemp -d)
 # A SIGKILLed broker's ZooKeeper session ends after this; Kafka's 18 s would
 # make each failover take that long.

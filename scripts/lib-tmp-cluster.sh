@@ -7,6 +7,8 @@
 #                            and CLUSTER_DATA; the EXIT trap SIGKILLs them
 #                            and removes the data dir
 #   tmp_cluster_logs         the brokers' log tails (for failures)
+#   tmp_cluster_ports        only picks the ports (ZK_PORT, BROKER_PORT_BASE,
+#                            METRICS_PORT_BASE)
 #
 # Needs BIN (the sluice binary) and /usr/bin/python3.
 
@@ -36,11 +38,10 @@ tmp_cluster_logs() {
 	done
 }
 
-tmp_cluster_start() {
-	local name=$1 out
-	[ -x "$BIN" ] || { echo "$name: $BIN not built (run make build)"; return 1; }
-	[ -f /usr/share/java/zookeeper.jar ] || { echo "$name: ZooKeeper not installed (scripts/install-test-deps.sh)"; return 1; }
-	# One free port for ZooKeeper, two bases with base+1..base+3 free.
+# tmp_cluster_ports sets ZK_PORT (free) and BROKER_PORT_BASE and
+# METRICS_PORT_BASE, each with base+1..base+3 free (scripts/cluster.sh puts
+# broker i on base+i).
+tmp_cluster_ports() {
 	read -r ZK_PORT BROKER_PORT_BASE METRICS_PORT_BASE < <(/usr/bin/python3 - <<'EOF'
 import random, socket
 def free(p):
@@ -64,6 +65,13 @@ picked.add(zk)
 print(zk, base(), base())
 EOF
 )
+}
+
+tmp_cluster_start() {
+	local name=$1 out
+	[ -x "$BIN" ] || { echo "$name: $BIN not built (run make build)"; return 1; }
+	[ -f /usr/share/java/zookeeper.jar ] || { echo "$name: ZooKeeper not installed (scripts/install-test-deps.sh)"; return 1; }
+	tmp_cluster_ports
 	CLUSTER_DATA=$(mktemp -d)
 	BROKER_OVERRIDES="zookeeper.session.timeout.ms=6000 ${BROKER_OVERRIDES:-}"
 	SLUICE_BIN=$BIN
