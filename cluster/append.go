@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"sluice/engine"
@@ -14,37 +13,8 @@ import (
 // broker leads it), or an error wrapping engine.ErrStorage when the
 // replica's log is offline (KAFKA_STORAGE_ERROR).
 func (n *Node) Log(tp engine.TopicPartition) (*engine.Log, PartitionInfo, error) {
-	if n.zk != nil {
-		l, info, _, err := n.zkLog(tp)
-		return l, info, err
-	}
-	_, p, err := n.partition(tp)
-	if err != nil {
-		return nil, PartitionInfo{}, err
-	}
-	return p.log, p.info, nil
-}
-
-// partition looks up a led, online partition.
-func (n *Node) partition(tp engine.TopicPartition) (*topicState, *partitionState, error) {
-	t, ok := n.snap.Load().topics[tp.Topic]
-	if !ok || tp.Partition < 0 || int(tp.Partition) >= len(t.parts) {
-		return nil, nil, errorf(ErrUnknownTopicOrPartition, "This server does not host this topic-partition.")
-	}
-	p := t.parts[tp.Partition]
-	if p.info.Leader != n.cfg.NodeID {
-		return nil, nil, errorf(ErrNotLeader, "Leader not local for partition %s-%d on broker %d", tp.Topic, tp.Partition, n.cfg.NodeID)
-	}
-	if p.log == nil {
-		if p.err != nil {
-			return nil, nil, p.err
-		}
-		return nil, nil, fmt.Errorf("%w: %s-%d has no local log", engine.ErrStorage, tp.Topic, tp.Partition)
-	}
-	if p.log.Offline() {
-		return nil, nil, fmt.Errorf("%w: log dir of %s-%d is offline", engine.ErrStorage, tp.Topic, tp.Partition)
-	}
-	return t, p, nil
+	l, info, _, err := n.zkLog(tp)
+	return l, info, err
 }
 
 // Append appends a client's produce batch to a partition, as Kafka's
@@ -75,11 +45,7 @@ func (n *Node) AppendAsync(ctx context.Context, tp engine.TopicPartition, record
 	if IsInternalTopic(tp.Topic) {
 		return engine.AppendResult{}, nil, errorf(ErrInvalidTopic, "Cannot append to internal topic %s", tp.Topic)
 	}
-	if n.zk != nil {
-		return n.zkAppendAsync(ctx, tp, records, acks, engine.OriginClient)
-	}
-	res, err := n.appendAsLeader(tp, records, acks, engine.OriginClient, budgetFrom(ctx))
-	return res, nil, err
+	return n.zkAppendAsync(ctx, tp, records, acks, engine.OriginClient)
 }
 
 type budgetKey struct{}
@@ -109,70 +75,23 @@ func budgetFrom(ctx context.Context) *record.Budget {
 // transaction coordinator (internal topics allowed, control batches
 // allowed), with acks=-1 semantics.
 func (n *Node) AppendCoordinator(ctx context.Context, tp engine.TopicPartition, records []byte) (engine.AppendResult, error) {
-	if n.zk != nil {
-		if _, ok := ctx.Deadline(); !ok { // offsets.commit.timeout.ms
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
-			defer cancel()
-		}
-		res, w, err := n.zkAppendAsync(ctx, tp, records, -1, engine.OriginCoordinator)
-		if err != nil || w == nil {
-			return res, err
-		}
-		return res, n.awaitAcks(ctx, tp, w)
+	if _, ok := ctx.Deadline(); !ok { // offsets.commit.timeout.ms
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
 	}
-	return n.appendAsLeader(tp, records, -1, engine.OriginCoordinator, nil)
-}
-
-func (n *Node) appendAsLeader(tp engine.TopicPartition, records []byte, acks int16, origin engine.AppendOrigin, budget *record.Budget) (engine.AppendResult, error) {
-	t, p, err := n.partition(tp)
-	if err != nil {
-		return engine.AppendResult{}, err
-	}
-	if acks == -1 && int(t.minISR) > len(p.info.ISR) {
-		return engine.AppendResult{}, errorf(ErrNotEnoughReplicas,
-			"The size of the current ISR Set(%s) is insufficient to satisfy the min.isr requirement of %d for partition %s-%d",
-			joinIDs(p.info.ISR), t.minISR, tp.Topic, tp.Partition)
-	}
-	res, err := p.log.Append(records, engine.AppendOptions{Origin: origin, LeaderEpoch: p.info.LeaderEpoch, Budget: budget})
-	if err != nil {
+	res, w, err := n.zkAppendAsync(ctx, tp, records, -1, engine.OriginCoordinator)
+	if err != nil || w == nil {
 		return res, err
 	}
-	n.advanceHighWatermark(p)
-	return res, nil
-}
-
-// advanceHighWatermark moves the HW to the log end offset: with one
-// replica (the ISR is this node) every appended record is committed.
-func (n *Node) advanceHighWatermark(p *partitionState) {
-	p.hwMu.Lock()
-	if leo := p.log.LogEndOffset(); leo > p.log.HighWatermark() {
-		p.log.SetHighWatermark(leo)
-	}
-	p.hwMu.Unlock()
+	return res, n.awaitAcks(ctx, tp, w)
 }
 
 // AllocateProducerID hands out a producer id that was never handed out
-// before, even across restarts: ids come from blocks of 1000 whose end is
-// persisted before the first id of the block is used (Kafka's
-// ProducerIdManager), so a restart skips the rest of the current block.
+// before, even across restarts: ids come from blocks of 1000 claimed in
+// /latest_producer_id_block before the first id of the block is used
+// (Kafka's ProducerIdManager), so a restart skips the rest of the
+// current block.
 func (n *Node) AllocateProducerID() (int64, error) {
-	if n.zk != nil {
-		return n.zkAllocateProducerID()
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.mu.closed {
-		return -1, ErrClosed
-	}
-	if n.mu.nextPID >= n.mu.state.ProducerIDBlockEnd {
-		next := n.mu.state.Clone()
-		next.ProducerIDBlockEnd = n.mu.nextPID + producerIDBlockSize
-		if err := n.saveLocked(next); err != nil {
-			return -1, err
-		}
-	}
-	id := n.mu.nextPID
-	n.mu.nextPID++
-	return id, nil
+	return n.zkAllocateProducerID()
 }

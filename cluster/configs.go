@@ -14,11 +14,8 @@ import (
 // validated with engine.TopicConfig.With (ErrInvalidConfig), persisted and
 // applied to the topic's logs, unless validateOnly.
 func (n *Node) AlterTopicConfig(name string, ops []ConfigOp, incremental, validateOnly bool) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.mu.closed {
-		return ErrClosed
-	}
+	n.adminMu.Lock()
+	defer n.adminMu.Unlock()
 	snap := n.snap.Load()
 	t, ok := snap.topics[name]
 	if !ok {
@@ -46,31 +43,15 @@ func (n *Node) AlterTopicConfig(name string, ops []ConfigOp, incremental, valida
 			return err
 		}
 	}
-	cfg, err := snap.defaults.With(overrides)
-	if err != nil {
+	if _, err := snap.defaults.With(overrides); err != nil {
 		return errorf(ErrInvalidConfig, "%s", engineMessage(err))
 	}
 	if validateOnly {
 		return nil
 	}
-	if n.zk != nil {
-		return n.zkSetTopicConfig(name, overrides)
-	}
-	next := n.mu.state.Clone()
-	for i := range next.Topics {
-		if next.Topics[i].Name == name {
-			next.Topics[i].Configs = copyMap(overrides)
-		}
-	}
-	if err := n.saveLocked(next); err != nil {
+	if err := n.zkSetTopicConfig(name, overrides); err != nil {
 		return err
 	}
-	for _, p := range t.parts {
-		if p.log != nil {
-			p.log.SetConfig(cfg)
-		}
-	}
-	n.publishLocked(snap.defaults)
 	n.logger.Info("altered topic config", "topic", name, "overrides", overrides)
 	return nil
 }
@@ -147,11 +128,8 @@ func topicDef(name string) (engine.ConfigDef, bool) {
 // to topic defaults (log.*, message.max.bytes, ...) apply to every log at
 // once. incremental and validateOnly as for AlterTopicConfig.
 func (n *Node) AlterBrokerConfig(broker string, ops []ConfigOp, incremental, validateOnly bool) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.mu.closed {
-		return ErrClosed
-	}
+	n.adminMu.Lock()
+	defer n.adminMu.Unlock()
 	if broker != "" && broker != n.nodeKey() {
 		return errorf(ErrInvalidRequest, "Unexpected broker id, expected %d or empty string, but received %s", n.cfg.NodeID, broker)
 	}
@@ -205,28 +183,14 @@ func (n *Node) AlterBrokerConfig(broker string, ops []ConfigOp, incremental, val
 	} else {
 		dynamic[broker] = set
 	}
-	defaults, err := n.topicDefaultsFor(dynamic)
-	if err != nil {
+	if _, err := n.topicDefaultsFor(dynamic); err != nil {
 		return errorf(ErrInvalidConfig, "%s", Message(err))
 	}
 	if validateOnly {
 		return nil
 	}
-	if n.zk != nil {
-		return n.zkSetBrokerConfig(broker, set)
-	}
-	next := n.mu.state.Clone()
-	next.BrokerConfigs = dynamic
-	if err := n.saveLocked(next); err != nil {
+	if err := n.zkSetBrokerConfig(broker, set); err != nil {
 		return err
-	}
-	n.publishLocked(defaults)
-	for _, t := range n.snap.Load().topics {
-		for _, p := range t.parts {
-			if p.log != nil {
-				p.log.SetConfig(t.cfg)
-			}
-		}
 	}
 	n.logger.Info("altered broker config", "broker", broker, "configs", set)
 	return nil

@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"sluice/cluster/internal/controller"
@@ -54,9 +53,6 @@ func (n *Node) ElectLeaders(ctx context.Context, unclean bool, partitions []engi
 		slices.SortFunc(partitions, compareTopicPartition)
 		partitions = slices.Compact(partitions)
 	}
-	if n.zk == nil {
-		return n.electLocal(unclean, partitions), nil
-	}
 	if n.zk.runner == nil {
 		return n.electAll(partitions, codeNotController), nil
 	}
@@ -99,34 +95,6 @@ func (n *Node) electAll(partitions []engine.TopicPartition, code int16) []ElectR
 	res := make([]ElectResult, len(partitions))
 	for i, tp := range partitions {
 		res[i] = ElectResult{Topic: tp.Topic, Partition: tp.Partition, ErrorCode: code}
-	}
-	return res
-}
-
-// electLocal answers as the controller of a single node: its replica is
-// the first and only one, so a partition it leads needs no election, and
-// one it cannot lead (its log is offline) has nobody else to take it.
-func (n *Node) electLocal(unclean bool, partitions []engine.TopicPartition) []ElectResult {
-	if partitions == nil {
-		partitions = n.allPartitions()
-	}
-	res := make([]ElectResult, len(partitions))
-	for i, tp := range partitions {
-		r := ElectResult{Topic: tp.Topic, Partition: tp.Partition}
-		t, ok := n.Topic(tp.Topic)
-		switch {
-		case !ok || tp.Partition < 0 || int(tp.Partition) >= len(t.Partitions):
-			r.ErrorCode, r.Message = codeUnknownTopicOrPartition, msgPartitionDoesNotExist
-		case unclean && t.Partitions[tp.Partition].Leader >= 0:
-			r.ErrorCode, r.Message = codeElectionNotNeeded, msgElectionNotNeeded
-		case unclean:
-			r.ErrorCode, r.Message = codeEligibleLeadersNotAv, fmt.Sprintf(electFailedFormat, tp.Topic, tp.Partition, strategyUnclean)
-		case len(t.Partitions[tp.Partition].Replicas) > 0 && t.Partitions[tp.Partition].Leader == t.Partitions[tp.Partition].Replicas[0]:
-			r.ErrorCode, r.Message = codeElectionNotNeeded, msgElectionNotNeeded
-		default:
-			r.ErrorCode, r.Message = codePreferredNotAvailable, fmt.Sprintf(electFailedFormat, tp.Topic, tp.Partition, strategyPreferred)
-		}
-		res[i] = r
 	}
 	return res
 }

@@ -28,11 +28,6 @@ const (
 
 // LeaderAndIsr applies a controller's LeaderAndIsr (key 4).
 func (n *Node) LeaderAndIsr(req *kmsg.LeaderAndISRRequest) *kmsg.LeaderAndISRResponse {
-	if n.zk == nil {
-		resp := kmsg.NewPtrLeaderAndISRResponse()
-		resp.ErrorCode = codeStaleControllerEpoch
-		return resp
-	}
 	r := leaderAndIsrFromWire(req, n.zk.listener)
 	code, errs := n.zk.applyLeaderAndIsr(req.ControllerID, r)
 	resp := leaderAndIsrResponse(r, errs)
@@ -43,21 +38,12 @@ func (n *Node) LeaderAndIsr(req *kmsg.LeaderAndISRRequest) *kmsg.LeaderAndISRRes
 // UpdateMetadata applies a controller's UpdateMetadata (key 6).
 func (n *Node) UpdateMetadata(req *kmsg.UpdateMetadataRequest) *kmsg.UpdateMetadataResponse {
 	resp := kmsg.NewPtrUpdateMetadataResponse()
-	if n.zk == nil {
-		resp.ErrorCode = codeStaleControllerEpoch
-		return resp
-	}
 	resp.ErrorCode = n.zk.applyUpdateMetadata(req.ControllerID, updateMetadataFromWire(req))
 	return resp
 }
 
 // StopReplica applies a controller's StopReplica (key 5).
 func (n *Node) StopReplica(req *kmsg.StopReplicaRequest) *kmsg.StopReplicaResponse {
-	if n.zk == nil {
-		resp := kmsg.NewPtrStopReplicaResponse()
-		resp.ErrorCode = codeStaleControllerEpoch
-		return resp
-	}
 	r := stopReplicaFromWire(req)
 	code, errs := n.zk.applyStopReplica(req.ControllerID, r)
 	resp := stopReplicaResponse(r, errs)
@@ -71,7 +57,7 @@ func (n *Node) StopReplica(req *kmsg.StopReplicaRequest) *kmsg.StopReplicaRespon
 // not the controller.
 func (n *Node) ControlledShutdown(ctx context.Context, req *kmsg.ControlledShutdownRequest) *kmsg.ControlledShutdownResponse {
 	resp := kmsg.NewPtrControlledShutdownResponse()
-	if n.zk == nil || n.zk.runner == nil {
+	if n.zk.runner == nil {
 		resp.ErrorCode = codeNotController
 		return resp
 	}
@@ -95,7 +81,7 @@ func (n *Node) ControlledShutdown(ctx context.Context, req *kmsg.ControlledShutd
 // AlterPartition takes a leader's ISR changes, as controller (key 56).
 func (n *Node) AlterPartition(ctx context.Context, req *kmsg.AlterPartitionRequest) *kmsg.AlterPartitionResponse {
 	resp := kmsg.NewPtrAlterPartitionResponse()
-	if n.zk == nil || n.zk.runner == nil {
+	if n.zk.runner == nil {
 		resp.ErrorCode = codeNotController
 		return resp
 	}
@@ -199,10 +185,6 @@ type FollowerRead struct {
 func (n *Node) FollowerFetch(tp engine.TopicPartition, req FollowerFetchRequest) FollowerRead {
 	var out FollowerRead
 	out.Diverging.Epoch, out.Diverging.EndOffset = -1, -1
-	if n.zk == nil {
-		out.ErrorCode = codeNotLeaderOrFollower
-		return out
-	}
 	r := n.zk.rm.replica(tp)
 	if r == nil {
 		out.ErrorCode = codeNotLeaderOrFollower
@@ -233,22 +215,11 @@ func (n *Node) FollowerFetch(tp engine.TopicPartition, req FollowerFetchRequest)
 // follower's ListOffsets to its leader, DescribeLogDirs); nil if this
 // broker holds none. Single-node mode: the led log.
 func (n *Node) ReplicaLog(tp engine.TopicPartition) *engine.Log {
-	if n.zk == nil {
-		l, _, err := n.Log(tp)
-		if err != nil {
-			return nil
-		}
-		return l
-	}
 	if r := n.zk.rm.replica(tp); r != nil {
 		return r.log
 	}
 	return nil
 }
-
-// ZooKeeperMode reports whether the node runs as a member of a ZooKeeper
-// cluster.
-func (n *Node) ZooKeeperMode() bool { return n.zk != nil }
 
 // appendTimeout is how long Append waits for acks=all: the request's
 // deadline (the Produce timeout) if ctx has one, else 30 s.
@@ -260,16 +231,13 @@ func appendTimeout(ctx context.Context) time.Duration {
 }
 
 // ReplicationStats sums the replication gauges over this broker's
-// replicas (zero in single-node mode, where nothing replicates).
+// replicas.
 func (n *Node) ReplicationStats() ReplicaStats {
-	if n.zk == nil {
-		return ReplicaStats{}
-	}
 	return n.zk.rm.stats()
 }
 
 // ControllerStats are the controller's gauges: Active on the broker in
-// office (the single node always is).
+// office.
 type ControllerStats struct {
 	Active                      bool
 	Partitions, Offline         int
@@ -281,13 +249,6 @@ type ControllerStats struct {
 
 // ControllerStats reports the controller's gauges.
 func (n *Node) ControllerStats() ControllerStats {
-	if n.zk == nil {
-		s := ControllerStats{Active: true}
-		for _, t := range n.Topics() {
-			s.Partitions += len(t.Partitions)
-		}
-		return s
-	}
 	if n.zk.runner == nil {
 		return ControllerStats{}
 	}

@@ -21,9 +21,6 @@ import (
 // network layer calls it once the listener is bound (the registration
 // carries the advertised endpoint). A no-op in single-node mode.
 func (n *Node) Join() error {
-	if n.zk == nil {
-		return nil
-	}
 	return n.zk.join()
 }
 
@@ -33,18 +30,13 @@ func (n *Node) Join() error {
 // rather than losing the connection. Close does it if Leave was not
 // called. A no-op in single-node mode.
 func (n *Node) Leave() {
-	if n.zk != nil {
-		n.zk.leave()
-	}
+	n.zk.leave()
 }
 
 // LeadershipChanged is closed at the next change of this broker's
 // replicas or of the cluster metadata (coordinators follow the
 // leadership of their partitions). In single-node mode it never closes.
 func (n *Node) LeadershipChanged() <-chan struct{} {
-	if n.zk == nil {
-		return nil
-	}
 	return n.zk.leadershipChanged()
 }
 
@@ -70,10 +62,7 @@ func (z *zkState) publish() {
 		info := ct.info()
 		info.Internal = IsInternalTopic(name)
 		info.Configs = copyMap(c.topics[name])
-		t := &topicState{info: info, cfg: cfg, minISR: cfg.MinInsyncReplicas}
-		for _, p := range info.Partitions {
-			t.parts = append(t.parts, &partitionState{tp: engine.TopicPartition{Topic: name, Partition: p.Partition}, info: p})
-		}
+		t := &topicState{info: info, cfg: cfg}
 		s.topics[name] = t
 		s.byID[ct.id] = t
 		s.names = append(s.names, name)
@@ -91,7 +80,7 @@ func (n *Node) zkLog(tp engine.TopicPartition) (*engine.Log, PartitionInfo, *Rep
 		}
 	}
 	if r == nil || !r.isLeader.Load() {
-		if t, ok := n.snap.Load().topics[tp.Topic]; !ok || tp.Partition < 0 || int(tp.Partition) >= len(t.parts) {
+		if t, ok := n.snap.Load().topics[tp.Topic]; !ok || tp.Partition < 0 || int(tp.Partition) >= len(t.info.Partitions) {
 			return nil, PartitionInfo{}, nil, errorf(ErrUnknownTopicOrPartition, "This server does not host this topic-partition.")
 		}
 		return nil, PartitionInfo{}, nil, errorf(ErrNotLeader, "Leader not local for partition %s-%d on broker %d",
@@ -237,7 +226,7 @@ func (n *Node) zkDeleteTopic(name string) error {
 		return errorf(ErrUnknownTopicOrPartition, "This server does not host this topic-partition.")
 	}
 	if IsInternalTopic(name) {
-		return errorf(ErrInternalTopicDeletion, "Topic %s is an internal topic and cannot be deleted", name)
+		return errorf(ErrInternalTopicDeletion, "Topic %s is a kafka internal topic and is not allowed to be marked for deletion.", name)
 	}
 	if !n.cfg.DeleteTopicEnable {
 		return errorf(ErrTopicDeletionDisabled, "Topic deletion is disabled.")
@@ -358,16 +347,6 @@ func (n *Node) zkSetBrokerConfig(broker string, configs map[string]string) error
 		n.applyZKConfigs()
 	}
 	return nil
-}
-
-// zkBrokers lists the live brokers as the metadata cache knows them
-// (this broker alone until the first UpdateMetadata).
-func (n *Node) zkBrokers() []BrokerInfo {
-	out := n.zk.cache.snap.Load().brokerList(n.zk.listener)
-	if len(out) == 0 {
-		return []BrokerInfo{*n.advertised.Load()}
-	}
-	return out
 }
 
 // zkEnsureTopic creates a topic unless it exists (auto-creation, the

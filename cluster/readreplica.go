@@ -26,7 +26,7 @@ import (
 // accepts a follower's log; otherwise, and in single-node mode, it is
 // Log. Errors as Log's.
 func (n *Node) ConsumerLog(tp engine.TopicPartition, followerOK bool) (*engine.Log, PartitionInfo, bool, error) {
-	if n.zk == nil || !followerOK {
+	if !followerOK {
 		l, info, err := n.Log(tp)
 		return l, info, err == nil, err
 	}
@@ -56,7 +56,7 @@ func (n *Node) ConsumerLog(tp engine.TopicPartition, followerOK bool) (*engine.L
 // It is -1 without replica.selector.class, without a client rack, when
 // this broker does not lead tp, or when the selector picks the leader.
 func (n *Node) PreferredReadReplica(tp engine.TopicPartition, clientRack string, fetchOffset int64) int32 {
-	if n.zk == nil || n.cfg.ReplicaSelector != RackAwareReplicaSelector || clientRack == "" {
+	if n.cfg.ReplicaSelector != RackAwareReplicaSelector || clientRack == "" {
 		return -1
 	}
 	r := n.zk.rm.replica(tp)

@@ -2,8 +2,6 @@ package cluster
 
 import (
 	"context"
-	"fmt"
-	"slices"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -36,8 +34,6 @@ func (n *Node) AlterPartitionReassignments(ctx context.Context, req *kmsg.AlterP
 	}
 	var results []controller.ReassignResult
 	switch {
-	case n.zk == nil:
-		results = n.singleNodeReassign(ev.Items)
 	case n.zk.runner == nil:
 		resp.ErrorCode = codeNotController
 		return resp
@@ -75,43 +71,10 @@ func (n *Node) AlterPartitionReassignments(ctx context.Context, req *kmsg.AlterP
 	return resp
 }
 
-// singleNodeReassign answers as the controller of a one-broker cluster.
-func (n *Node) singleNodeReassign(items []controller.ReassignItem) []controller.ReassignResult {
-	self := n.cfg.NodeID
-	out := make([]controller.ReassignResult, len(items))
-	for i, it := range items {
-		out[i].TP = it.TP
-		t, ok := n.Topic(it.TP.Topic)
-		if !ok || it.TP.Partition < 0 || int(it.TP.Partition) >= len(t.Partitions) {
-			out[i].Err, out[i].Message = codeUnknownTopicOrPartition, fmt.Sprintf("Unable to find partition %s", it.TP)
-			continue
-		}
-		rs := it.Replicas
-		switch {
-		case rs == nil:
-			out[i].Err, out[i].Message = codeNoReassignmentInProgress, fmt.Sprintf("No reassignment in progress for partition %s", it.TP)
-		case len(rs) == 0:
-			out[i].Err, out[i].Message = codeInvalidReplicaAssignment, "Empty replica list specified in partition reassignment."
-		case duplicateID(rs):
-			out[i].Err, out[i].Message = codeInvalidReplicaAssignment,
-				fmt.Sprintf("Duplicate replica ids in partition reassignment replica list: %v", rs)
-		case slices.ContainsFunc(rs, func(r int32) bool { return r < 0 }):
-			out[i].Err, out[i].Message = codeInvalidReplicaAssignment, fmt.Sprintf("Invalid broker id in replica list: %v", rs)
-		case len(rs) != 1 || rs[0] != self:
-			out[i].Err, out[i].Message = codeInvalidReplicaAssignment,
-				fmt.Sprintf("Replica assignment has brokers that are not alive. Replica list: %v, live broker list: [%d]", rs, self)
-		}
-	}
-	return out
-}
-
 // ListPartitionReassignments lists the reassignments in progress among
 // the partitions asked for (all when Topics is null), key 46.
 func (n *Node) ListPartitionReassignments(ctx context.Context, req *kmsg.ListPartitionReassignmentsRequest) *kmsg.ListPartitionReassignmentsResponse {
 	resp := kmsg.NewPtrListPartitionReassignmentsResponse()
-	if n.zk == nil {
-		return resp // a single broker never reassigns
-	}
 	if n.zk.runner == nil {
 		resp.ErrorCode = codeNotController
 		return resp

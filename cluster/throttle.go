@@ -106,9 +106,6 @@ func (z *zkState) applyThrottleRates() {
 // LeaderThrottleExceeded reports whether the leader replication bound is
 // exceeded: throttled partitions of out-of-sync followers get no records.
 func (n *Node) LeaderThrottleExceeded() bool {
-	if n.zk == nil {
-		return false
-	}
 	q := n.zk.rm.quotas
 	return q.leader.Exceeded(q.now())
 }
@@ -116,9 +113,6 @@ func (n *Node) LeaderThrottleExceeded() bool {
 // RecordLeaderThrottled charges bytes of throttled partitions sent to
 // followers against the leader replication bound.
 func (n *Node) RecordLeaderThrottled(bytes int64) {
-	if n.zk == nil {
-		return
-	}
 	q := n.zk.rm.quotas
 	q.leader.Record(q.now(), bytes)
 }
@@ -133,9 +127,6 @@ type ThrottleStats struct {
 
 // ThrottleStats reports the replication throttles.
 func (n *Node) ThrottleStats() ThrottleStats {
-	if n.zk == nil {
-		return ThrottleStats{LeaderRate: quota.Unlimited, FollowerRate: quota.Unlimited}
-	}
 	q := n.zk.rm.quotas
 	return ThrottleStats{LeaderBytes: q.leader.Total(), FollowerBytes: q.follower.Total(),
 		LeaderRate: q.leader.Rate(), FollowerRate: q.follower.Rate()}

@@ -1,14 +1,11 @@
 package cluster
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 
-	"sluice/cluster/internal/metastore"
 	"sluice/cluster/internal/placement"
 	"sluice/engine"
 )
@@ -22,64 +19,10 @@ func (n *Node) CreateTopic(req CreateTopicRequest) (TopicInfo, error) {
 	if err := ValidateTopicName(req.Name); err != nil {
 		return TopicInfo{}, err
 	}
-	if n.zk != nil {
-		if err := n.checkController(); err != nil {
-			return TopicInfo{}, err
-		}
-		return n.zkCreateTopic(req)
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.mu.closed {
-		return TopicInfo{}, ErrClosed
-	}
-	return n.createTopicLocked(req)
-}
-
-// REQUIRES: n.mu held.
-func (n *Node) createTopicLocked(req CreateTopicRequest) (TopicInfo, error) {
-	snap := n.snap.Load()
-	if _, ok := snap.topics[req.Name]; ok {
-		return TopicInfo{}, errorf(ErrTopicExists, "Topic '%s' already exists.", req.Name)
-	}
-	if err := checkCollision(req.Name, snap.names); err != nil {
+	if err := n.checkController(); err != nil {
 		return TopicInfo{}, err
 	}
-	assignment, err := n.resolveAssignment(req)
-	if err != nil {
-		return TopicInfo{}, err
-	}
-	cfg, err := snap.defaults.With(req.Configs)
-	if err != nil {
-		return TopicInfo{}, errorf(ErrInvalidConfig, "%s", engineMessage(err))
-	}
-	mt := metastore.Topic{Name: req.Name, Configs: copyMap(req.Configs)}
-	for p, replicas := range assignment {
-		mt.Partitions = append(mt.Partitions, n.newPartition(int32(p), replicas))
-	}
-	if req.ValidateOnly {
-		info := TopicInfo{Name: req.Name, Internal: IsInternalTopic(req.Name), Configs: mt.Configs}
-		for _, mp := range mt.Partitions {
-			info.Partitions = append(info.Partitions, partitionInfo(mp, nil, n.cfg.NodeID))
-		}
-		return info, nil
-	}
-	id := n.unusedTopicIDLocked()
-	mt.ID = UUIDString(id)
-	prev := n.mu.state
-	next := prev.Clone()
-	next.Topics = append(next.Topics, mt)
-	if err := n.saveLocked(next); err != nil {
-		return TopicInfo{}, err
-	}
-	if err := n.openNewPartitionsLocked(mt.Name, id, mt.Partitions, cfg, prev); err != nil {
-		return TopicInfo{}, err
-	}
-	n.publishLocked(snap.defaults)
-	n.logger.Info("created topic", "topic", req.Name, "topic_id", mt.ID, "partitions", len(mt.Partitions),
-		"replication_factor", len(mt.Partitions[0].Replicas), "configs", req.Configs)
-	t, _ := n.snap.Load().topics[req.Name]
-	return t.info, nil
+	return n.zkCreateTopic(req)
 }
 
 // resolveAssignment applies the num.partitions / default.replication.factor
@@ -147,12 +90,12 @@ func (n *Node) resolveAssignment(req CreateTopicRequest) ([][]int32, error) {
 }
 
 // liveBrokers are the brokers replicas may be placed on: the live ones the
-// metadata cache knows in ZooKeeper mode, this node alone otherwise.
+// metadata cache knows (this broker alone until the first UpdateMetadata).
 func (n *Node) liveBrokers() []placement.Broker {
-	if n.zk == nil {
+	s := n.zk.cache.snap.Load()
+	if len(s.brokerIDs) == 0 {
 		return []placement.Broker{{ID: n.cfg.NodeID, Rack: n.cfg.Rack}}
 	}
-	s := n.zk.cache.snap.Load()
 	out := make([]placement.Broker, 0, len(s.brokerIDs))
 	for _, id := range s.brokerIDs {
 		out = append(out, placement.Broker{ID: id, Rack: s.brokers[id].Rack})
@@ -189,193 +132,29 @@ func formatAssignment(a map[int32][]int32) string {
 	return "Map(" + strings.Join(parts, ", ") + ")"
 }
 
-// unusedTopicIDLocked returns a fresh topic id not used by any topic.
-//
-// REQUIRES: n.mu held.
-func (n *Node) unusedTopicIDLocked() [16]byte {
-	for {
-		id := NewUUID()
-		if _, used := n.snap.Load().byID[id]; !used {
-			return id
-		}
-	}
-}
-
-// DeleteTopic deletes a topic and its logs (DeleteTopics): the metadata
-// change is persisted first, then the engine renames the logs for deletion
-// (a crash in between is finished by the reconcile on the next Open).
+// DeleteTopic deletes a topic and its logs (DeleteTopics): it is marked
+// for deletion (/admin/delete_topics) and the controller stops its
+// replicas, has their logs deleted and removes its znodes; this waits (up
+// to 10 s) for that.
 func (n *Node) DeleteTopic(name string) error {
-	if n.zk != nil {
-		if err := n.checkController(); err != nil {
-			return err
-		}
-		return n.zkDeleteTopic(name)
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.mu.closed {
-		return ErrClosed
-	}
-	snap := n.snap.Load()
-	t, ok := snap.topics[name]
-	if !ok {
-		return errorf(ErrUnknownTopicOrPartition, "This server does not host this topic-partition.")
-	}
-	if !n.cfg.DeleteTopicEnable {
-		return errorf(ErrTopicDeletionDisabled, "Topic deletion is disabled.")
-	}
-	if t.info.Internal {
-		return errorf(ErrInternalTopicDeletion, "Topic %s is a kafka internal topic and is not allowed to be marked for deletion.", name)
-	}
-	next := n.mu.state.Clone()
-	for i := range next.Topics {
-		if next.Topics[i].Name == name {
-			next.Topics = append(next.Topics[:i], next.Topics[i+1:]...)
-			break
-		}
-	}
-	if err := n.saveLocked(next); err != nil {
+	if err := n.checkController(); err != nil {
 		return err
 	}
-	for _, p := range t.parts {
-		delete(n.mu.parts, partKey{t.info.ID, p.tp.Partition})
-	}
-	n.publishLocked(snap.defaults)
-	for _, p := range t.parts {
-		if p.log == nil {
-			continue
-		}
-		if err := n.eng.DeleteLog(p.tp); err != nil {
-			n.logger.Error("cannot delete log of deleted topic (retried on next start)", "topic", name,
-				"partition", p.tp.Partition, "err", err)
-		}
-	}
-	n.logger.Info("deleted topic", "topic", name, "topic_id", UUIDString(t.info.ID))
-	return nil
+	return n.zkDeleteTopic(name)
 }
 
 // CreatePartitions grows a topic to total partitions (CreatePartitions).
 // assignment, if not nil, gives the replicas of each new partition.
 func (n *Node) CreatePartitions(name string, total int32, assignment [][]int32, validateOnly bool) error {
-	if n.zk != nil {
-		if err := n.checkController(); err != nil {
-			return err
-		}
-		return n.zkCreatePartitions(name, total, assignment, validateOnly)
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.mu.closed {
-		return ErrClosed
-	}
-	snap := n.snap.Load()
-	t, ok := snap.topics[name]
-	if !ok {
-		return errorf(ErrUnknownTopicOrPartition, "The topic '%s' does not exist.", name)
+	if err := n.checkController(); err != nil {
+		return err
 	}
 	if name == ConsumerOffsetsTopic {
 		// Kafka checks this only in its kafka-topics tool; a broker that
 		// let it through would move every group to another partition.
 		return errorf(ErrInvalidPartitions, "The number of partitions for the offsets topic cannot be changed.")
 	}
-	old := int32(len(t.parts))
-	switch {
-	case total < old:
-		return errorf(ErrInvalidPartitions, "Topic currently has %d partitions, which is higher than the requested %d.", old, total)
-	case total == old:
-		return errorf(ErrInvalidPartitions, "Topic already has %d partitions.", old)
-	}
-	inc := total - old
-	rf := len(t.info.Partitions[0].Replicas)
-	newReplicas := make([][]int32, inc)
-	if assignment != nil {
-		if int32(len(assignment)) != inc {
-			return errorf(ErrInvalidReplicaAssignment, "Increasing the number of partitions by %d but %d assignments provided.",
-				inc, len(assignment))
-		}
-		for i, replicas := range assignment {
-			for _, b := range replicas {
-				if b != n.cfg.NodeID {
-					return errorf(ErrInvalidReplicaAssignment, "Unknown broker(s) in replica assignment: %d.", b)
-				}
-			}
-			if duplicateID(replicas) {
-				return errorf(ErrInvalidReplicaAssignment, "Duplicate brokers not allowed in replica assignment: %s for partition id %d.",
-					joinIDs(replicas), old+int32(i))
-			}
-			if len(replicas) != rf {
-				return errorf(ErrInvalidReplicaAssignment, "Inconsistent replication factor between partitions, partition 0 has %d "+
-					"while partitions [%d] have replication factors [%d], respectively.", rf, old+int32(i), len(replicas))
-			}
-			newReplicas[i] = append([]int32(nil), replicas...)
-		}
-	} else {
-		for i := range newReplicas {
-			newReplicas[i] = []int32{n.cfg.NodeID}
-		}
-	}
-	if validateOnly {
-		return nil
-	}
-	next := n.mu.state.Clone()
-	var mt *metastore.Topic
-	for i := range next.Topics {
-		if next.Topics[i].Name == name {
-			mt = &next.Topics[i]
-		}
-	}
-	for i, replicas := range newReplicas {
-		mt.Partitions = append(mt.Partitions, n.newPartition(old+int32(i), replicas))
-	}
-	prev := n.mu.state
-	if err := n.saveLocked(next); err != nil {
-		return err
-	}
-	if err := n.openNewPartitionsLocked(name, t.info.ID, mt.Partitions[old:], t.cfg, prev); err != nil {
-		return err
-	}
-	n.publishLocked(snap.defaults)
-	n.logger.Info("added partitions", "topic", name, "from", old, "to", total)
-	return nil
-}
-
-// openNewPartitionsLocked creates the local logs of new partitions. When
-// one cannot be created because the broker is out of file descriptors or
-// disk space (engine.ErrTooManyOpenFiles, engine.ErrDiskFull), nothing of
-// the request is kept: the metadata goes back to prev, the logs made so
-// far are deleted, and the error is returned (KAFKA_STORAGE_ERROR, its
-// message naming the limit); other partitions and the log dir are not
-// touched. Any other failure leaves that partition offline, as on start-up.
-// REQUIRES: n.mu held; the metadata holding the partitions saved.
-func (n *Node) openNewPartitionsLocked(topic string, id [16]byte, mps []metastore.Partition, cfg engine.TopicConfig, prev *metastore.State) error {
-	var opened []*partitionState
-	for _, mp := range mps {
-		if !containsID(mp.Replicas, n.cfg.NodeID) {
-			continue
-		}
-		p := n.openPartition(topic, id, mp, cfg)
-		resource := p.err != nil && (errors.Is(p.err, engine.ErrTooManyOpenFiles) || errors.Is(p.err, engine.ErrDiskFull))
-		if resource && prev != nil {
-			if err := n.saveLocked(prev); err != nil {
-				n.logger.Error("cannot roll back the metadata of a failed creation", "topic", topic, "err", err)
-				prev = nil // keep the partitions, offline where they failed
-			} else {
-				for _, o := range opened {
-					delete(n.mu.parts, partKey{id, o.tp.Partition})
-					if o.log != nil {
-						if err := n.eng.DeleteLog(o.tp); err != nil {
-							n.logger.Error("cannot delete log of a failed creation (removed on next start)", "topic", topic,
-								"partition", o.tp.Partition, "err", err)
-						}
-					}
-				}
-				return p.err
-			}
-		}
-		n.mu.parts[partKey{id, mp.Partition}] = p
-		opened = append(opened, p)
-	}
-	return nil
+	return n.zkCreatePartitions(name, total, assignment, validateOnly)
 }
 
 func joinIDs(ids []int32) string {
@@ -398,18 +177,7 @@ func (n *Node) AutoCreateTopic(name string) (TopicInfo, error) {
 	if err := ValidateTopicName(name); err != nil {
 		return TopicInfo{}, err
 	}
-	if n.zk != nil {
-		return n.zkEnsureTopic(CreateTopicRequest{Name: name, NumPartitions: -1, ReplicationFactor: -1})
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.mu.closed {
-		return TopicInfo{}, ErrClosed
-	}
-	if t, ok := n.snap.Load().topics[name]; ok {
-		return t.liveInfo(), nil
-	}
-	return n.createTopicLocked(CreateTopicRequest{Name: name, NumPartitions: -1, ReplicationFactor: -1})
+	return n.zkEnsureTopic(CreateTopicRequest{Name: name, NumPartitions: -1, ReplicationFactor: -1})
 }
 
 // EnsureInternalTopic returns __consumer_offsets or __transaction_state,
@@ -441,38 +209,7 @@ func (n *Node) EnsureInternalTopic(name string) (TopicInfo, error) {
 	default:
 		return TopicInfo{}, errorf(ErrInvalidTopic, "%s is not an internal topic", name)
 	}
-	if t, ok := n.snap.Load().topics[name]; ok {
-		return t.liveInfo(), nil
-	}
-	if n.zk != nil {
-		return n.zkEnsureTopic(req)
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.mu.closed {
-		return TopicInfo{}, ErrClosed
-	}
-	if t, ok := n.snap.Load().topics[name]; ok {
-		return t.liveInfo(), nil
-	}
-	return n.createTopicLocked(req)
-}
-
-// saveLocked persists next and makes it the current state.
-//
-// REQUIRES: n.mu held.
-func (n *Node) saveLocked(next *metastore.State) error {
-	err := metastore.Save(n.fs, n.dir, next)
-	if errors.Is(err, syscall.ENOSPC) && n.eng.MakeRoom(n.dir, err) {
-		// The engine's reserved blocks make room for the metadata, so that
-		// a DeleteTopics, which frees space, works on a full volume.
-		err = metastore.Save(n.fs, n.dir, next)
-	}
-	if err != nil {
-		return fmt.Errorf("%w: persist metadata: %v", engine.ErrStorage, err)
-	}
-	n.mu.state = next
-	return nil
+	return n.zkEnsureTopic(req)
 }
 
 func copyMap(m map[string]string) map[string]string {

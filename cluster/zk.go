@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -26,7 +27,7 @@ import (
 // metadata.
 type zkState struct {
 	n         *Node
-	tree      *znode.ZKTree
+	tree      znode.Tree // ZooKeeper, or the single node's file
 	store     *kzk.Store
 	cache     *metaCache
 	rm        *replicaManager
@@ -66,17 +67,29 @@ type zkConfigs struct {
 	brokers map[string]map[string]string
 }
 
-// openZK connects to ZooKeeper, learns (or sets) the cluster id and
-// prepares the broker's replica manager. The broker registers (and stands
-// for controller) in Join, once its listener is bound.
+// openZK connects to the metadata store (ZooKeeper, or the single
+// node's file), learns (or sets) the cluster id and prepares the broker's
+// replica manager. The broker registers (and stands for controller) in
+// Join, once its listener is bound.
 func openZK(n *Node) (*zkState, error) {
 	cfg := n.cfg
 	ctx, cancel := context.WithTimeout(context.Background(), max(cfg.ZookeeperConnectionTimeout, time.Second)+5*time.Second)
 	defer cancel()
-	tree, err := znode.DialZK(ctx, znode.ZKOptions{Connect: cfg.ZookeeperConnect, SessionTimeout: cfg.ZookeeperSessionTimeout,
-		ConnectionTimeout: cfg.ZookeeperConnectionTimeout, Logger: n.base.With("component", "zookeeper")})
-	if err != nil {
-		return nil, fmt.Errorf("cluster: cannot connect to ZooKeeper at %s: %w", cfg.ZookeeperConnect, err)
+	var tree znode.Tree
+	freshFile := false
+	if cfg.ZooKeeperMode() {
+		t, err := znode.DialZK(ctx, znode.ZKOptions{Connect: cfg.ZookeeperConnect, SessionTimeout: cfg.ZookeeperSessionTimeout,
+			ConnectionTimeout: cfg.ZookeeperConnectionTimeout, Logger: n.base.With("component", "zookeeper")})
+		if err != nil {
+			return nil, fmt.Errorf("cluster: cannot connect to ZooKeeper at %s: %w", cfg.ZookeeperConnect, err)
+		}
+		tree = t
+	} else {
+		t, fresh, err := n.openFileStore()
+		if err != nil {
+			return nil, err
+		}
+		tree, freshFile = t, fresh
 	}
 	z := &zkState{n: n, tree: tree, logger: n.base.With("component", "zookeeper"), server: n.base.With("component", "server"), leadership: make(chan struct{}), pidLast: -1}
 	z.store = kzk.New(tree, kzk.Options{SessionTimeout: cfg.ZookeeperSessionTimeout, Logger: n.base.With("component", "zookeeper")})
@@ -111,8 +124,13 @@ func openZK(n *Node) (*zkState, error) {
 		return fail(err)
 	}
 	z.clusterID = id
-	if !existed && id == proposed {
+	switch {
+	case cfg.ZooKeeperMode() && !existed && id == proposed:
 		if err := z.importSingleNode(ctx); err != nil {
+			return fail(err)
+		}
+	case freshFile:
+		if err := z.adoptLogs(ctx); err != nil {
 			return fail(err)
 		}
 	}
@@ -175,7 +193,55 @@ func (z *zkState) join() error {
 	z.wg.Add(2)
 	go z.watchSession(reg)
 	go z.watchConfigs()
+	if _, single := z.tree.(*znode.FileTree); single {
+		z.awaitReady(30 * time.Second)
+	}
 	return nil
+}
+
+// awaitReady waits (up to limit) until this broker, as controller, has
+// told itself the metadata and leads its partitions: a single node is
+// then ready to serve when Join returns, as it was before it ran as a
+// one-broker cluster. A cluster member serves at once, as Kafka's
+// brokers do, answering LEADER_NOT_AVAILABLE until told.
+func (z *zkState) awaitReady(limit time.Duration) {
+	deadline := time.After(limit)
+	for {
+		ch := z.leadershipChanged()
+		if z.ready() {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			z.server.Warn("not every partition is led after the start-up wait; serving anyway", "waited", limit)
+			return
+		case <-z.ctx.Done():
+			return
+		}
+	}
+}
+
+// ready reports whether the metadata names this broker controller and
+// every partition it should lead has its local replica leading (or is
+// known to be offline here).
+func (z *zkState) ready() bool {
+	self := z.n.cfg.NodeID
+	s := z.cache.snap.Load()
+	if s.controllerID != self {
+		return false
+	}
+	for _, t := range s.topics {
+		for _, p := range t.parts {
+			if p.Leader != self || slices.Contains(p.Offline, self) {
+				continue
+			}
+			if r := z.rm.replica(engine.TopicPartition{Topic: t.name, Partition: p.Partition}); r == nil || !r.isLeader.Load() {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // watchSession re-registers after a session expiry (the old ephemerals,

@@ -10,8 +10,8 @@ package coordinator
 //     is retried, as a single broker always did);
 //   - the loader goroutine recomputes that set at every
 //     LeadershipChanged, at every kick (FindCoordinator, start), at a
-//     failed load's retry time and, in ZooKeeper mode, at least every
-//     leadershipResync as a safety net;
+//     failed load's retry time and at least every leadershipResync as a
+//     safety net;
 //   - a partition it starts hosting is loaded (LoadBegin ... LoadComplete);
 //     one it stops hosting, or hosts again at another epoch (it was led
 //     elsewhere in between), is unloaded first: its groups are forgotten,
@@ -19,9 +19,6 @@ package coordinator
 //     appends still queued for it are answered NOT_COORDINATOR without
 //     being written (an append is tagged with the epoch it was issued
 //     under and the appender checks it just before appending).
-//
-// In single-node mode this broker leads every partition for good at one
-// epoch, so nothing is ever unloaded by this code.
 
 import (
 	"context"
@@ -33,7 +30,7 @@ import (
 	"sluice/protocol/internal/group"
 )
 
-// leadershipResync bounds, in ZooKeeper mode, how long a missed
+// leadershipResync bounds how long a missed
 // leadership notification could go unnoticed.
 const leadershipResync = 10 * time.Second
 
@@ -42,7 +39,6 @@ const leadershipResync = 10 * time.Second
 // *cluster.Node implements it; tests inject a fake leadership.
 type offsetsHost interface {
 	NodeID() int32
-	ZooKeeperMode() bool
 	Topic(name string) (cluster.TopicInfo, bool)
 	Brokers() []cluster.BrokerInfo
 	EnsureInternalTopic(name string) (cluster.TopicInfo, error)
@@ -120,9 +116,6 @@ func (g *Groups) coordinatorBroker(id int32) (cluster.BrokerInfo, bool) {
 		if b.NodeID == id {
 			return b, true
 		}
-	}
-	if !g.host.ZooKeeperMode() && len(bs) > 0 { // a single node is its own coordinator
-		return bs[0], true
 	}
 	return cluster.BrokerInfo{}, false
 }

@@ -37,7 +37,6 @@ type fakeLeadership struct {
 const fakeSelf, fakeOther = 1, 2
 
 func (f *fakeLeadership) NodeID() int32       { return fakeSelf }
-func (f *fakeLeadership) ZooKeeperMode() bool { return true }
 
 func (f *fakeLeadership) Brokers() []cluster.BrokerInfo {
 	self := f.Node.Brokers()[0]

@@ -18,8 +18,7 @@ package coordinator
 //     and feeds each as LoadBegin / LoadRecords (one per read of
 //     offsets.load.buffer.size bytes, or one batch if larger) /
 //     LoadComplete; a partition a FindCoordinator asked about goes first.
-//     It reads up to the high watermark, or in ZooKeeper mode up to the
-//     log end as Kafka's GroupMetadataManager does: a new leader's high
+//     It reads up to the log end as Kafka's GroupMetadataManager does: a new leader's high
 //     watermark can lag commits that were acknowledged under the previous
 //     leader, and as leader its log end is what the followers converge to.
 //   - A load that fails (the log cannot be read, a batch does not decode)
@@ -129,11 +128,12 @@ func (g *Groups) LoadStatus() LoadStatus {
 	return s
 }
 
-// CoordinatorFor answers FindCoordinator for one key without waiting: the
-// leader of the key's __consumer_offsets partition (when it is this
-// broker, the partition is then loaded first, or retried if its load
-// failed); COORDINATOR_NOT_AVAILABLE while the topic does not exist (the
-// loader is asked to create it) or the partition has no live leader.
+// CoordinatorFor answers FindCoordinator for one key: the leader of the
+// key's __consumer_offsets partition (when it is this broker, the
+// partition is then loaded first, or retried if its load failed);
+// COORDINATOR_NOT_AVAILABLE while the partition has no live leader. When
+// the topic does not exist the loader is asked to create it, and the
+// answer waits (up to offsetsCreateWait) for the partition's leader.
 func (g *Groups) CoordinatorFor(keyType int8, key string) (cluster.BrokerInfo, *kerr.Error) {
 	switch keyType {
 	case 0:
@@ -143,20 +143,14 @@ func (g *Groups) CoordinatorFor(keyType int8, key string) (cluster.BrokerInfo, *
 		return cluster.BrokerInfo{}, kerr.InvalidRequest
 	}
 	l := &g.load
-	t, ok := g.host.Topic(offsetsTopic)
-	if !ok {
+	p := group.PartitionFor(key, g.node.Config().OffsetsTopicNumPartitions)
+	leader := g.offsetsLeader(p)
+	if leader == -2 {
 		l.mu.Lock()
 		l.mu.create = true
 		l.mu.Unlock()
 		l.poke()
-		return cluster.BrokerInfo{}, kerr.CoordinatorNotAvailable
-	}
-	p := group.PartitionFor(key, g.node.Config().OffsetsTopicNumPartitions)
-	leader := int32(-1)
-	for _, pi := range t.Partitions {
-		if pi.Partition == p {
-			leader = pi.Leader
-		}
+		leader = g.awaitOffsetsLeader(p, offsetsCreateWait)
 	}
 	if leader < 0 {
 		return cluster.BrokerInfo{}, kerr.CoordinatorNotAvailable
@@ -187,6 +181,48 @@ func (g *Groups) CoordinatorFor(keyType int8, key string) (cluster.BrokerInfo, *
 	return b, nil
 }
 
+// offsetsCreateWait bounds how long FindCoordinator waits for the
+// __consumer_offsets it asked the loader to create: long enough for a
+// single node or a healthy cluster, so that the first FindCoordinator
+// finds a coordinator; short enough not to hold a worker while the
+// metadata store is unreachable.
+const offsetsCreateWait = 2 * time.Second
+
+// offsetsLeader is the leader of __consumer_offsets partition p: -2 when
+// the topic does not exist, -1 when p has no leader.
+func (g *Groups) offsetsLeader(p int32) int32 {
+	t, ok := g.host.Topic(offsetsTopic)
+	if !ok {
+		return -2
+	}
+	for _, pi := range t.Partitions {
+		if pi.Partition == p {
+			return pi.Leader
+		}
+	}
+	return -1
+}
+
+// awaitOffsetsLeader waits up to limit for partition p of a
+// __consumer_offsets being created to have a leader.
+func (g *Groups) awaitOffsetsLeader(p int32, limit time.Duration) int32 {
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	for {
+		changed := g.host.LeadershipChanged()
+		if leader := g.offsetsLeader(p); leader >= 0 {
+			return leader
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return g.offsetsLeader(p)
+		case <-g.load.stop:
+			return -1
+		}
+	}
+}
+
 func (g *Groups) loadLoop() {
 	l := &g.load
 	defer l.wg.Done()
@@ -204,10 +240,8 @@ func (g *Groups) loadLoop() {
 		// Taken before the round: a change during it runs another.
 		changed = g.host.LeadershipChanged()
 		next := g.loadRound(changed)
-		if g.host.ZooKeeperMode() {
-			if resync := time.Now().Add(leadershipResync); next.IsZero() || next.After(resync) {
-				next = resync
-			}
+		if resync := time.Now().Add(leadershipResync); next.IsZero() || next.After(resync) {
+			next = resync
 		}
 		timer.Stop()
 		if !next.IsZero() {
@@ -345,10 +379,7 @@ func (g *Groups) readPartition(partition int32, feed func([]group.Record)) (int,
 		buf   []byte
 		total int
 	)
-	hw := l.HighWatermark()
-	if g.host.ZooKeeperMode() {
-		hw = l.LogEndOffset() // see the file comment
-	}
+	hw := l.LogEndOffset() // see the file comment
 	for off := l.LogStartOffset(); off < hw; {
 		rr, err := l.Read(off, g.node.Config().OffsetsLoadBufferSize, engine.ReadOptions{MaxOffset: hw, MinOneBatch: true})
 		if err != nil {

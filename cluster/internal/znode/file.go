@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"sluice/engine/vfs"
@@ -22,6 +23,10 @@ type FileOptions struct {
 	MaxRequestBytes int
 	// Now is the clock for ctime/mtime (time.Now).
 	Now func() time.Time
+	// OnNoSpace, if set, is called when saving the file fails for lack
+	// of space (ENOSPC); true means room was made and the save is tried
+	// once more.
+	OnNoSpace func(error) bool
 }
 
 // EnsureDefaults fills in zero fields.
@@ -119,7 +124,12 @@ func OpenFile(fsys vfs.FS, dir string, opts FileOptions) (*FileTree, error) {
 // saveLocked writes the tree to the file.
 // REQUIRES: st.mu held (or st not yet shared).
 func (st *fileStore) saveLocked() error {
-	if err := writeFileAtomic(st.fs, st.dir, FileName, encodeFile(st.mu.tree)); err != nil {
+	data := encodeFile(st.mu.tree)
+	err := writeFileAtomic(st.fs, st.dir, FileName, data)
+	if errors.Is(err, syscall.ENOSPC) && st.opts.OnNoSpace != nil && st.opts.OnNoSpace(err) {
+		err = writeFileAtomic(st.fs, st.dir, FileName, data)
+	}
+	if err != nil {
 		return fmt.Errorf("%w: %v", ErrPersist, err)
 	}
 	return nil
