@@ -56,10 +56,11 @@ func ConfigDoc() string {
 	}
 
 	b.WriteString("\n## Where metadata is kept\n\n")
-	b.WriteString("Without `zookeeper.connect` the broker keeps topics, topic ids, partition assignments, config\n")
-	b.WriteString("overrides, dynamic broker configs, the cluster id and the producer-id block in\n")
-	b.WriteString("`__sluice_metadata.json` in the first log dir (format: package doc of `cluster`). It is replaced\n")
-	b.WriteString("atomically on every change. Do not edit it while the broker runs.\n")
+	b.WriteString("Without `zookeeper.connect` the broker is a one-broker cluster whose metadata store is a file:\n")
+	b.WriteString("`__sluice_metadata.json` in the first log dir holds the znodes ZooKeeper would (topics, topic ids,\n")
+	b.WriteString("assignments, partition states, config overrides, dynamic broker configs, the cluster id, the\n")
+	b.WriteString("controller epoch and producer-id blocks; format: package doc of `cluster/internal/znode`). It is\n")
+	b.WriteString("replaced atomically on every change. Do not edit it while the broker runs.\n")
 	return b.String()
 }
 

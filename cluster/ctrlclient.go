@@ -127,7 +127,7 @@ func (c *controllerClient) alterPartition(ctx context.Context, items []alterItem
 		}
 		req.Topics[i].Partitions = append(req.Topics[i].Partitions, p)
 	}
-	raw, err := c.roundTrip(ctx, req, func() kmsg.Response { return z.n.AlterPartition(ctx, req) })
+	raw, err := c.roundTrip(ctx, req, func() kmsg.Response { return z.n.alterPartition(ctx, req) })
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (c *controllerClient) controlledShutdown(ctx context.Context, epoch int64) 
 	z := c.z
 	req := kmsg.NewPtrControlledShutdownRequest()
 	req.BrokerID, req.BrokerEpoch = z.n.cfg.NodeID, epoch
-	raw, err := c.roundTrip(ctx, req, func() kmsg.Response { return z.n.ControlledShutdown(ctx, req) })
+	raw, err := c.roundTrip(ctx, req, func() kmsg.Response { return z.n.controlledShutdown(ctx, req) })
 	if err != nil {
 		return -1, err
 	}

@@ -26,8 +26,20 @@ const (
 	codeNotLeaderOrFollower int16 = 6
 )
 
+// peerless reports that this broker has no peers: a single node, whose
+// metadata store is its own file. Its only controller is itself, which
+// reaches it in-process, so a controller request arriving over the
+// network is a stranger's and is refused (STALE_CONTROLLER_EPOCH), as
+// one from a controller that lost office would be.
+func (n *Node) peerless() bool { return !n.cfg.ZooKeeperMode() }
+
 // LeaderAndIsr applies a controller's LeaderAndIsr (key 4).
 func (n *Node) LeaderAndIsr(req *kmsg.LeaderAndISRRequest) *kmsg.LeaderAndISRResponse {
+	if n.peerless() {
+		resp := kmsg.NewPtrLeaderAndISRResponse()
+		resp.ErrorCode = codeStaleControllerEpoch
+		return resp
+	}
 	r := leaderAndIsrFromWire(req, n.zk.listener)
 	code, errs := n.zk.applyLeaderAndIsr(req.ControllerID, r)
 	resp := leaderAndIsrResponse(r, errs)
@@ -38,12 +50,21 @@ func (n *Node) LeaderAndIsr(req *kmsg.LeaderAndISRRequest) *kmsg.LeaderAndISRRes
 // UpdateMetadata applies a controller's UpdateMetadata (key 6).
 func (n *Node) UpdateMetadata(req *kmsg.UpdateMetadataRequest) *kmsg.UpdateMetadataResponse {
 	resp := kmsg.NewPtrUpdateMetadataResponse()
+	if n.peerless() {
+		resp.ErrorCode = codeStaleControllerEpoch
+		return resp
+	}
 	resp.ErrorCode = n.zk.applyUpdateMetadata(req.ControllerID, updateMetadataFromWire(req))
 	return resp
 }
 
 // StopReplica applies a controller's StopReplica (key 5).
 func (n *Node) StopReplica(req *kmsg.StopReplicaRequest) *kmsg.StopReplicaResponse {
+	if n.peerless() {
+		resp := kmsg.NewPtrStopReplicaResponse()
+		resp.ErrorCode = codeStaleControllerEpoch
+		return resp
+	}
 	r := stopReplicaFromWire(req)
 	code, errs := n.zk.applyStopReplica(req.ControllerID, r)
 	resp := stopReplicaResponse(r, errs)
@@ -56,6 +77,15 @@ func (n *Node) StopReplica(req *kmsg.StopReplicaRequest) *kmsg.StopReplicaRespon
 // partitions the broker still leads; NOT_CONTROLLER when this broker is
 // not the controller.
 func (n *Node) ControlledShutdown(ctx context.Context, req *kmsg.ControlledShutdownRequest) *kmsg.ControlledShutdownResponse {
+	if n.peerless() { // its own goes in-process (controllerClient)
+		resp := kmsg.NewPtrControlledShutdownResponse()
+		resp.ErrorCode = codeStaleBrokerEpoch
+		return resp
+	}
+	return n.controlledShutdown(ctx, req)
+}
+
+func (n *Node) controlledShutdown(ctx context.Context, req *kmsg.ControlledShutdownRequest) *kmsg.ControlledShutdownResponse {
 	resp := kmsg.NewPtrControlledShutdownResponse()
 	if n.zk.runner == nil {
 		resp.ErrorCode = codeNotController
@@ -80,6 +110,15 @@ func (n *Node) ControlledShutdown(ctx context.Context, req *kmsg.ControlledShutd
 
 // AlterPartition takes a leader's ISR changes, as controller (key 56).
 func (n *Node) AlterPartition(ctx context.Context, req *kmsg.AlterPartitionRequest) *kmsg.AlterPartitionResponse {
+	if n.peerless() { // its own goes in-process (controllerClient)
+		resp := kmsg.NewPtrAlterPartitionResponse()
+		resp.ErrorCode = codeStaleBrokerEpoch
+		return resp
+	}
+	return n.alterPartition(ctx, req)
+}
+
+func (n *Node) alterPartition(ctx context.Context, req *kmsg.AlterPartitionRequest) *kmsg.AlterPartitionResponse {
 	resp := kmsg.NewPtrAlterPartitionResponse()
 	if n.zk.runner == nil {
 		resp.ErrorCode = codeNotController

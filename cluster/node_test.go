@@ -1,14 +1,14 @@
 package cluster
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"sluice/cluster/internal/metastore"
+	"sluice/cluster/internal/zkdata"
+	"sluice/cluster/internal/znode"
 	"sluice/engine"
 	"sluice/engine/record"
 	"sluice/engine/vfs"
@@ -66,6 +66,10 @@ func (b *testBroker) openNode() {
 	if err != nil {
 		b.t.Fatal(err)
 	}
+	if err := n.Join(); err != nil {
+		n.Close()
+		b.t.Fatal(err)
+	}
 	b.node = n
 }
 
@@ -119,45 +123,38 @@ func TestClusterIDStable(t *testing.T) {
 	if err != nil || !strings.Contains(string(data), "cluster.id="+id) {
 		t.Errorf("meta.properties lacks the cluster id: %v\n%s", err, data)
 	}
-	// Metadata written by another node id is refused (the engine checks
-	// meta.properties the same way).
-	b.node.Close()
-	st, err := metastore.Load(vfs.Default, b.dir)
+	// A data dir of another broker id is refused (meta.properties).
+	b.close()
+	b.props["node.id"] = "7"
+	cfg, _, err := ParseBrokerConfig(b.props)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.NodeID = 7
-	if err := metastore.Save(vfs.Default, b.dir, st); err != nil {
+	opts, err := EngineOptions(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(b.cfg, b.eng, nil); !errors.Is(err, ErrInconsistentNodeID) {
-		t.Errorf("metadata of node 7 opened by node 0: %v", err)
+	opts.DisableBackground = true
+	if eng, err := engine.Open(opts); err == nil {
+		eng.Close()
+		t.Error("the data dir of node 0 opened by node 7")
 	}
-	b.node = nil
 }
 
-func TestReconcileOnOpen(t *testing.T) {
+// A restart recreates the log of a partition whose log went missing, and
+// leaves a log no topic knows alone (as Kafka's brokers do; only
+// DeleteTopics deletes logs).
+func TestMissingLogRecreatedOnOpen(t *testing.T) {
 	b := newTestBroker(t, nil)
 	info := b.create("known", 2, nil)
 	b.node.Close()
-	// Behind the node's back: a stray topic, a log of another incarnation,
-	// and a missing partition.
 	if _, err := b.eng.CreateLog(engine.TopicPartition{Topic: "stray"}, NewUUID(), engine.DefaultTopicConfig()); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.eng.DeleteLog(engine.TopicPartition{Topic: "known", Partition: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.eng.CreateLog(engine.TopicPartition{Topic: "known", Partition: 1}, NewUUID(), engine.DefaultTopicConfig()); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.eng.DeleteLog(engine.TopicPartition{Topic: "known", Partition: 0}); err != nil {
 		t.Fatal(err)
 	}
 	b.openNode()
-	if _, ok := b.eng.Log(engine.TopicPartition{Topic: "stray"}); ok {
-		t.Error("stray log not deleted")
-	}
 	for p := int32(0); p < 2; p++ {
 		l, ok := b.eng.Log(engine.TopicPartition{Topic: "known", Partition: p})
 		if !ok || l.TopicID() != info.ID {
@@ -166,6 +163,9 @@ func TestReconcileOnOpen(t *testing.T) {
 	}
 	if _, ok := b.node.Topic("stray"); ok {
 		t.Error("stray became a topic")
+	}
+	if _, _, err := b.node.Log(engine.TopicPartition{Topic: "known"}); err != nil {
+		t.Errorf("recreated known-0 not led: %v", err)
 	}
 }
 
@@ -178,7 +178,7 @@ func TestAdoptLogsOnFirstStart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Remove(filepath.Join(b.dir, metastore.FileName)); err != nil {
+	if err := os.Remove(filepath.Join(b.dir, znode.FileName)); err != nil {
 		t.Fatal(err)
 	}
 	b.openNode()
@@ -193,30 +193,31 @@ func TestCorruptMetadataRefused(t *testing.T) {
 	b.create("x", 2, nil)
 	b.node.Close()
 	b.node = nil
-	good, err := metastore.Load(vfs.Default, b.dir)
+	name := filepath.Join(b.dir, znode.FileName)
+	good, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, mutate := range map[string]func(*metastore.State){
-		"gap in partitions":  func(s *metastore.State) { s.Topics[0].Partitions = s.Topics[0].Partitions[1:] },
-		"no partitions":      func(s *metastore.State) { s.Topics[0].Partitions = nil },
-		"empty replicas":     func(s *metastore.State) { s.Topics[0].Partitions[0].Replicas = nil },
-		"leader not replica": func(s *metastore.State) { s.Topics[0].Partitions[0].Leader = 9 },
-		"bad id":             func(s *metastore.State) { s.Topics[0].ID = "nope" },
-		"bad name":           func(s *metastore.State) { s.Topics[0].Name = "a/b" },
-		"duplicate topic":    func(s *metastore.State) { s.Topics = append(s.Topics, s.Topics[0]) },
-		"no cluster id":      func(s *metastore.State) { s.ClusterID = "" },
+	v1 := func(topics string) string {
+		return `{"version":1,"cluster_id":"q1Sh-9_ISia_zwGINzRvyQ","node_id":0,"topics":[` + topics + `]}`
+	}
+	for what, data := range map[string]string{
+		"not JSON":              "{",
+		"no version":            `{"zxid":1,"znodes":{}}`,
+		"unknown version":       `{"version":3}`,
+		"truncated":             string(good[:len(good)/2]),
+		"v1 bad topic name":     v1(`{"name":"a/b","id":"AAAAAAAAAAAAAAAAAAAAAQ","partitions":[{"partition":0,"replicas":[0],"leader":0,"isr":[0]}]}`),
+		"v1 bad topic id":       v1(`{"name":"a","id":"nope","partitions":[{"partition":0,"replicas":[0],"leader":0,"isr":[0]}]}`),
+		"v1 duplicate partition": v1(`{"name":"a","id":"AAAAAAAAAAAAAAAAAAAAAQ","partitions":[{"partition":0,"replicas":[0]},{"partition":0,"replicas":[0]}]}`),
 	} {
-		st := good.Clone()
-		mutate(st)
-		if err := metastore.Save(vfs.Default, b.dir, st); err != nil {
+		if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := Open(b.cfg, b.eng, nil); !errors.Is(err, ErrCorruptMetadata) {
-			t.Errorf("%s: %v", name, err)
+			t.Errorf("%s: %v", what, err)
 		}
 	}
-	if err := metastore.Save(vfs.Default, b.dir, good); err != nil {
+	if err := os.WriteFile(name, good, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	b.openNode()
@@ -235,10 +236,13 @@ func TestMetadataWriteFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := n.Join(); err != nil {
+		t.Fatal(err)
+	}
 	b.node = n
 	fail := false
 	efs.SetInjector(func(op errorfs.Op, path string, count int64) error {
-		if fail && strings.Contains(path, metastore.FileName) {
+		if fail && strings.Contains(path, znode.FileName) {
 			return errors.New("injected EIO")
 		}
 		return nil
@@ -259,7 +263,7 @@ func TestMetadataWriteFailure(t *testing.T) {
 	}
 	// Use up the rest of the block: the next allocation needs a write.
 	var last int64
-	for i := 1; i < producerIDBlockSize; i++ {
+	for i := 1; i < zkdata.ProducerIDBlockSize; i++ {
 		if last, err = n.AllocateProducerID(); err != nil {
 			t.Fatalf("allocation %d inside the persisted block: %v", i, err)
 		}
@@ -275,45 +279,3 @@ func TestMetadataWriteFailure(t *testing.T) {
 	b.create("f", 1, nil)
 }
 
-// Each start is a new leadership term: the leader epoch rises (and stays
-// above the epochs already in the log), appends are stamped with it.
-func TestLeaderEpochBumpsOnRestart(t *testing.T) {
-	b := newTestBroker(t, nil)
-	b.create("e", 1, nil)
-	tp := engine.TopicPartition{Topic: "e"}
-	epochOf := func() int32 {
-		t.Helper()
-		_, info, err := b.node.Log(tp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info.LeaderEpoch
-	}
-	if e := epochOf(); e != 0 {
-		t.Fatalf("new topic epoch %d", e)
-	}
-	if _, err := b.node.Append(context.Background(), tp, batch("a"), 1); err != nil {
-		t.Fatal(err)
-	}
-	b.reopen()
-	if e := epochOf(); e != 1 {
-		t.Fatalf("epoch after restart %d, want 1", e)
-	}
-	if _, err := b.node.Append(context.Background(), tp, batch("b"), 1); err != nil {
-		t.Fatal(err)
-	}
-	l, _, _ := b.node.Log(tp)
-	if l.LatestEpoch() != 1 {
-		t.Fatalf("log's latest epoch %d, want 1", l.LatestEpoch())
-	}
-	if ep, end := l.EndOffsetForEpoch(0); ep != 0 || end != 1 {
-		t.Fatalf("EndOffsetForEpoch(0) = %d,%d, want 0,1", ep, end)
-	}
-	if info, _ := b.node.Topic("e"); info.Partitions[0].LeaderEpoch != 1 {
-		t.Fatalf("Topic() epoch %d", info.Partitions[0].LeaderEpoch)
-	}
-	b.reopen()
-	if e := epochOf(); e != 2 {
-		t.Fatalf("epoch after second restart %d, want 2", e)
-	}
-}

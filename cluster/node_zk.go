@@ -9,6 +9,7 @@ import (
 
 	"sluice/cluster/internal/kzk"
 	"sluice/cluster/internal/zkdata"
+	"sluice/cluster/internal/znode"
 	"sluice/engine"
 )
 
@@ -123,13 +124,24 @@ func (n *Node) zkAllocateProducerID() (int64, error) {
 		b, err := z.store.ClaimProducerIDBlock(ctx, n.cfg.NodeID)
 		cancel()
 		if err != nil {
-			return -1, fmt.Errorf("%w: claim a producer id block: %v", ErrRequestTimedOut, err)
+			return -1, storeError(err, "claim a producer id block")
 		}
 		z.pidNext, z.pidLast = b.First, b.Last
 	}
 	id := z.pidNext
 	z.pidNext++
 	return id, nil
+}
+
+// storeError is the error of a failed read or write of the metadata
+// store: KAFKA_STORAGE_ERROR when the single node's file could not be
+// written, REQUEST_TIMED_OUT otherwise (ZooKeeper unreachable).
+func storeError(err error, format string, args ...any) error {
+	base := ErrRequestTimedOut
+	if errors.Is(err, znode.ErrPersist) {
+		base = engine.ErrStorage
+	}
+	return fmt.Errorf("%w: %s: %v", base, fmt.Sprintf(format, args...), err)
 }
 
 // checkController refuses an admin request on a broker that is not the
@@ -178,43 +190,61 @@ func (n *Node) zkCreateTopic(req CreateTopicRequest) (TopicInfo, error) {
 		if errors.Is(err, kzk.ErrTopicExists) {
 			return TopicInfo{}, errorf(ErrTopicExists, "Topic '%s' already exists.", req.Name)
 		}
-		return TopicInfo{}, fmt.Errorf("%w: create topic %s: %v", ErrRequestTimedOut, req.Name, err)
+		return TopicInfo{}, storeError(err, "create topic %s", req.Name)
 	}
 	n.logger.Info("created topic", "topic", req.Name, "topic_id", a.TopicID, "partitions", len(assignment),
 		"replication_factor", len(assignment[0]), "configs", req.Configs)
 	info.ID = id
-	if t, ok := n.waitTopic(req.Name, func(t TopicInfo) bool { return allLed(t) }); ok {
+	if t, ok := n.waitTopic(req.Name, n.allLed); ok {
 		return t, nil
 	}
 	return info, nil
 }
 
-// allLed reports whether every partition of t has a leader.
-func allLed(t TopicInfo) bool {
+// allLed reports whether every partition of t has a leader, and the
+// local replicas of those this broker leads are leading (so that a
+// single node serves a topic as soon as CreateTopics answers).
+func (n *Node) allLed(t TopicInfo) bool {
 	for _, p := range t.Partitions {
 		if p.Leader < 0 {
 			return false
+		}
+		if p.Leader == n.cfg.NodeID {
+			if r := n.zk.rm.replica(engine.TopicPartition{Topic: t.Name, Partition: p.Partition}); r == nil || !r.isLeader.Load() {
+				return false
+			}
 		}
 	}
 	return true
 }
 
 // waitTopic waits up to 10 s for the metadata to show name in a state
-// done accepts (nil: gone).
+// done accepts.
 func (n *Node) waitTopic(name string, done func(TopicInfo) bool) (TopicInfo, bool) {
+	var t TopicInfo
+	ok := n.waitMetadata(func() bool {
+		var found bool
+		t, found = n.Topic(name)
+		return found && done(t)
+	})
+	return t, ok
+}
+
+// waitMetadata waits up to 10 s for cond to hold; it is checked again at
+// every change of the metadata or of this broker's replicas.
+func (n *Node) waitMetadata(cond func() bool) bool {
 	deadline := time.After(10 * time.Second)
 	for {
 		ch := n.zk.leadershipChanged()
-		t, ok := n.Topic(name)
-		if (done == nil && !ok) || (done != nil && ok && done(t)) {
-			return t, true
+		if cond() {
+			return true
 		}
 		select {
 		case <-ch:
 		case <-deadline:
-			return t, false
+			return false
 		case <-n.zk.ctx.Done():
-			return t, false
+			return false
 		}
 	}
 }
@@ -233,11 +263,62 @@ func (n *Node) zkDeleteTopic(name string) error {
 	}
 	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
 	defer cancel()
+	t, _ := n.Topic(name)
 	if err := n.zk.store.MarkTopicForDeletion(ctx, name); err != nil && !errors.Is(err, kzk.ErrMarkedForDeletion) {
-		return fmt.Errorf("%w: delete topic %s: %v", ErrRequestTimedOut, name, err)
+		return storeError(err, "delete topic %s", name)
 	}
-	n.waitTopic(name, nil)
+	// Gone from the metadata, and from this broker's replicas (the
+	// controller announces the deletion before it stops them).
+	n.waitMetadata(func() bool {
+		if _, ok := n.Topic(name); ok {
+			return false
+		}
+		for _, p := range t.Partitions {
+			if r := n.zk.rm.replica(engine.TopicPartition{Topic: name, Partition: p.Partition}); r != nil {
+				return false
+			}
+		}
+		return true
+	})
+	if n.replicasLive(t) {
+		n.zk.awaitGone(zkdata.DeleteTopicPath(name), 10*time.Second)
+	}
 	return nil
+}
+
+// replicasLive reports whether every replica of t is on a live broker.
+func (n *Node) replicasLive(t TopicInfo) bool {
+	live := n.zk.cache.snap.Load().brokers
+	for _, p := range t.Partitions {
+		for _, r := range p.Replicas {
+			if _, ok := live[r]; !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// awaitGone waits (up to limit) until the znode at path is gone: the
+// controller removes /admin/delete_topics/<t> last, once every replica
+// is deleted, so a DeleteTopics whose replicas are all live answers when
+// the name can be used again (as a single node always did). With a
+// replica's broker down the deletion waits for it, and the answer does
+// not (Kafka answers once the metadata no longer lists the topic).
+func (z *zkState) awaitGone(path string, limit time.Duration) {
+	ctx, cancel := context.WithTimeout(z.ctx, limit)
+	defer cancel()
+	for {
+		ok, _, w, err := z.tree.ExistsW(ctx, path)
+		if err != nil || !ok {
+			return
+		}
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // zkCreatePartitions adds partitions to a topic's assignment (the
@@ -250,7 +331,7 @@ func (n *Node) zkCreatePartitions(name string, total int32, assignment [][]int32
 		if errors.Is(err, kzk.ErrNoTopic) {
 			return errorf(ErrUnknownTopicOrPartition, "The topic '%s' does not exist.", name)
 		}
-		return fmt.Errorf("%w: read topic %s: %v", ErrRequestTimedOut, name, err)
+		return storeError(err, "read topic %s", name)
 	}
 	have := int32(len(cur.Partitions))
 	if total < have {
@@ -309,9 +390,9 @@ func (n *Node) zkCreatePartitions(name string, total int32, assignment [][]int32
 	}
 	next.Partitions = parts
 	if _, err := n.zk.store.SetTopicAssignment(ctx, name, next, cur.ZkVersion, nil); err != nil {
-		return fmt.Errorf("%w: write topic %s: %v", ErrRequestTimedOut, name, err)
+		return storeError(err, "write topic %s", name)
 	}
-	n.waitTopic(name, func(t TopicInfo) bool { return int32(len(t.Partitions)) == total && allLed(t) })
+	n.waitTopic(name, func(t TopicInfo) bool { return int32(len(t.Partitions)) == total && n.allLed(t) })
 	return nil
 }
 
@@ -321,7 +402,7 @@ func (n *Node) zkSetTopicConfig(name string, overrides map[string]string) error 
 	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
 	defer cancel()
 	if _, err := n.zk.store.SetTopicConfig(ctx, name, overrides); err != nil {
-		return fmt.Errorf("%w: write topic config %s: %v", ErrRequestTimedOut, name, err)
+		return storeError(err, "write topic config %s", name)
 	}
 	if err := n.zk.loadConfigs(ctx); err == nil {
 		n.zk.publish()
@@ -340,7 +421,7 @@ func (n *Node) zkSetBrokerConfig(broker string, configs map[string]string) error
 		entity = zkdata.DefaultEntity
 	}
 	if _, err := n.zk.store.SetBrokerConfig(ctx, entity, configs); err != nil {
-		return fmt.Errorf("%w: write broker config %s: %v", ErrRequestTimedOut, entity, err)
+		return storeError(err, "write broker config %s", entity)
 	}
 	if err := n.zk.loadConfigs(ctx); err == nil {
 		n.zk.publish()

@@ -11,9 +11,11 @@ import (
 
 // TestInterBrokerKeysSingleNode: LeaderAndIsr, StopReplica,
 // UpdateMetadata, ControlledShutdown and AlterPartition at every served
-// version are answered on a single node with an error code (no controller
-// to obey: STALE_CONTROLLER_EPOCH; not the controller: NOT_CONTROLLER),
-// and the connection stays usable. ApiVersions advertises them.
+// version are answered on a single node with an error code (it has no
+// peers: its controller is itself, in-process, so these come from a
+// stranger: STALE_CONTROLLER_EPOCH for a controller's requests,
+// STALE_BROKER_EPOCH for a broker's), and the connection stays usable.
+// ApiVersions advertises them.
 func TestInterBrokerKeysSingleNode(t *testing.T) {
 	b := startTestBroker(t, "", nil)
 	createTopic(t, b, "ib", 1, nil)
@@ -90,7 +92,7 @@ func TestInterBrokerKeysSingleNode(t *testing.T) {
 		make func() kmsg.Request
 		want int16
 	}{
-		{4, lai, 11}, {5, stop, 11}, {6, um, 11}, {7, cs, 41}, {56, ap, 41},
+		{4, lai, 11}, {5, stop, 11}, {6, um, 11}, {7, cs, 77}, {56, ap, 77},
 	}
 	served := map[int16]handlers.API{}
 	for _, a := range handlers.Table() {

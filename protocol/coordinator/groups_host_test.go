@@ -129,6 +129,9 @@ func startFakeGroups(t *testing.T) (*Groups, *fakeLeadership) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := node.Join(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := node.EnsureInternalTopic(offsetsTopic); err != nil {
 		t.Fatal(err)
 	}

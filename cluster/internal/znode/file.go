@@ -69,7 +69,7 @@ type FileTree struct {
 var _ Tree = (*FileTree)(nil)
 
 // OpenFile opens (or creates) the metadata file in dir and returns the
-// first session on it. A version-1 file (cluster/internal/metastore) is
+// first session on it. A version-1 file (the single-node format before this package) is
 // converted to the znode layout Kafka uses in ZooKeeper (see convertV1);
 // the original is kept as __sluice_metadata.json.v1.
 func OpenFile(fsys vfs.FS, dir string, opts FileOptions) (*FileTree, error) {

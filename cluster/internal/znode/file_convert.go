@@ -10,8 +10,8 @@ import (
 	"sluice/cluster/internal/zkdata"
 )
 
-// The version-1 metadata file (cluster/internal/metastore), read here only
-// to convert it:
+// The version-1 metadata file (the single-node format before this
+// package), read here only to convert it:
 //
 //	{"version": 1, "cluster_id": "<uuid>", "node_id": 0,
 //	 "producer_id_block_end": 2000,           // ids below it may have been handed out

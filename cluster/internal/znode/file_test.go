@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"sluice/cluster/internal/metastore"
 	"sluice/cluster/internal/zkdata"
 	"sluice/engine/vfs"
 	"sluice/engine/vfs/errorfs"
@@ -241,24 +240,24 @@ func TestFileCorrupt(t *testing.T) {
 // znodes Kafka keeps in ZooKeeper.
 func TestFileConvertsVersion1(t *testing.T) {
 	dir := t.TempDir()
-	old := &metastore.State{
-		ClusterID:          "q1Sh-9_ISia_zwGINzRvyQ",
-		NodeID:             3,
-		ProducerIDBlockEnd: 2000,
-		Topics: []metastore.Topic{
-			{Name: "orders", ID: "ikAub9q6QcW9qUakngNwfQ", Configs: map[string]string{"retention.ms": "1000"},
-				Partitions: []metastore.Partition{
-					{Partition: 0, Replicas: []int32{3}, Leader: 3, LeaderEpoch: 4, ISR: []int32{3}},
-					{Partition: 1, Replicas: []int32{3}, Leader: -1, LeaderEpoch: 2, ISR: []int32{3}},
-				}},
-			{Name: "plain", ID: "AAAAAAAAAAAAAAAAAAAAAg", Partitions: []metastore.Partition{{Partition: 0, Replicas: []int32{3}, Leader: 3, ISR: []int32{3}}}},
-		},
-		BrokerConfigs: map[string]map[string]string{"": {"log.retention.ms": "5"}, "3": {"log.cleaner.threads": "2"}},
-	}
-	if err := metastore.Save(vfs.Default, dir, old); err != nil {
+	// As the single-node broker wrote it before this package existed.
+	v1 := []byte(`{
+  "version": 1,
+  "cluster_id": "q1Sh-9_ISia_zwGINzRvyQ",
+  "node_id": 3,
+  "producer_id_block_end": 2000,
+  "topics": [
+    {"name": "orders", "id": "ikAub9q6QcW9qUakngNwfQ", "configs": {"retention.ms": "1000"}, "partitions": [
+      {"partition": 0, "replicas": [3], "leader": 3, "leader_epoch": 4, "isr": [3]},
+      {"partition": 1, "replicas": [3], "leader": -1, "leader_epoch": 2, "isr": [3]}]},
+    {"name": "plain", "id": "AAAAAAAAAAAAAAAAAAAAAg", "partitions": [{"partition": 0, "replicas": [3], "leader": 3, "leader_epoch": 0, "isr": [3]}]}
+  ],
+  "broker_configs": {"": {"log.retention.ms": "5"}, "3": {"log.cleaner.threads": "2"}}
+}`)
+	if err := os.WriteFile(filepath.Join(dir, FileName), v1, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	v1, _ := os.ReadFile(filepath.Join(dir, FileName))
+	const clusterID = "q1Sh-9_ISia_zwGINzRvyQ"
 	ft := openFile(t, vfs.Default, dir)
 	ctx := context.Background()
 	get := func(path string) []byte {
@@ -269,7 +268,7 @@ func TestFileConvertsVersion1(t *testing.T) {
 		}
 		return d
 	}
-	if id, err := zkdata.DecodeClusterID(get(zkdata.ClusterIDPath)); err != nil || id != old.ClusterID {
+	if id, err := zkdata.DecodeClusterID(get(zkdata.ClusterIDPath)); err != nil || id != clusterID {
 		t.Errorf("cluster id %q %v", id, err)
 	}
 	a, err := zkdata.DecodeTopic("orders", get(zkdata.TopicPath("orders")))
