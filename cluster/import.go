@@ -191,4 +191,3 @@ func (z *zkState) adoptLogs(ctx context.Context) error {
 	}
 	return nil
 }
-

@@ -202,12 +202,12 @@ func TestCorruptMetadataRefused(t *testing.T) {
 		return `{"version":1,"cluster_id":"q1Sh-9_ISia_zwGINzRvyQ","node_id":0,"topics":[` + topics + `]}`
 	}
 	for what, data := range map[string]string{
-		"not JSON":              "{",
-		"no version":            `{"zxid":1,"znodes":{}}`,
-		"unknown version":       `{"version":3}`,
-		"truncated":             string(good[:len(good)/2]),
-		"v1 bad topic name":     v1(`{"name":"a/b","id":"AAAAAAAAAAAAAAAAAAAAAQ","partitions":[{"partition":0,"replicas":[0],"leader":0,"isr":[0]}]}`),
-		"v1 bad topic id":       v1(`{"name":"a","id":"nope","partitions":[{"partition":0,"replicas":[0],"leader":0,"isr":[0]}]}`),
+		"not JSON":               "{",
+		"no version":             `{"zxid":1,"znodes":{}}`,
+		"unknown version":        `{"version":3}`,
+		"truncated":              string(good[:len(good)/2]),
+		"v1 bad topic name":      v1(`{"name":"a/b","id":"AAAAAAAAAAAAAAAAAAAAAQ","partitions":[{"partition":0,"replicas":[0],"leader":0,"isr":[0]}]}`),
+		"v1 bad topic id":        v1(`{"name":"a","id":"nope","partitions":[{"partition":0,"replicas":[0],"leader":0,"isr":[0]}]}`),
 		"v1 duplicate partition": v1(`{"name":"a","id":"AAAAAAAAAAAAAAAAAAAAAQ","partitions":[{"partition":0,"replicas":[0]},{"partition":0,"replicas":[0]}]}`),
 	} {
 		if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
@@ -278,4 +278,3 @@ func TestMetadataWriteFailure(t *testing.T) {
 	}
 	b.create("f", 1, nil)
 }
-

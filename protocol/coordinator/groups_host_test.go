@@ -36,7 +36,7 @@ type fakeLeadership struct {
 
 const fakeSelf, fakeOther = 1, 2
 
-func (f *fakeLeadership) NodeID() int32       { return fakeSelf }
+func (f *fakeLeadership) NodeID() int32 { return fakeSelf }
 
 func (f *fakeLeadership) Brokers() []cluster.BrokerInfo {
 	self := f.Node.Brokers()[0]
