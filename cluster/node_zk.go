@@ -195,10 +195,42 @@ func (n *Node) zkCreateTopic(req CreateTopicRequest) (TopicInfo, error) {
 	n.logger.Info("created topic", "topic", req.Name, "topic_id", a.TopicID, "partitions", len(assignment),
 		"replication_factor", len(assignment[0]), "configs", req.Configs)
 	info.ID = id
-	if t, ok := n.waitTopic(req.Name, n.allLed); ok {
+	var failed error
+	t, ok := n.waitTopic(req.Name, func(t TopicInfo) bool {
+		failed = n.createFailure(t)
+		return failed != nil || n.allLed(t)
+	})
+	if failed != nil {
+		return TopicInfo{}, n.undoCreate(req.Name, failed)
+	}
+	if ok {
 		return t, nil
 	}
 	return info, nil
+}
+
+// createFailure is why this broker could not create one of its replicas
+// of t for lack of file descriptors or disk space (nil: none failed so).
+func (n *Node) createFailure(t TopicInfo) error {
+	for _, p := range t.Partitions {
+		if err := n.zk.rm.createError(engine.TopicPartition{Topic: t.Name, Partition: p.Partition}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// undoCreate deletes a topic whose creation failed here for lack of file
+// descriptors or disk space, so that nothing of it is kept (the replicas
+// created so far, their files and descriptors), and returns why: the
+// client gets KAFKA_STORAGE_ERROR naming the limit, and a smaller topic
+// can be created.
+func (n *Node) undoCreate(name string, why error) error {
+	n.logger.Error("deleting a topic whose replicas could not all be created here", "topic", name, "err", why)
+	if err := n.zkDeleteTopic(name); err != nil {
+		n.logger.Error("cannot delete the topic of a failed creation", "topic", name, "err", err)
+	}
+	return why
 }
 
 // allLed reports whether every partition of t has a leader, and the

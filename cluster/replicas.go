@@ -42,6 +42,10 @@ type replicaManager struct {
 		sync.Mutex
 		controllerEpoch int32
 		parts           map[engine.TopicPartition]*Replica
+		// createErrs are the replicas this broker could not create for
+		// lack of file descriptors or disk space (a CreateTopics that
+		// meets one is undone: see Node.zkCreateTopic).
+		createErrs map[engine.TopicPartition]error
 	}
 	snap atomic.Pointer[map[engine.TopicPartition]*Replica]
 
@@ -55,6 +59,7 @@ func newReplicaManager(self int32, eng *engine.Engine, cache *metaCache, lagMax 
 		logger: logger.With("component", "server"), stateLog: logger.With("component", "state-change"),
 		stopTick: make(chan struct{}), tickDone: make(chan struct{})}
 	rm.mu.parts = map[engine.TopicPartition]*Replica{}
+	rm.mu.createErrs = map[engine.TopicPartition]error{}
 	rm.quotas = newReplicationQuotas(now)
 	rm.dirs = newLogDirWatcher(rm)
 	rm.publishLocked()
@@ -192,9 +197,13 @@ func (rm *replicaManager) applyLeaderAndIsr(ctrl int32, req *controller.LeaderAn
 			var err error
 			if r, err = rm.createReplica(tp, v.TopicID); err != nil {
 				rm.stateLog.Error("cannot create replica", "partition", v.TP.String(), "err", err)
+				if errors.Is(err, engine.ErrTooManyOpenFiles) || errors.Is(err, engine.ErrDiskFull) {
+					rm.mu.createErrs[tp] = err
+				}
 				errs[v.TP] = codeKafkaStorageError
 				continue
 			}
+			delete(rm.mu.createErrs, tp)
 			rm.mu.parts[tp] = r
 			changed = true
 		}
@@ -222,6 +231,14 @@ func (rm *replicaManager) applyLeaderAndIsr(ctrl int32, req *controller.LeaderAn
 		rm.publishLocked()
 	}
 	return 0, errs
+}
+
+// createError is why this broker could not create its replica of tp
+// for lack of file descriptors or disk space (nil: no such failure).
+func (rm *replicaManager) createError(tp engine.TopicPartition) error {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	return rm.mu.createErrs[tp]
 }
 
 // tellLive gives a leader the live brokers the metadata cache knows
@@ -300,6 +317,7 @@ func (rm *replicaManager) applyStopReplica(ctrl int32, req *controller.StopRepli
 	errs := map[controller.TP]int16{}
 	for _, p := range req.Partitions {
 		tp := engine.TopicPartition{Topic: p.TP.Topic, Partition: p.TP.Partition}
+		delete(rm.mu.createErrs, tp)
 		r := rm.mu.parts[tp]
 		if r != nil {
 			if p.LeaderEpoch != controller.EpochDuringDelete && p.LeaderEpoch < r.LeaderEpoch() {

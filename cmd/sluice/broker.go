@@ -119,6 +119,10 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	}
 	defer msrv.Close()
 
+	// SIGTERM or SIGINT from here on stops the broker in order, also when
+	// it arrives while the broker is starting (once started).
+	ctx, stop := signalContext(parent)
+	defer stop()
 	start := time.Now()
 	b, err := broker.Start(broker.Options{Config: cfg, Logger: logger, Recorder: metrics})
 	if errors.Is(err, cluster.ErrBrokerIDInUse) || errors.Is(err, cluster.ErrInconsistentClusterID) {
@@ -136,8 +140,6 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 	server.Info("ready", "listen", b.Addr().String(), "metrics", addrString(msrv),
 		"start_ms", time.Since(start).Milliseconds(), "log_dirs", strings.Join(cfg.LogDirs, ","))
 
-	ctx, stop := signalContext(parent)
-	defer stop()
 	go trimMemory(ctx, server)
 	<-ctx.Done()
 	server.Info("shutting down")
