@@ -8,7 +8,7 @@ type Difference struct {
 	Kafka  string // Kafka 3.9's default (or behaviour)
 	Sluice string // Sluice's default (or behaviour)
 	// EmbeddedOnly: the Sluice default applies only without
-	// zookeeper.connect (single node, embedded metadata); with ZooKeeper
+	// zookeeper.connect (a single node); with ZooKeeper
 	// Kafka's default applies. The table row then holds Kafka's default.
 	EmbeddedOnly bool
 	// Default: Sluice is a different default value (the table row holds

@@ -15,9 +15,9 @@ import (
 // The inter-broker side of a Node in ZooKeeper mode: what the protocol
 // layer hands over when another broker (or the controller) sends
 // LeaderAndIsr, UpdateMetadata, StopReplica, ControlledShutdown,
-// AlterPartition, or Fetch / ListOffsets as a replica. In single-node mode
-// there is no other broker: these answer as a Kafka broker that is not
-// the controller and has no such replica would.
+// AlterPartition, or Fetch / ListOffsets as a replica. A single node has
+// no other broker: its controller's requests go in-process, and those
+// from the network are refused (peerless).
 
 // Kafka error codes of the inter-broker answers.
 const (
@@ -252,7 +252,7 @@ func (n *Node) FollowerFetch(tp engine.TopicPartition, req FollowerFetchRequest)
 
 // ReplicaLog returns the local replica of tp whatever its role (a
 // follower's ListOffsets to its leader, DescribeLogDirs); nil if this
-// broker holds none. Single-node mode: the led log.
+// broker holds none.
 func (n *Node) ReplicaLog(tp engine.TopicPartition) *engine.Log {
 	if r := n.zk.rm.replica(tp); r != nil {
 		return r.log

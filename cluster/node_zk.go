@@ -18,9 +18,10 @@ import (
 // are written to ZooKeeper as Kafka's AdminZkClient writes them, and the
 // controller carries them out (partition states, leaders, LeaderAndIsr).
 
-// Join registers this broker in ZooKeeper and stands for controller; the
-// network layer calls it once the listener is bound (the registration
-// carries the advertised endpoint). A no-op in single-node mode.
+// Join registers this broker in the metadata store and stands for
+// controller; the network layer calls it once the listener is bound (the
+// registration carries the advertised endpoint). A single node returns
+// once it leads its partitions (see zkState.awaitReady).
 func (n *Node) Join() error {
 	return n.zk.join()
 }
@@ -29,14 +30,14 @@ func (n *Node) Join() error {
 // (a controlled shutdown, controlled.shutdown.enable): the network layer
 // calls it while it still serves, so clients are told NOT_LEADER and move
 // rather than losing the connection. Close does it if Leave was not
-// called. A no-op in single-node mode.
+// called. A single node's partitions have no other replica to move to.
 func (n *Node) Leave() {
 	n.zk.leave()
 }
 
 // LeadershipChanged is closed at the next change of this broker's
 // replicas or of the cluster metadata (coordinators follow the
-// leadership of their partitions). In single-node mode it never closes.
+// leadership of their partitions).
 func (n *Node) LeadershipChanged() <-chan struct{} {
 	return n.zk.leadershipChanged()
 }

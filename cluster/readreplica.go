@@ -23,8 +23,7 @@ import (
 // ConsumerLog returns the local log a consumer's fetch of tp reads, with
 // this replica's view of the partition (its leader epoch, for the
 // CurrentLeaderEpoch check) and whether it leads. followerOK (Fetch v11+)
-// accepts a follower's log; otherwise, and in single-node mode, it is
-// Log. Errors as Log's.
+// accepts a follower's log; otherwise it is Log. Errors as Log's.
 func (n *Node) ConsumerLog(tp engine.TopicPartition, followerOK bool) (*engine.Log, PartitionInfo, bool, error) {
 	if !followerOK {
 		l, info, err := n.Log(tp)

@@ -10,12 +10,9 @@ import (
 
 // Partition reassignment (KIP-455): AlterPartitionReassignments (key 45)
 // and ListPartitionReassignments (key 46) are served by the controller.
-// In ZooKeeper mode they are queued on the controller runner
-// (NOT_CONTROLLER on another broker); the controller state machine does
-// the work (cluster/internal/controller/reassign.go). In single-node mode
-// they answer as Kafka's controller of a one-broker cluster would: a
-// target of [this broker] changes nothing and succeeds, any other target
-// names a broker that is not alive.
+// They are queued on the controller runner (NOT_CONTROLLER on another
+// broker); the controller state machine does the work
+// (cluster/internal/controller/reassign.go).
 
 const (
 	codeInvalidReplicaAssignment int16 = 39

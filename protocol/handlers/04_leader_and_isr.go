@@ -9,8 +9,9 @@ package handlers
 // Differences from Kafka: versions below 5 (no topic ids, no Type) are
 // not served — Sluice's controller sends v5+, and Kafka 3.9 brokers do
 // too with inter.broker.protocol.version 2.8+. v7's is_kraft_controller
-// is ignored (no ZooKeeper-to-KRaft migration). In single-node mode the
-// node answers STALE_CONTROLLER_EPOCH: there is no controller to obey.
+// is ignored (no ZooKeeper-to-KRaft migration). A single node (no
+// zookeeper.connect) has no peers and answers STALE_CONTROLLER_EPOCH:
+// its controller is itself and reaches it in-process.
 
 import "github.com/twmb/franz-go/pkg/kmsg"
 

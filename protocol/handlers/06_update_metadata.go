@@ -8,8 +8,9 @@ package handlers
 // Differences from Kafka: versions below 5 (no topic states, no broker
 // epoch) are not served — Sluice's controller sends v5+, as Kafka 3.9's
 // does with inter.broker.protocol.version 2.2+. v8's is_kraft_controller
-// is ignored. In single-node mode the node answers
-// STALE_CONTROLLER_EPOCH.
+// is ignored. A single node (no
+// zookeeper.connect) has no peers and answers STALE_CONTROLLER_EPOCH:
+// its controller is itself and reaches it in-process.
 
 import "github.com/twmb/franz-go/pkg/kmsg"
 

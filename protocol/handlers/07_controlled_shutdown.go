@@ -5,7 +5,8 @@ package handlers
 // the ISRs; the answer lists the partitions it still leads (it retries
 // until none remain). Handed to cluster.Node, which queues it on the
 // controller and waits for the answer; NOT_CONTROLLER when this broker is
-// not the controller (single-node mode always).
+// not the controller. A single node (no zookeeper.connect) has no peers
+// and answers STALE_BROKER_EPOCH (its own goes in-process).
 //
 // Differences from Kafka: versions below 2 (no broker epoch) are not
 // served — Sluice's brokers send v2+, as Kafka 3.9's do with

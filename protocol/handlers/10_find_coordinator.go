@@ -1,12 +1,13 @@
 package handlers
 
 // FindCoordinator v0-5 (key 10). Group keys: the leader of the group's
-// __consumer_offsets partition as the metadata knows it (this broker, in
-// single-node mode), as Kafka's KafkaApis.getCoordinator answers;
-// COORDINATOR_NOT_AVAILABLE while that partition has no leader or the
-// leader is not a live broker, and while __consumer_offsets does not exist
-// (the coordinator's loader then creates it with the offsets.topic.*
-// settings, as Kafka's auto-creation does). It never waits on a load
+// __consumer_offsets partition as the metadata knows it, as Kafka's
+// KafkaApis.getCoordinator answers; COORDINATOR_NOT_AVAILABLE while that
+// partition has no leader or the leader is not a live broker. When
+// __consumer_offsets does not exist the coordinator's loader creates it
+// with the offsets.topic.* settings, as Kafka's auto-creation does, and
+// the answer waits a little (up to 2 s) for the partition's leader rather
+// than answering COORDINATOR_NOT_AVAILABLE at once. It never waits on a load
 // (protocol/coordinator/groups_load.go): requests for a group still
 // loading get COORDINATOR_LOAD_IN_PROGRESS from the coordinator, and
 // requests reaching a broker that does not lead the group's partition get

@@ -11,9 +11,7 @@ package handlers
 // duplicates, brokers not alive), NO_REASSIGNMENT_IN_PROGRESS.
 //
 // Differences from Kafka: v1 (allow_replication_factor_change, Kafka 4.0)
-// is not served. Single-node mode answers as a one-broker cluster: a
-// target of [this broker] succeeds and changes nothing. The wait is
-// bounded by controllerWait.
+// is not served. The wait is bounded by controllerWait.
 
 import (
 	"context"

@@ -6,8 +6,7 @@ package handlers
 // and those being added and removed; partitions not being reassigned are
 // left out. NOT_CONTROLLER when this broker is not the controller.
 //
-// Differences from Kafka: none known; single-node mode has nothing to
-// list. The wait is bounded by controllerWait.
+// Differences from Kafka: none known. The wait is bounded by controllerWait.
 
 import (
 	"context"

@@ -5,7 +5,8 @@ package handlers
 // cluster.Node, which queues it on the controller: the controller checks
 // the leader and partition epochs, writes the new state to ZooKeeper and
 // answers it per partition; NOT_CONTROLLER when this broker is not the
-// controller (single-node mode always).
+// controller. A single node (no zookeeper.connect) has no peers and
+// answers STALE_BROKER_EPOCH (its own goes in-process).
 //
 // Differences from Kafka: versions below 2 (topics by name) are not
 // served — Sluice's brokers send v2+ (topic ids), as Kafka 3.9's do with

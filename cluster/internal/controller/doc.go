@@ -2,8 +2,8 @@
 // a pure state machine: events in (Step), actions out. It does no I/O, reads
 // no clock and starts no goroutine; an adapter in package cluster feeds it
 // what it learns from the metadata store (ZooKeeper, or the single-node
-// file) and carries out its actions. In single-node mode the same machine
-// runs, for a cluster of one broker.
+// file) and carries out its actions. A single node runs the same machine,
+// for a cluster of one broker.
 //
 // # Events and actions
 //
