@@ -13,7 +13,7 @@ import (
 // broker leads it), or an error wrapping engine.ErrStorage when the
 // replica's log is offline (KAFKA_STORAGE_ERROR).
 func (n *Node) Log(tp engine.TopicPartition) (*engine.Log, PartitionInfo, error) {
-	l, info, _, err := n.zkLog(tp)
+	l, info, _, err := n.localLog(tp)
 	return l, info, err
 }
 
@@ -45,7 +45,7 @@ func (n *Node) AppendAsync(ctx context.Context, tp engine.TopicPartition, record
 	if IsInternalTopic(tp.Topic) {
 		return engine.AppendResult{}, nil, errorf(ErrInvalidTopic, "Cannot append to internal topic %s", tp.Topic)
 	}
-	return n.zkAppendAsync(ctx, tp, records, acks, engine.OriginClient)
+	return n.leaderAppend(ctx, tp, records, acks, engine.OriginClient)
 }
 
 type budgetKey struct{}
@@ -80,7 +80,7 @@ func (n *Node) AppendCoordinator(ctx context.Context, tp engine.TopicPartition, 
 		ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 	}
-	res, w, err := n.zkAppendAsync(ctx, tp, records, -1, engine.OriginCoordinator)
+	res, w, err := n.leaderAppend(ctx, tp, records, -1, engine.OriginCoordinator)
 	if err != nil || w == nil {
 		return res, err
 	}
@@ -93,5 +93,5 @@ func (n *Node) AppendCoordinator(ctx context.Context, tp engine.TopicPartition, 
 // (Kafka's ProducerIdManager), so a restart skips the rest of the
 // current block.
 func (n *Node) AllocateProducerID() (int64, error) {
-	return n.zkAllocateProducerID()
+	return n.allocateProducerID()
 }

@@ -49,7 +49,7 @@ func (n *Node) AlterTopicConfig(name string, ops []ConfigOp, incremental, valida
 	if validateOnly {
 		return nil
 	}
-	if err := n.zkSetTopicConfig(name, overrides); err != nil {
+	if err := n.writeTopicConfig(name, overrides); err != nil {
 		return err
 	}
 	n.logger.Info("altered topic config", "topic", name, "overrides", overrides)
@@ -189,7 +189,7 @@ func (n *Node) AlterBrokerConfig(broker string, ops []ConfigOp, incremental, val
 	if validateOnly {
 		return nil
 	}
-	if err := n.zkSetBrokerConfig(broker, set); err != nil {
+	if err := n.writeBrokerConfig(broker, set); err != nil {
 		return err
 	}
 	n.logger.Info("altered broker config", "broker", broker, "configs", set)

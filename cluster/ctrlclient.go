@@ -20,14 +20,14 @@ import (
 // controller is the one the metadata cache names, else /controller; a
 // request to this broker's own controller is handed over in-process.
 type controllerClient struct {
-	z *zkState
+	z *clusterState
 
 	mu   sync.Mutex
 	conn *peer.Conn
 	to   int32 // the controller conn is connected to
 }
 
-func newControllerClient(z *zkState) *controllerClient { return &controllerClient{z: z, to: -1} }
+func newControllerClient(z *clusterState) *controllerClient { return &controllerClient{z: z, to: -1} }
 
 func (c *controllerClient) close() {
 	c.mu.Lock()

@@ -53,7 +53,7 @@ func (n *Node) ElectLeaders(ctx context.Context, unclean bool, partitions []engi
 		slices.SortFunc(partitions, compareTopicPartition)
 		partitions = slices.Compact(partitions)
 	}
-	if n.zk.runner == nil {
+	if n.cs.runner == nil {
 		return n.electAll(partitions, codeNotController), nil
 	}
 	var tps []controller.TP
@@ -63,7 +63,7 @@ func (n *Node) ElectLeaders(ctx context.Context, unclean bool, partitions []engi
 			tps[i] = controller.TP{Topic: tp.Topic, Partition: tp.Partition}
 		}
 	}
-	out, err := n.zk.runner.request(ctx, func(id uint64) controller.Event {
+	out, err := n.cs.runner.request(ctx, func(id uint64) controller.Event {
 		return controller.ElectLeaders{ReqID: id, Unclean: unclean, Partitions: tps}
 	})
 	if err != nil {

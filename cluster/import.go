@@ -32,7 +32,7 @@ var importRoots = []string{zkdata.TopicsPath, zkdata.ConfigEntityTypePath(zkdata
 // gets a leader epoch one higher (the leader epoch only grows) written by
 // controller epoch 0. The file is then renamed to
 // __sluice_metadata.json.imported. The controller takes it from there.
-func (z *zkState) importSingleNode(ctx context.Context) error {
+func (z *clusterState) importSingleNode(ctx context.Context) error {
 	n := z.n
 	name := filepath.Join(n.dir, znode.FileName)
 	if _, err := n.fs.Stat(name); errors.Is(err, fs.ErrNotExist) {
@@ -137,7 +137,7 @@ func partitionStatePath(p string) (zkdata.TopicPartition, bool) {
 // partition counts are the highest partition seen plus one, replicas
 // this broker alone, the topic id the logs' (else a new one), and each
 // partition is led by this broker at a leader epoch above any in its log.
-func (z *zkState) adoptLogs(ctx context.Context) error {
+func (z *clusterState) adoptLogs(ctx context.Context) error {
 	n := z.n
 	type found struct {
 		id     [16]byte

@@ -40,8 +40,8 @@ func (n *Node) LeaderAndIsr(req *kmsg.LeaderAndISRRequest) *kmsg.LeaderAndISRRes
 		resp.ErrorCode = codeStaleControllerEpoch
 		return resp
 	}
-	r := leaderAndIsrFromWire(req, n.zk.listener)
-	code, errs := n.zk.applyLeaderAndIsr(req.ControllerID, r)
+	r := leaderAndIsrFromWire(req, n.cs.listener)
+	code, errs := n.cs.applyLeaderAndIsr(req.ControllerID, r)
 	resp := leaderAndIsrResponse(r, errs)
 	resp.ErrorCode = code
 	return resp
@@ -54,7 +54,7 @@ func (n *Node) UpdateMetadata(req *kmsg.UpdateMetadataRequest) *kmsg.UpdateMetad
 		resp.ErrorCode = codeStaleControllerEpoch
 		return resp
 	}
-	resp.ErrorCode = n.zk.applyUpdateMetadata(req.ControllerID, updateMetadataFromWire(req))
+	resp.ErrorCode = n.cs.applyUpdateMetadata(req.ControllerID, updateMetadataFromWire(req))
 	return resp
 }
 
@@ -66,7 +66,7 @@ func (n *Node) StopReplica(req *kmsg.StopReplicaRequest) *kmsg.StopReplicaRespon
 		return resp
 	}
 	r := stopReplicaFromWire(req)
-	code, errs := n.zk.applyStopReplica(req.ControllerID, r)
+	code, errs := n.cs.applyStopReplica(req.ControllerID, r)
 	resp := stopReplicaResponse(r, errs)
 	resp.ErrorCode = code
 	return resp
@@ -87,11 +87,11 @@ func (n *Node) ControlledShutdown(ctx context.Context, req *kmsg.ControlledShutd
 
 func (n *Node) controlledShutdown(ctx context.Context, req *kmsg.ControlledShutdownRequest) *kmsg.ControlledShutdownResponse {
 	resp := kmsg.NewPtrControlledShutdownResponse()
-	if n.zk.runner == nil {
+	if n.cs.runner == nil {
 		resp.ErrorCode = codeNotController
 		return resp
 	}
-	out, err := n.zk.runner.request(ctx, func(id uint64) controller.Event {
+	out, err := n.cs.runner.request(ctx, func(id uint64) controller.Event {
 		return controller.ControlledShutdown{ReqID: id, Broker: req.BrokerID, BrokerEpoch: req.BrokerEpoch}
 	})
 	if err != nil {
@@ -120,7 +120,7 @@ func (n *Node) AlterPartition(ctx context.Context, req *kmsg.AlterPartitionReque
 
 func (n *Node) alterPartition(ctx context.Context, req *kmsg.AlterPartitionRequest) *kmsg.AlterPartitionResponse {
 	resp := kmsg.NewPtrAlterPartitionResponse()
-	if n.zk.runner == nil {
+	if n.cs.runner == nil {
 		resp.ErrorCode = codeNotController
 		return resp
 	}
@@ -129,7 +129,7 @@ func (n *Node) alterPartition(ctx context.Context, req *kmsg.AlterPartitionReque
 	for _, t := range req.Topics {
 		name := t.Topic
 		if name == "" {
-			if ti, ok := n.zk.cache.snap.Load().byID[t.TopicID]; ok {
+			if ti, ok := n.cs.cache.snap.Load().byID[t.TopicID]; ok {
 				name = ti.name
 			}
 		}
@@ -146,7 +146,7 @@ func (n *Node) alterPartition(ctx context.Context, req *kmsg.AlterPartitionReque
 				LeaderEpoch: p.LeaderEpoch, PartitionEpoch: p.PartitionEpoch, NewISR: isr})
 		}
 	}
-	out, err := n.zk.runner.request(ctx, func(id uint64) controller.Event {
+	out, err := n.cs.runner.request(ctx, func(id uint64) controller.Event {
 		ev.ReqID = id
 		return ev
 	})
@@ -224,15 +224,15 @@ type FollowerRead struct {
 func (n *Node) FollowerFetch(tp engine.TopicPartition, req FollowerFetchRequest) FollowerRead {
 	var out FollowerRead
 	out.Diverging.Epoch, out.Diverging.EndOffset = -1, -1
-	r := n.zk.rm.replica(tp)
+	r := n.cs.rm.replica(tp)
 	if r == nil {
 		out.ErrorCode = codeNotLeaderOrFollower
-		if _, ok := n.zk.cache.snap.Load().topic(tp.Topic); !ok {
+		if _, ok := n.cs.cache.snap.Load().topic(tp.Topic); !ok {
 			out.ErrorCode = codeUnknownTopicOrPartition
 		}
 		return out
 	}
-	acts := r.step(rsm.FollowerFetch{Now: n.zk.rm.now(), ReplicaID: req.ReplicaID, CurrentLeaderEpoch: req.CurrentLeaderEpoch,
+	acts := r.step(rsm.FollowerFetch{Now: n.cs.rm.now(), ReplicaID: req.ReplicaID, CurrentLeaderEpoch: req.CurrentLeaderEpoch,
 		FetchOffset: req.FetchOffset, LastFetchedEpoch: req.LastFetchedEpoch, LogStartOffset: req.LogStartOffset})
 	out.ErrorCode = codeNotLeaderOrFollower
 	for _, a := range acts {
@@ -254,7 +254,7 @@ func (n *Node) FollowerFetch(tp engine.TopicPartition, req FollowerFetchRequest)
 // follower's ListOffsets to its leader, DescribeLogDirs); nil if this
 // broker holds none.
 func (n *Node) ReplicaLog(tp engine.TopicPartition) *engine.Log {
-	if r := n.zk.rm.replica(tp); r != nil {
+	if r := n.cs.rm.replica(tp); r != nil {
 		return r.log
 	}
 	return nil
@@ -272,7 +272,7 @@ func appendTimeout(ctx context.Context) time.Duration {
 // ReplicationStats sums the replication gauges over this broker's
 // replicas.
 func (n *Node) ReplicationStats() ReplicaStats {
-	return n.zk.rm.stats()
+	return n.cs.rm.stats()
 }
 
 // ControllerStats are the controller's gauges: Active on the broker in
@@ -288,10 +288,10 @@ type ControllerStats struct {
 
 // ControllerStats reports the controller's gauges.
 func (n *Node) ControllerStats() ControllerStats {
-	if n.zk.runner == nil {
+	if n.cs.runner == nil {
 		return ControllerStats{}
 	}
-	st := n.zk.runner.stats.Load()
+	st := n.cs.runner.stats.Load()
 	return ControllerStats{Active: st.Active, Partitions: st.Partitions, Offline: st.Offline, PreferredImbalance: st.PreferredImbalance, Reassigning: st.Reassigning,
-		Elections: st.Elections, UncleanElections: st.UncleanElections, QueueSize: n.zk.runner.queueSize()}
+		Elections: st.Elections, UncleanElections: st.UncleanElections, QueueSize: n.cs.runner.queueSize()}
 }

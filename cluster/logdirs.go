@@ -37,7 +37,7 @@ type logDirWatcher struct {
 	stop chan struct{}
 	done chan struct{}
 	// notify records a log dir failure of this broker for the controller
-	// (zkState.logDirFailed); it retries until ctx ends. Set before start.
+	// (clusterState.logDirFailed); it retries until ctx ends. Set before start.
 	notify func(ctx context.Context)
 	// handled are the dirs already taken care of (goroutine only).
 	handled map[string]bool
@@ -163,7 +163,7 @@ func (rm *replicaManager) anyDirOffline() func() bool {
 
 // logDirFailed writes a log dir event notification for this broker
 // (kzk.CreateLogDirEvent), retrying until it is written or ctx ends.
-func (z *zkState) logDirFailed(ctx context.Context) {
+func (z *clusterState) logDirFailed(ctx context.Context) {
 	for {
 		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		_, err := z.store.CreateLogDirEvent(wctx, z.n.cfg.NodeID)

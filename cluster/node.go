@@ -36,8 +36,8 @@ type Node struct {
 	snap       atomic.Pointer[snapshot]
 	advertised atomic.Pointer[BrokerInfo]
 
-	// zk is the store, the controller and the replica manager.
-	zk *zkState
+	// cs is the store, the controller and the replica manager.
+	cs *clusterState
 
 	// adminMu serialises the read-modify-write of config overrides
 	// (AlterTopicConfig, AlterBrokerConfig).
@@ -92,11 +92,11 @@ func open(cfg BrokerConfig, eng *engine.Engine, logger *slog.Logger, fsys vfs.FS
 		host, _ = os.Hostname()
 	}
 	n.advertised.Store(&BrokerInfo{NodeID: cfg.NodeID, Host: host, Port: port, Rack: cfg.Rack})
-	z, err := openZK(n)
+	z, err := openState(n)
 	if err != nil {
 		return nil, err
 	}
-	n.zk = z
+	n.cs = z
 	z.publish()
 	return n, nil
 }
@@ -130,7 +130,7 @@ func (n *Node) Close() error {
 	}
 	n.mu.closed = true
 	n.mu.Unlock()
-	n.zk.close()
+	n.cs.close()
 	return nil
 }
 
@@ -138,11 +138,11 @@ func (n *Node) Close() error {
 func (n *Node) NodeID() int32 { return n.cfg.NodeID }
 
 // ClusterID is the cluster's id (/cluster/id).
-func (n *Node) ClusterID() string { return n.zk.clusterID }
+func (n *Node) ClusterID() string { return n.cs.clusterID }
 
 // ControllerID is the active controller: the one the last UpdateMetadata
 // named (-1: unknown).
-func (n *Node) ControllerID() int32 { return n.zk.cache.snap.Load().controllerID }
+func (n *Node) ControllerID() int32 { return n.cs.cache.snap.Load().controllerID }
 
 // Config is the static broker configuration.
 func (n *Node) Config() BrokerConfig { return n.cfg }
@@ -154,7 +154,7 @@ func (n *Node) Engine() *engine.Engine { return n.eng }
 // Brokers lists the live brokers as the metadata cache knows them (this
 // broker alone until the first UpdateMetadata).
 func (n *Node) Brokers() []BrokerInfo {
-	out := n.zk.cache.snap.Load().brokerList(n.zk.listener)
+	out := n.cs.cache.snap.Load().brokerList(n.cs.listener)
 	if len(out) == 0 {
 		return []BrokerInfo{*n.advertised.Load()}
 	}

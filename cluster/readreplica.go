@@ -29,9 +29,9 @@ func (n *Node) ConsumerLog(tp engine.TopicPartition, followerOK bool) (*engine.L
 		l, info, err := n.Log(tp)
 		return l, info, err == nil, err
 	}
-	r := n.zk.rm.replica(tp)
+	r := n.cs.rm.replica(tp)
 	if r != nil && r.isLeader.Load() {
-		l, info, _, err := n.zkLog(tp)
+		l, info, _, err := n.localLog(tp)
 		return l, info, err == nil, err
 	}
 	var info PartitionInfo
@@ -40,7 +40,7 @@ func (n *Node) ConsumerLog(tp engine.TopicPartition, followerOK bool) (*engine.L
 		info, role = r.infoRole()
 	}
 	if role != rsm.RoleFollower {
-		l, info, _, err := n.zkLog(tp) // the leader may have been made meanwhile
+		l, info, _, err := n.localLog(tp) // the leader may have been made meanwhile
 		return l, info, err == nil, err
 	}
 	if r.log.Offline() {
@@ -58,7 +58,7 @@ func (n *Node) PreferredReadReplica(tp engine.TopicPartition, clientRack string,
 	if n.cfg.ReplicaSelector != RackAwareReplicaSelector || clientRack == "" {
 		return -1
 	}
-	r := n.zk.rm.replica(tp)
+	r := n.cs.rm.replica(tp)
 	if r == nil || !r.isLeader.Load() {
 		return -1
 	}
@@ -68,16 +68,16 @@ func (n *Node) PreferredReadReplica(tp engine.TopicPartition, clientRack string,
 	if !ok {
 		return -1
 	}
-	snap := n.zk.cache.snap.Load()
+	snap := n.cs.cache.snap.Load()
 	cands := make([]readCandidate, 0, len(views))
 	for _, v := range views {
 		// Replicas not live on the listener are left out (Kafka:
 		// Node.noNode(), never returned).
-		if b, ok := snap.brokerInfo(v.ID, n.zk.listener); ok {
+		if b, ok := snap.brokerInfo(v.ID, n.cs.listener); ok {
 			cands = append(cands, readCandidate{ReplicaView: v, rack: b.Rack})
 		}
 	}
-	return selectRackAware(clientRack, n.cfg.Rack, cands, n.zk.rm.now())
+	return selectRackAware(clientRack, n.cfg.Rack, cands, n.cs.rm.now())
 }
 
 // readCandidate is a follower the selector may choose, with its rack.

@@ -31,11 +31,11 @@ func (n *Node) AlterPartitionReassignments(ctx context.Context, req *kmsg.AlterP
 	}
 	var results []controller.ReassignResult
 	switch {
-	case n.zk.runner == nil:
+	case n.cs.runner == nil:
 		resp.ErrorCode = codeNotController
 		return resp
 	default:
-		out, err := n.zk.runner.request(ctx, func(id uint64) controller.Event {
+		out, err := n.cs.runner.request(ctx, func(id uint64) controller.Event {
 			ev.ReqID = id
 			return ev
 		})
@@ -72,7 +72,7 @@ func (n *Node) AlterPartitionReassignments(ctx context.Context, req *kmsg.AlterP
 // the partitions asked for (all when Topics is null), key 46.
 func (n *Node) ListPartitionReassignments(ctx context.Context, req *kmsg.ListPartitionReassignmentsRequest) *kmsg.ListPartitionReassignmentsResponse {
 	resp := kmsg.NewPtrListPartitionReassignmentsResponse()
-	if n.zk.runner == nil {
+	if n.cs.runner == nil {
 		resp.ErrorCode = codeNotController
 		return resp
 	}
@@ -85,7 +85,7 @@ func (n *Node) ListPartitionReassignments(ctx context.Context, req *kmsg.ListPar
 			}
 		}
 	}
-	out, err := n.zk.runner.request(ctx, func(id uint64) controller.Event {
+	out, err := n.cs.runner.request(ctx, func(id uint64) controller.Event {
 		ev.ReqID = id
 		return ev
 	})

@@ -44,7 +44,7 @@ type replicaManager struct {
 		parts           map[engine.TopicPartition]*Replica
 		// createErrs are the replicas this broker could not create for
 		// lack of file descriptors or disk space (a CreateTopics that
-		// meets one is undone: see Node.zkCreateTopic).
+		// meets one is undone: see Node.createTopic).
 		createErrs map[engine.TopicPartition]error
 	}
 	snap atomic.Pointer[map[engine.TopicPartition]*Replica]

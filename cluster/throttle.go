@@ -30,7 +30,7 @@ import (
 //     The bytes fetched for every throttled partition are charged.
 //
 // The rates are dynamic broker configs and the lists topic configs; both
-// are applied on the /config/changes notification (applyZKConfigs). The
+// are applied on the /config/changes notification (applyConfigs). The
 // bound is a token bucket (package quota), not Kafka's 11-sample rate;
 // see that package for the difference.
 
@@ -82,7 +82,7 @@ func throttledReplica(list string, partition, broker int32) bool {
 // applyThrottleRates sets the two bounds from the effective broker
 // configs (per-broker, then cluster default, then static, then Kafka's
 // default: unlimited).
-func (z *zkState) applyThrottleRates() {
+func (z *clusterState) applyThrottleRates() {
 	c := z.configs.Load()
 	lookup := z.n.lookupWith(c.brokers)
 	rate := func(name string) int64 {
@@ -106,14 +106,14 @@ func (z *zkState) applyThrottleRates() {
 // LeaderThrottleExceeded reports whether the leader replication bound is
 // exceeded: throttled partitions of out-of-sync followers get no records.
 func (n *Node) LeaderThrottleExceeded() bool {
-	q := n.zk.rm.quotas
+	q := n.cs.rm.quotas
 	return q.leader.Exceeded(q.now())
 }
 
 // RecordLeaderThrottled charges bytes of throttled partitions sent to
 // followers against the leader replication bound.
 func (n *Node) RecordLeaderThrottled(bytes int64) {
-	q := n.zk.rm.quotas
+	q := n.cs.rm.quotas
 	q.leader.Record(q.now(), bytes)
 }
 
@@ -127,7 +127,7 @@ type ThrottleStats struct {
 
 // ThrottleStats reports the replication throttles.
 func (n *Node) ThrottleStats() ThrottleStats {
-	q := n.zk.rm.quotas
+	q := n.cs.rm.quotas
 	return ThrottleStats{LeaderBytes: q.leader.Total(), FollowerBytes: q.follower.Total(),
 		LeaderRate: q.leader.Rate(), FollowerRate: q.follower.Rate()}
 }

@@ -22,7 +22,7 @@ func (n *Node) CreateTopic(req CreateTopicRequest) (TopicInfo, error) {
 	if err := n.checkController(); err != nil {
 		return TopicInfo{}, err
 	}
-	return n.zkCreateTopic(req)
+	return n.createTopic(req)
 }
 
 // resolveAssignment applies the num.partitions / default.replication.factor
@@ -92,7 +92,7 @@ func (n *Node) resolveAssignment(req CreateTopicRequest) ([][]int32, error) {
 // liveBrokers are the brokers replicas may be placed on: the live ones the
 // metadata cache knows (this broker alone until the first UpdateMetadata).
 func (n *Node) liveBrokers() []placement.Broker {
-	s := n.zk.cache.snap.Load()
+	s := n.cs.cache.snap.Load()
 	if len(s.brokerIDs) == 0 {
 		return []placement.Broker{{ID: n.cfg.NodeID, Rack: n.cfg.Rack}}
 	}
@@ -140,7 +140,7 @@ func (n *Node) DeleteTopic(name string) error {
 	if err := n.checkController(); err != nil {
 		return err
 	}
-	return n.zkDeleteTopic(name)
+	return n.deleteTopic(name)
 }
 
 // CreatePartitions grows a topic to total partitions (CreatePartitions).
@@ -154,7 +154,7 @@ func (n *Node) CreatePartitions(name string, total int32, assignment [][]int32, 
 		// let it through would move every group to another partition.
 		return errorf(ErrInvalidPartitions, "The number of partitions for the offsets topic cannot be changed.")
 	}
-	return n.zkCreatePartitions(name, total, assignment, validateOnly)
+	return n.createPartitions(name, total, assignment, validateOnly)
 }
 
 func joinIDs(ids []int32) string {
@@ -177,7 +177,7 @@ func (n *Node) AutoCreateTopic(name string) (TopicInfo, error) {
 	if err := ValidateTopicName(name); err != nil {
 		return TopicInfo{}, err
 	}
-	return n.zkEnsureTopic(CreateTopicRequest{Name: name, NumPartitions: -1, ReplicationFactor: -1})
+	return n.ensureTopic(CreateTopicRequest{Name: name, NumPartitions: -1, ReplicationFactor: -1})
 }
 
 // EnsureInternalTopic returns __consumer_offsets or __transaction_state,
@@ -209,7 +209,7 @@ func (n *Node) EnsureInternalTopic(name string) (TopicInfo, error) {
 	default:
 		return TopicInfo{}, errorf(ErrInvalidTopic, "%s is not an internal topic", name)
 	}
-	return n.zkEnsureTopic(req)
+	return n.ensureTopic(req)
 }
 
 func copyMap(m map[string]string) map[string]string {

@@ -18,14 +18,14 @@ import (
 	"sluice/engine"
 )
 
-// zkState is the ZooKeeper-mode half of a Node (Kafka 3.x with
-// zookeeper.connect): the session and the typed store over it, the
-// metadata cache the controller's UpdateMetadata keeps, the replica
-// manager the controller's LeaderAndIsr and StopReplica drive, and the
-// controller runner that stands for election. The node's client-facing
-// methods read the cache and the replicas instead of the embedded
-// metadata.
-type zkState struct {
+// clusterState is a Node's cluster half, Kafka 3.x's ZooKeeper mode
+// over the metadata store (a ZooKeeper session, or the single node's
+// file): the session and the typed store over it, the metadata cache the
+// controller's UpdateMetadata keeps, the replica manager the
+// controller's LeaderAndIsr and StopReplica drive, and the controller
+// runner that stands for election. The node's client-facing methods read
+// the cache and the replicas.
+type clusterState struct {
 	n         *Node
 	tree      znode.Tree // ZooKeeper, or the single node's file
 	store     *kzk.Store
@@ -44,7 +44,7 @@ type zkState struct {
 
 	// configs are the dynamic configs read from /config: topic
 	// overrides by topic, broker configs by id ("" = <default>).
-	configs atomic.Pointer[zkConfigs]
+	configs atomic.Pointer[dynamicConfigs]
 	// configsMu orders the reads of /config and the stores of configs
 	// (loadConfigs, readTopicConfig): the last store is of the newest read.
 	configsMu sync.Mutex
@@ -62,16 +62,16 @@ type zkState struct {
 	leaveOnce  sync.Once
 }
 
-type zkConfigs struct {
+type dynamicConfigs struct {
 	topics  map[string]map[string]string
 	brokers map[string]map[string]string
 }
 
-// openZK connects to the metadata store (ZooKeeper, or the single
+// openState connects to the metadata store (ZooKeeper, or the single
 // node's file), learns (or sets) the cluster id and prepares the broker's
 // replica manager. The broker registers (and stands for controller) in
 // Join, once its listener is bound.
-func openZK(n *Node) (*zkState, error) {
+func openState(n *Node) (*clusterState, error) {
 	cfg := n.cfg
 	ctx, cancel := context.WithTimeout(context.Background(), max(cfg.ZookeeperConnectionTimeout, time.Second)+5*time.Second)
 	defer cancel()
@@ -91,14 +91,14 @@ func openZK(n *Node) (*zkState, error) {
 		}
 		tree, freshFile = t, fresh
 	}
-	z := &zkState{n: n, tree: tree, logger: n.base.With("component", "zookeeper"), server: n.base.With("component", "server"), leadership: make(chan struct{}), pidLast: -1}
+	z := &clusterState{n: n, tree: tree, logger: n.base.With("component", "zookeeper"), server: n.base.With("component", "server"), leadership: make(chan struct{}), pidLast: -1}
 	z.store = kzk.New(tree, kzk.Options{SessionTimeout: cfg.ZookeeperSessionTimeout, Logger: n.base.With("component", "zookeeper")})
-	fail := func(err error) (*zkState, error) {
+	fail := func(err error) (*clusterState, error) {
 		tree.Close()
 		return nil, err
 	}
 	if err := z.store.CreateTopLevelPaths(ctx); err != nil {
-		return fail(fmt.Errorf("cluster: create ZooKeeper paths: %w", err))
+		return fail(fmt.Errorf("cluster: create the metadata store's top-level paths: %w", err))
 	}
 	local, err := readMetaPropertiesClusterID(n.fs, n.dir)
 	if err != nil {
@@ -153,7 +153,7 @@ func openZK(n *Node) (*zkState, error) {
 // join registers the broker in /brokers/ids (its epoch is the znode's
 // czxid), starts the replica manager and stands for controller; a session
 // expiry registers again under a new epoch.
-func (z *zkState) join() error {
+func (z *clusterState) join() error {
 	n := z.n
 	info := n.advertised.Load()
 	host := info.Host
@@ -204,7 +204,7 @@ func (z *zkState) join() error {
 // then ready to serve when Join returns, as it was before it ran as a
 // one-broker cluster. A cluster member serves at once, as Kafka's
 // brokers do, answering LEADER_NOT_AVAILABLE until told.
-func (z *zkState) awaitReady(limit time.Duration) {
+func (z *clusterState) awaitReady(limit time.Duration) {
 	deadline := time.After(limit)
 	for {
 		ch := z.leadershipChanged()
@@ -225,7 +225,7 @@ func (z *zkState) awaitReady(limit time.Duration) {
 // ready reports whether the metadata names this broker controller and
 // every partition it should lead has its local replica leading (or is
 // known to be offline here).
-func (z *zkState) ready() bool {
+func (z *clusterState) ready() bool {
 	self := z.n.cfg.NodeID
 	s := z.cache.snap.Load()
 	if s.controllerID != self {
@@ -247,7 +247,7 @@ func (z *zkState) ready() bool {
 // watchSession re-registers after a session expiry (the old ephemerals,
 // the registration and the controller office, are gone) and stands for
 // controller again.
-func (z *zkState) watchSession(reg zkdata.BrokerInfo) {
+func (z *clusterState) watchSession(reg zkdata.BrokerInfo) {
 	defer z.wg.Done()
 	for {
 		select {
@@ -288,7 +288,7 @@ func (z *zkState) watchSession(reg zkdata.BrokerInfo) {
 // close stops everything this broker runs for the cluster: after a
 // controlled shutdown (when enabled) the registration goes with the
 // session.
-func (z *zkState) close() {
+func (z *clusterState) close() {
 	z.leave()
 	if z.runner != nil {
 		z.runner.stop()
@@ -306,7 +306,7 @@ func (z *zkState) close() {
 }
 
 // leave runs the controlled shutdown once (when enabled and registered).
-func (z *zkState) leave() {
+func (z *clusterState) leave() {
 	z.leaveOnce.Do(func() {
 		if z.registered.Load() && z.n.cfg.ControlledShutdownEnable {
 			z.controlledShutdown()
@@ -318,7 +318,7 @@ func (z *zkState) leave() {
 // leadership away (controlled.shutdown.max.retries attempts,
 // controlled.shutdown.retry.backoff.ms apart), as KafkaServer does before
 // stopping.
-func (z *zkState) controlledShutdown() {
+func (z *clusterState) controlledShutdown() {
 	retries := int(z.n.cfgInt("controlled.shutdown.max.retries", 3))
 	backoff := time.Duration(z.n.cfgInt("controlled.shutdown.retry.backoff.ms", 5000)) * time.Millisecond
 	for attempt := 1; attempt <= retries; attempt++ {
@@ -340,13 +340,13 @@ func (z *zkState) controlledShutdown() {
 
 // --- localBroker: the controller's requests to this broker ---
 
-func (z *zkState) applyLeaderAndIsr(ctrl int32, r *controller.LeaderAndIsrRequest) (int16, map[controller.TP]int16) {
+func (z *clusterState) applyLeaderAndIsr(ctrl int32, r *controller.LeaderAndIsrRequest) (int16, map[controller.TP]int16) {
 	code, errs := z.rm.applyLeaderAndIsr(ctrl, r)
 	z.notifyLeadership()
 	return code, errs
 }
 
-func (z *zkState) applyUpdateMetadata(ctrl int32, r *controller.UpdateMetadataRequest) int16 {
+func (z *clusterState) applyUpdateMetadata(ctrl int32, r *controller.UpdateMetadataRequest) int16 {
 	z.rm.mu.Lock()
 	code := z.rm.checkEpochsLocked(r.ControllerEpoch, r.BrokerEpoch)
 	z.rm.mu.Unlock()
@@ -360,7 +360,7 @@ func (z *zkState) applyUpdateMetadata(ctrl int32, r *controller.UpdateMetadataRe
 	return 0
 }
 
-func (z *zkState) applyStopReplica(ctrl int32, r *controller.StopReplicaRequest) (int16, map[controller.TP]int16) {
+func (z *clusterState) applyStopReplica(ctrl int32, r *controller.StopReplicaRequest) (int16, map[controller.TP]int16) {
 	code, errs := z.rm.applyStopReplica(ctrl, r)
 	z.notifyLeadership()
 	return code, errs
@@ -368,14 +368,14 @@ func (z *zkState) applyStopReplica(ctrl int32, r *controller.StopReplicaRequest)
 
 // notifyLeadership wakes whoever waits for a change of leadership or
 // metadata.
-func (z *zkState) notifyLeadership() {
+func (z *clusterState) notifyLeadership() {
 	z.leadMu.Lock()
 	close(z.leadership)
 	z.leadership = make(chan struct{})
 	z.leadMu.Unlock()
 }
 
-func (z *zkState) leadershipChanged() <-chan struct{} {
+func (z *clusterState) leadershipChanged() <-chan struct{} {
 	z.leadMu.Lock()
 	defer z.leadMu.Unlock()
 	return z.leadership
@@ -385,7 +385,7 @@ func (z *zkState) leadershipChanged() <-chan struct{} {
 
 // loadConfigs reads every topic's overrides and the dynamic broker
 // configs.
-func (z *zkState) loadConfigs(ctx context.Context) error {
+func (z *clusterState) loadConfigs(ctx context.Context) error {
 	z.configsMu.Lock()
 	defer z.configsMu.Unlock()
 	topics, err := z.store.EntityConfigs(ctx, zkdata.ConfigTypeTopic)
@@ -400,13 +400,13 @@ func (z *zkState) loadConfigs(ctx context.Context) error {
 		delete(brokers, zkdata.DefaultEntity)
 		brokers[""] = d
 	}
-	z.configs.Store(&zkConfigs{topics: topics, brokers: brokers})
+	z.configs.Store(&dynamicConfigs{topics: topics, brokers: brokers})
 	return nil
 }
 
 // watchConfigs re-reads the configs when /config/changes gets a
 // notification and gives local replicas their new effective configs.
-func (z *zkState) watchConfigs() {
+func (z *clusterState) watchConfigs() {
 	defer z.wg.Done()
 	last := int64(-1)
 	for z.ctx.Err() == nil {
@@ -421,7 +421,7 @@ func (z *zkState) watchConfigs() {
 			last = changes[len(changes)-1].Seq
 			if err := z.loadConfigs(z.ctx); err == nil {
 				z.publish()
-				z.n.applyZKConfigs()
+				z.n.applyConfigs()
 			}
 		}
 		select {
@@ -439,7 +439,7 @@ func (z *zkState) watchConfigs() {
 // otherwise the overrides given at creation (min.insync.replicas, ...)
 // would be ignored until the next config change or restart. A ZooKeeper
 // error leaves the topic out (defaults, tried again next time).
-func (z *zkState) loadNewTopicConfigs(names ...string) {
+func (z *clusterState) loadNewTopicConfigs(names ...string) {
 	for {
 		c := z.configs.Load()
 		if c == nil || z.store == nil {
@@ -476,7 +476,7 @@ func (z *zkState) loadNewTopicConfigs(names ...string) {
 		for k, v := range read {
 			topics[k] = v
 		}
-		if z.configs.CompareAndSwap(c, &zkConfigs{topics: topics, brokers: c.brokers}) {
+		if z.configs.CompareAndSwap(c, &dynamicConfigs{topics: topics, brokers: c.brokers}) {
 			return
 		}
 	}
@@ -484,7 +484,7 @@ func (z *zkState) loadNewTopicConfigs(names ...string) {
 
 // topicConfig is a topic's effective config: broker defaults (static and
 // dynamic) with its overrides.
-func (z *zkState) topicConfig(topic string) engine.TopicConfig {
+func (z *clusterState) topicConfig(topic string) engine.TopicConfig {
 	z.loadNewTopicConfigs(topic)
 	c := z.configs.Load()
 	defaults, err := z.n.topicDefaultsFor(c.brokers)
@@ -504,7 +504,7 @@ func (z *zkState) topicConfig(topic string) engine.TopicConfig {
 // /config/changes notification announces it, so the configs given to
 // CreateTopics apply from the first replica on. If the read fails, the
 // configs already read are used.
-func (z *zkState) readTopicConfig(topic string) engine.TopicConfig {
+func (z *clusterState) readTopicConfig(topic string) engine.TopicConfig {
 	z.configsMu.Lock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	overrides, err := z.store.EntityConfig(ctx, zkdata.ConfigTypeTopic, topic)
@@ -516,16 +516,16 @@ func (z *zkState) readTopicConfig(topic string) engine.TopicConfig {
 			topics[k] = v
 		}
 		topics[topic] = overrides
-		z.configs.Store(&zkConfigs{topics: topics, brokers: old.brokers})
+		z.configs.Store(&dynamicConfigs{topics: topics, brokers: old.brokers})
 	}
 	z.configsMu.Unlock()
 	return z.topicConfig(topic)
 }
 
-// applyZKConfigs gives the local replicas their effective configs after
+// applyConfigs gives the local replicas their effective configs after
 // a change.
-func (n *Node) applyZKConfigs() {
-	z := n.zk
+func (n *Node) applyConfigs() {
+	z := n.cs
 	z.applyThrottleRates()
 	z.rm.applyConfigs()
 }

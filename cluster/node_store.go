@@ -13,17 +13,18 @@ import (
 	"sluice/engine"
 )
 
-// The Node's client-facing methods in ZooKeeper mode. Reads come from the
-// metadata cache (UpdateMetadata) and the local replicas; admin changes
-// are written to ZooKeeper as Kafka's AdminZkClient writes them, and the
-// controller carries them out (partition states, leaders, LeaderAndIsr).
+// The Node's client-facing methods over the metadata store. Reads come
+// from the metadata cache (UpdateMetadata) and the local replicas; admin
+// changes are written to the store as Kafka's AdminZkClient writes them
+// to ZooKeeper, and the controller carries them out (partition states,
+// leaders, LeaderAndIsr).
 
 // Join registers this broker in the metadata store and stands for
 // controller; the network layer calls it once the listener is bound (the
 // registration carries the advertised endpoint). A single node returns
-// once it leads its partitions (see zkState.awaitReady).
+// once it leads its partitions (see clusterState.awaitReady).
 func (n *Node) Join() error {
-	return n.zk.join()
+	return n.cs.join()
 }
 
 // Leave moves this broker's leadership to other replicas before it stops
@@ -32,19 +33,19 @@ func (n *Node) Join() error {
 // rather than losing the connection. Close does it if Leave was not
 // called. A single node's partitions have no other replica to move to.
 func (n *Node) Leave() {
-	n.zk.leave()
+	n.cs.leave()
 }
 
 // LeadershipChanged is closed at the next change of this broker's
 // replicas or of the cluster metadata (coordinators follow the
 // leadership of their partitions).
 func (n *Node) LeadershipChanged() <-chan struct{} {
-	return n.zk.leadershipChanged()
+	return n.cs.leadershipChanged()
 }
 
 // publishZK rebuilds the node's snapshot (what Topics, Topic and the
 // config descriptions read) from the metadata cache and the configs.
-func (z *zkState) publish() {
+func (z *clusterState) publish() {
 	n := z.n
 	cs := z.cache.snap.Load()
 	z.loadNewTopicConfigs(cs.names...)
@@ -73,9 +74,9 @@ func (z *zkState) publish() {
 	n.snap.Store(s)
 }
 
-// zkLog is Log in ZooKeeper mode: the local replica, if it leads.
-func (n *Node) zkLog(tp engine.TopicPartition) (*engine.Log, PartitionInfo, *Replica, error) {
-	r := n.zk.rm.replica(tp)
+// localLog is Log: the local replica, if it leads.
+func (n *Node) localLog(tp engine.TopicPartition) (*engine.Log, PartitionInfo, *Replica, error) {
+	r := n.cs.rm.replica(tp)
 	if r == nil {
 		if l, ok := n.eng.Log(tp); ok && l.Offline() {
 			return nil, PartitionInfo{}, nil, fmt.Errorf("%w: log dir of %s-%d is offline", engine.ErrStorage, tp.Topic, tp.Partition)
@@ -94,10 +95,10 @@ func (n *Node) zkLog(tp engine.TopicPartition) (*engine.Log, PartitionInfo, *Rep
 	return r.log, r.Info(), r, nil
 }
 
-// zkAppendAsync appends as leader; for acks=all it returns the wait for
+// leaderAppend appends as leader; for acks=all it returns the wait for
 // the ISR, bounded by the request's time (ctx's deadline).
-func (n *Node) zkAppendAsync(ctx context.Context, tp engine.TopicPartition, records []byte, acks int16, origin engine.AppendOrigin) (engine.AppendResult, *AckWait, error) {
-	_, _, r, err := n.zkLog(tp)
+func (n *Node) leaderAppend(ctx context.Context, tp engine.TopicPartition, records []byte, acks int16, origin engine.AppendOrigin) (engine.AppendResult, *AckWait, error) {
+	_, _, r, err := n.localLog(tp)
 	if err != nil {
 		return engine.AppendResult{}, nil, err
 	}
@@ -114,10 +115,10 @@ func (n *Node) awaitAcks(ctx context.Context, tp engine.TopicPartition, w *AckWa
 	}
 }
 
-// zkAllocateProducerID hands out ids from blocks claimed in
+// allocateProducerID hands out ids from blocks claimed in
 // /latest_producer_id_block.
-func (n *Node) zkAllocateProducerID() (int64, error) {
-	z := n.zk
+func (n *Node) allocateProducerID() (int64, error) {
+	z := n.cs
 	z.pidMu.Lock()
 	defer z.pidMu.Unlock()
 	if z.pidLast < 0 || z.pidNext > z.pidLast {
@@ -156,9 +157,9 @@ func (n *Node) checkController() error {
 	return nil
 }
 
-// zkCreateTopic writes a new topic's assignment and overrides to
+// createTopic writes a new topic's assignment and overrides to
 // ZooKeeper, then waits (up to 10 s) for the controller to announce it.
-func (n *Node) zkCreateTopic(req CreateTopicRequest) (TopicInfo, error) {
+func (n *Node) createTopic(req CreateTopicRequest) (TopicInfo, error) {
 	snap := n.snap.Load()
 	if _, ok := snap.topics[req.Name]; ok {
 		return TopicInfo{}, errorf(ErrTopicExists, "Topic '%s' already exists.", req.Name)
@@ -185,9 +186,9 @@ func (n *Node) zkCreateTopic(req CreateTopicRequest) (TopicInfo, error) {
 	for p, replicas := range assignment {
 		a.Partitions[int32(p)] = zkdata.ReplicaAssignment{Replicas: replicas}
 	}
-	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(n.cs.ctx, 30*time.Second)
 	defer cancel()
-	if err := n.zk.store.CreateTopic(ctx, req.Name, a, req.Configs); err != nil {
+	if err := n.cs.store.CreateTopic(ctx, req.Name, a, req.Configs); err != nil {
 		if errors.Is(err, kzk.ErrTopicExists) {
 			return TopicInfo{}, errorf(ErrTopicExists, "Topic '%s' already exists.", req.Name)
 		}
@@ -214,7 +215,7 @@ func (n *Node) zkCreateTopic(req CreateTopicRequest) (TopicInfo, error) {
 // of t for lack of file descriptors or disk space (nil: none failed so).
 func (n *Node) createFailure(t TopicInfo) error {
 	for _, p := range t.Partitions {
-		if err := n.zk.rm.createError(engine.TopicPartition{Topic: t.Name, Partition: p.Partition}); err != nil {
+		if err := n.cs.rm.createError(engine.TopicPartition{Topic: t.Name, Partition: p.Partition}); err != nil {
 			return err
 		}
 	}
@@ -228,7 +229,7 @@ func (n *Node) createFailure(t TopicInfo) error {
 // can be created.
 func (n *Node) undoCreate(name string, why error) error {
 	n.logger.Error("deleting a topic whose replicas could not all be created here", "topic", name, "err", why)
-	if err := n.zkDeleteTopic(name); err != nil {
+	if err := n.deleteTopic(name); err != nil {
 		n.logger.Error("cannot delete the topic of a failed creation", "topic", name, "err", err)
 	}
 	return why
@@ -243,7 +244,7 @@ func (n *Node) allLed(t TopicInfo) bool {
 			return false
 		}
 		if p.Leader == n.cfg.NodeID {
-			if r := n.zk.rm.replica(engine.TopicPartition{Topic: t.Name, Partition: p.Partition}); r == nil || !r.isLeader.Load() {
+			if r := n.cs.rm.replica(engine.TopicPartition{Topic: t.Name, Partition: p.Partition}); r == nil || !r.isLeader.Load() {
 				return false
 			}
 		}
@@ -268,7 +269,7 @@ func (n *Node) waitTopic(name string, done func(TopicInfo) bool) (TopicInfo, boo
 func (n *Node) waitMetadata(cond func() bool) bool {
 	deadline := time.After(10 * time.Second)
 	for {
-		ch := n.zk.leadershipChanged()
+		ch := n.cs.leadershipChanged()
 		if cond() {
 			return true
 		}
@@ -276,15 +277,15 @@ func (n *Node) waitMetadata(cond func() bool) bool {
 		case <-ch:
 		case <-deadline:
 			return false
-		case <-n.zk.ctx.Done():
+		case <-n.cs.ctx.Done():
 			return false
 		}
 	}
 }
 
-// zkDeleteTopic marks a topic for deletion (/admin/delete_topics) and
+// deleteTopic marks a topic for deletion (/admin/delete_topics) and
 // waits (up to 10 s) for the controller to delete it.
-func (n *Node) zkDeleteTopic(name string) error {
+func (n *Node) deleteTopic(name string) error {
 	if _, ok := n.Topic(name); !ok {
 		return errorf(ErrUnknownTopicOrPartition, "This server does not host this topic-partition.")
 	}
@@ -294,10 +295,10 @@ func (n *Node) zkDeleteTopic(name string) error {
 	if !n.cfg.DeleteTopicEnable {
 		return errorf(ErrTopicDeletionDisabled, "Topic deletion is disabled.")
 	}
-	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(n.cs.ctx, 30*time.Second)
 	defer cancel()
 	t, _ := n.Topic(name)
-	if err := n.zk.store.MarkTopicForDeletion(ctx, name); err != nil && !errors.Is(err, kzk.ErrMarkedForDeletion) {
+	if err := n.cs.store.MarkTopicForDeletion(ctx, name); err != nil && !errors.Is(err, kzk.ErrMarkedForDeletion) {
 		return storeError(err, "delete topic %s", name)
 	}
 	// Gone from the metadata, and from this broker's replicas (the
@@ -307,21 +308,21 @@ func (n *Node) zkDeleteTopic(name string) error {
 			return false
 		}
 		for _, p := range t.Partitions {
-			if r := n.zk.rm.replica(engine.TopicPartition{Topic: name, Partition: p.Partition}); r != nil {
+			if r := n.cs.rm.replica(engine.TopicPartition{Topic: name, Partition: p.Partition}); r != nil {
 				return false
 			}
 		}
 		return true
 	})
 	if n.replicasLive(t) {
-		n.zk.awaitGone(zkdata.DeleteTopicPath(name), 10*time.Second)
+		n.cs.awaitGone(zkdata.DeleteTopicPath(name), 10*time.Second)
 	}
 	return nil
 }
 
 // replicasLive reports whether every replica of t is on a live broker.
 func (n *Node) replicasLive(t TopicInfo) bool {
-	live := n.zk.cache.snap.Load().brokers
+	live := n.cs.cache.snap.Load().brokers
 	for _, p := range t.Partitions {
 		for _, r := range p.Replicas {
 			if _, ok := live[r]; !ok {
@@ -338,7 +339,7 @@ func (n *Node) replicasLive(t TopicInfo) bool {
 // the name can be used again (as a single node always did). With a
 // replica's broker down the deletion waits for it, and the answer does
 // not (Kafka answers once the metadata no longer lists the topic).
-func (z *zkState) awaitGone(path string, limit time.Duration) {
+func (z *clusterState) awaitGone(path string, limit time.Duration) {
 	ctx, cancel := context.WithTimeout(z.ctx, limit)
 	defer cancel()
 	for {
@@ -354,12 +355,12 @@ func (z *zkState) awaitGone(path string, limit time.Duration) {
 	}
 }
 
-// zkCreatePartitions adds partitions to a topic's assignment (the
+// createPartitions adds partitions to a topic's assignment (the
 // controller creates their states).
-func (n *Node) zkCreatePartitions(name string, total int32, assignment [][]int32, validateOnly bool) error {
-	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
+func (n *Node) createPartitions(name string, total int32, assignment [][]int32, validateOnly bool) error {
+	ctx, cancel := context.WithTimeout(n.cs.ctx, 30*time.Second)
 	defer cancel()
-	cur, err := n.zk.store.TopicAssignment(ctx, name)
+	cur, err := n.cs.store.TopicAssignment(ctx, name)
 	if err != nil {
 		if errors.Is(err, kzk.ErrNoTopic) {
 			return errorf(ErrUnknownTopicOrPartition, "The topic '%s' does not exist.", name)
@@ -422,54 +423,54 @@ func (n *Node) zkCreatePartitions(name string, total int32, assignment [][]int32
 		parts[have+int32(i)] = zkdata.ReplicaAssignment{Replicas: rs}
 	}
 	next.Partitions = parts
-	if _, err := n.zk.store.SetTopicAssignment(ctx, name, next, cur.ZkVersion, nil); err != nil {
+	if _, err := n.cs.store.SetTopicAssignment(ctx, name, next, cur.ZkVersion, nil); err != nil {
 		return storeError(err, "write topic %s", name)
 	}
 	n.waitTopic(name, func(t TopicInfo) bool { return int32(len(t.Partitions)) == total && n.allLed(t) })
 	return nil
 }
 
-// zkSetTopicConfig writes a topic's overrides (/config/topics/<t> and a
+// writeTopicConfig writes a topic's overrides (/config/topics/<t> and a
 // change notification) and applies them here at once.
-func (n *Node) zkSetTopicConfig(name string, overrides map[string]string) error {
-	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
+func (n *Node) writeTopicConfig(name string, overrides map[string]string) error {
+	ctx, cancel := context.WithTimeout(n.cs.ctx, 30*time.Second)
 	defer cancel()
-	if _, err := n.zk.store.SetTopicConfig(ctx, name, overrides); err != nil {
+	if _, err := n.cs.store.SetTopicConfig(ctx, name, overrides); err != nil {
 		return storeError(err, "write topic config %s", name)
 	}
-	if err := n.zk.loadConfigs(ctx); err == nil {
-		n.zk.publish()
-		n.applyZKConfigs()
+	if err := n.cs.loadConfigs(ctx); err == nil {
+		n.cs.publish()
+		n.applyConfigs()
 	}
 	return nil
 }
 
-// zkSetBrokerConfig writes dynamic broker configs (/config/brokers/<id>
+// writeBrokerConfig writes dynamic broker configs (/config/brokers/<id>
 // or <default>) and applies them here at once.
-func (n *Node) zkSetBrokerConfig(broker string, configs map[string]string) error {
-	ctx, cancel := context.WithTimeout(n.zk.ctx, 30*time.Second)
+func (n *Node) writeBrokerConfig(broker string, configs map[string]string) error {
+	ctx, cancel := context.WithTimeout(n.cs.ctx, 30*time.Second)
 	defer cancel()
 	entity := broker
 	if entity == "" {
 		entity = zkdata.DefaultEntity
 	}
-	if _, err := n.zk.store.SetBrokerConfig(ctx, entity, configs); err != nil {
+	if _, err := n.cs.store.SetBrokerConfig(ctx, entity, configs); err != nil {
 		return storeError(err, "write broker config %s", entity)
 	}
-	if err := n.zk.loadConfigs(ctx); err == nil {
-		n.zk.publish()
-		n.applyZKConfigs()
+	if err := n.cs.loadConfigs(ctx); err == nil {
+		n.cs.publish()
+		n.applyConfigs()
 	}
 	return nil
 }
 
-// zkEnsureTopic creates a topic unless it exists (auto-creation, the
+// ensureTopic creates a topic unless it exists (auto-creation, the
 // internal topics), returning it either way.
-func (n *Node) zkEnsureTopic(req CreateTopicRequest) (TopicInfo, error) {
+func (n *Node) ensureTopic(req CreateTopicRequest) (TopicInfo, error) {
 	if t, ok := n.Topic(req.Name); ok {
 		return t, nil
 	}
-	t, err := n.zkCreateTopic(req)
+	t, err := n.createTopic(req)
 	if errors.Is(err, ErrTopicExists) {
 		if t, ok := n.waitTopic(req.Name, func(TopicInfo) bool { return true }); ok {
 			return t, nil
