@@ -484,6 +484,16 @@ func (r *controllerRunner) write(w controller.Write) controller.Event {
 			res[i].Err = controller.OpFailed
 		}
 	}
+	// A deleted topic is forgotten here and now, as Kafka's controller
+	// drops it from its context in the same event: a topic created again
+	// under the name before the next read of /brokers/topics is then a
+	// new topic to that read, not one it already knows.
+	for i, op := range w.Ops {
+		if op.Kind == controller.DeleteTopic && i < len(res) && (res[i].Err == controller.OpOK || res[i].Err == controller.OpNoNode) {
+			delete(r.topics, op.Topic)
+			delete(r.watched, op.Topic)
+		}
+	}
 	return controller.WriteResult{ID: w.ID, ControllerMoved: moved, Results: res}
 }
 

@@ -1,10 +1,13 @@
 package cluster
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"sluice/cluster/internal/zkdata"
@@ -23,6 +26,24 @@ type testBroker struct {
 	cfg   BrokerConfig
 	eng   *engine.Engine
 	node  *Node
+	logs  *syncBuf
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func newTestBroker(t *testing.T, props map[string]string) *testBroker {
@@ -62,7 +83,16 @@ func (b *testBroker) open() {
 
 func (b *testBroker) openNode() {
 	b.t.Helper()
-	n, err := Open(b.cfg, b.eng, nil)
+	if b.logs == nil {
+		b.logs = &syncBuf{}
+		t := b.t
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("node logs:\n%s", b.logs.String())
+			}
+		})
+	}
+	n, err := Open(b.cfg, b.eng, slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		b.t.Fatal(err)
 	}
