@@ -49,14 +49,34 @@ func ModuleRoot() (string, error) {
 	}
 }
 
-// FreePort returns a loopback TCP port nobody listens on now.
+// handedOut are the ports FreePort returned: the kernel may give a port
+// just probed and closed to the next probe, and two brokers told the same
+// port (one's listener, another's metrics) would fight over it.
+var handedOut struct {
+	sync.Mutex
+	ports map[int]bool
+}
+
+// FreePort returns a loopback TCP port nobody listens on now, never one
+// it returned before in this process.
 func FreePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports == nil {
+		handedOut.ports = map[int]bool{}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			panic(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !handedOut.ports[port] {
+			handedOut.ports[port] = true
+			return port
+		}
+	}
 }
 
 // Broker is one `sluice broker` process of a test cluster. Its port, data

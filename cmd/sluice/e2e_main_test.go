@@ -23,6 +23,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"sluice/cluster/clustertest"
 )
 
 var e2e struct {
@@ -147,14 +149,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+// freePort is a free loopback port, never one handed out before in this
+// process (a broker's listener and metrics ports must differ).
+func freePort() int { return clustertest.FreePort() }
 
 // needBinary fails the test when the binary could not be built.
 func needBinary(t *testing.T) {
