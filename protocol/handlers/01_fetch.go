@@ -116,50 +116,28 @@ func (f *fetchOp) attempt(final bool) Reply {
 				continue
 			}
 			tp := engine.TopicPartition{Topic: at.name, Partition: rp.Partition}
-			// v11+ carries client metadata: a follower serves it too (KIP-392).
-			l, pi, leader, err := n.ConsumerLog(tp, c.Version >= 11)
-			if err == nil {
-				err = checkLeaderEpoch(rp.CurrentLeaderEpoch, pi.LeaderEpoch)
-			}
-			if err != nil {
-				ap.errCode = kerr.Code(err)
+			cr := n.ReadForConsumer(tp, cluster.ConsumerFetch{Offset: rp.FetchOffset, CurrentLeaderEpoch: rp.CurrentLeaderEpoch,
+				MaxBytes: min(int64(rp.PartitionMaxBytes), remaining), MinOneBatch: minOne,
+				// v11+ carries client metadata: a follower serves it too (KIP-392).
+				FollowerOK: c.Version >= 11, ClientRack: req.Rack, Park: canPark})
+			if cr.Err != nil {
+				ap.errCode = kerr.Code(cr.Err)
 				answerNow = true
 				continue
 			}
-			if canPark {
-				wake = append(wake, l.Wait())
+			if cr.Wake != nil {
+				wake = append(wake, cr.Wake)
 			}
-			hw, start := l.HighWatermark(), l.LogStartOffset()
-			ap.hw, ap.lso, ap.logStart = hw, hw, start
-			off := rp.FetchOffset
-			if leader && c.Version >= 11 {
-				if id := n.PreferredReadReplica(tp, req.Rack, off); id >= 0 {
-					// No records; answered at once, as Kafka does.
-					ap.preferred = &id
-					answerNow = true
-					continue
-				}
-			}
-			// A follower's high watermark trails the leader's: between it
-			// and the follower's log end there is nothing to read yet (the
-			// consumer may have read that far at the leader).
-			end := hw
-			if !leader {
-				end = max(hw, l.LogEndOffset())
-			}
-			if off < start || off > end {
-				ap.errCode = kerr.OffsetOutOfRange.Code
+			ap.hw, ap.lso, ap.logStart = cr.HW, cr.HW, cr.LogStart
+			if cr.PreferredReplica >= 0 {
+				// No records; answered at once, as Kafka does.
+				id := cr.PreferredReplica
+				ap.preferred = &id
 				answerNow = true
 				continue
 			}
-			limit := min(int64(rp.PartitionMaxBytes), remaining)
-			if off >= hw || (limit <= 0 && !minOne) {
-				continue
-			}
-			rr, err := l.Read(off, int32(max(limit, 0)), engine.ReadOptions{MaxOffset: hw, MinOneBatch: minOne})
-			if err != nil {
-				ap.errCode = kerr.Code(err)
-				answerNow = true
+			rr := cr.Records
+			if rr == nil {
 				continue
 			}
 			size := rangesLen(rr)

@@ -21,6 +21,7 @@ package handlers
 import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"sluice/cluster"
 	"sluice/engine"
 	"sluice/protocol/kerr"
 )
@@ -55,7 +56,7 @@ func listOffset(env *Env, c *Call, replica bool, topic string, rp *kmsg.ListOffs
 	if err != nil {
 		return err
 	}
-	if err := checkLeaderEpoch(rp.CurrentLeaderEpoch, pi.LeaderEpoch); err != nil {
+	if err := cluster.CheckLeaderEpoch(rp.CurrentLeaderEpoch, pi.LeaderEpoch); err != nil {
 		return err
 	}
 	if l.Offline() {
@@ -83,17 +84,4 @@ func listOffset(env *Env, c *Call, replica bool, topic string, rp *kmsg.ListOffs
 		return kerr.InvalidRequest
 	}
 	return nil
-}
-
-// checkLeaderEpoch compares a client's current leader epoch (-1: not
-// sent) with the partition's.
-func checkLeaderEpoch(client, current int32) error {
-	switch {
-	case client < 0 || client == current:
-		return nil
-	case client < current:
-		return kerr.FencedLeaderEpoch
-	default:
-		return kerr.UnknownLeaderEpoch
-	}
 }

@@ -10,6 +10,7 @@ package handlers
 import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"sluice/cluster"
 	"sluice/engine"
 	"sluice/protocol/kerr"
 )
@@ -31,7 +32,7 @@ func handleOffsetForLeaderEpoch(env *Env, c *Call) Reply {
 			sp.LeaderEpoch, sp.EndOffset = -1, -1
 			l, pi, err := env.Node.Log(engine.TopicPartition{Topic: rt.Topic, Partition: rp.Partition})
 			if err == nil {
-				err = checkLeaderEpoch(rp.CurrentLeaderEpoch, pi.LeaderEpoch)
+				err = cluster.CheckLeaderEpoch(rp.CurrentLeaderEpoch, pi.LeaderEpoch)
 			}
 			if err != nil {
 				sp.ErrorCode = kerr.Code(err)

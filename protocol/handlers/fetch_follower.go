@@ -203,7 +203,7 @@ func (f *fetchOp) followerAttempt(final bool) Reply {
 func stillLeader(n *cluster.Node, topic string, partition, clientEpoch int32, want *engine.Log) int16 {
 	l, pi, err := n.Log(engine.TopicPartition{Topic: topic, Partition: partition})
 	if err == nil {
-		err = checkLeaderEpoch(clientEpoch, pi.LeaderEpoch)
+		err = cluster.CheckLeaderEpoch(clientEpoch, pi.LeaderEpoch)
 	}
 	if err != nil {
 		return kerr.Code(err)

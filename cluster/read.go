@@ -1,0 +1,113 @@
+package cluster
+
+import (
+	"fmt"
+
+	"sluice/engine"
+)
+
+// ConsumerFetch is one partition of a consumer's Fetch, as the handler
+// asks the replica manager for it.
+type ConsumerFetch struct {
+	Offset int64
+	// CurrentLeaderEpoch is the client's view of the leader epoch (-1:
+	// not sent).
+	CurrentLeaderEpoch int32
+	// MaxBytes is what is left for this partition (its own limit within
+	// what the request has left).
+	MaxBytes int64
+	// MinOneBatch: the first batch is returned whole even if larger than
+	// MaxBytes (the response has no records yet).
+	MinOneBatch bool
+	// FollowerOK: Fetch v11+, which a follower may serve (KIP-392), and
+	// which the leader may redirect to ClientRack's preferred replica.
+	FollowerOK bool
+	ClientRack string
+	// Park: the caller may park the fetch, so Wake is wanted.
+	Park bool
+}
+
+// ConsumerRead is the replica manager's answer for one partition of a
+// consumer's Fetch (Kafka's LogReadResult).
+type ConsumerRead struct {
+	HW, LogStart int64 // -1 with Err
+	// Records are the batches to send (nil: none now); the caller
+	// releases them once sent.
+	Records *engine.ReadResult
+	// Wake (with Park) is closed when the high watermark next advances
+	// (a parked fetch waits on it); taken before the read, so no advance
+	// is missed.
+	Wake <-chan struct{}
+	// PreferredReplica >= 0 is where the client should fetch from
+	// instead (no records then).
+	PreferredReplica int32
+	Err              error
+}
+
+// ReadForConsumer reads one partition for a consumer's Fetch: the
+// replica (the leader, or a follower for FollowerOK) must match the
+// client's leader epoch; a leader may name a closer replica instead
+// (KIP-392); the offset must lie between the log start and the high
+// watermark (a follower's log end, whose high watermark trails the
+// leader's); records are read up to the high watermark. Errors wrap this
+// package's and the engine's sentinels (NOT_LEADER_OR_FOLLOWER,
+// FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH, OFFSET_OUT_OF_RANGE,
+// KAFKA_STORAGE_ERROR, ...).
+func (n *Node) ReadForConsumer(tp engine.TopicPartition, f ConsumerFetch) ConsumerRead {
+	out := ConsumerRead{HW: -1, LogStart: -1, PreferredReplica: -1}
+	l, pi, leader, err := n.ConsumerLog(tp, f.FollowerOK)
+	if err == nil {
+		err = CheckLeaderEpoch(f.CurrentLeaderEpoch, pi.LeaderEpoch)
+	}
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	if f.Park {
+		out.Wake = l.Wait()
+	}
+	hw, start := l.HighWatermark(), l.LogStartOffset()
+	out.HW, out.LogStart = hw, start
+	if leader && f.FollowerOK {
+		if id := n.PreferredReadReplica(tp, f.ClientRack, f.Offset); id >= 0 {
+			out.PreferredReplica = id // no records, as Kafka answers
+			return out
+		}
+	}
+	// A follower's high watermark trails the leader's: between it and the
+	// follower's log end there is nothing to read yet (the consumer may
+	// have read that far at the leader).
+	end := hw
+	if !leader {
+		end = max(hw, l.LogEndOffset())
+	}
+	if f.Offset < start || f.Offset > end {
+		out.Err = fmt.Errorf("%w: fetch offset %d of %s-%d is outside [%d, %d]", engine.ErrOffsetOutOfRange,
+			f.Offset, tp.Topic, tp.Partition, start, end)
+		return out
+	}
+	if f.Offset >= hw || (f.MaxBytes <= 0 && !f.MinOneBatch) {
+		return out
+	}
+	rr, err := l.Read(f.Offset, int32(min(max(f.MaxBytes, 0), 1<<31-1)), engine.ReadOptions{MaxOffset: hw, MinOneBatch: f.MinOneBatch})
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	out.Records = rr
+	return out
+}
+
+// CheckLeaderEpoch compares a client's current leader epoch (-1: not
+// sent) with the replica's: older is FENCED_LEADER_EPOCH, newer
+// UNKNOWN_LEADER_EPOCH (KIP-320).
+func CheckLeaderEpoch(client, current int32) error {
+	switch {
+	case client < 0 || client == current:
+		return nil
+	case client < current:
+		return errorf(ErrFencedLeaderEpoch, "The leader epoch in the request is older than the epoch on the broker.")
+	default:
+		return errorf(ErrUnknownLeaderEpoch, "The leader epoch in the request is newer than the epoch on the broker.")
+	}
+}
