@@ -91,8 +91,13 @@ func openState(n *Node) (*clusterState, error) {
 		}
 		tree, freshFile = t, fresh
 	}
-	z := &clusterState{n: n, tree: tree, logger: n.base.With("component", "zookeeper"), server: n.base.With("component", "server"), leadership: make(chan struct{}), pidLast: -1}
-	z.store = kzk.New(tree, kzk.Options{SessionTimeout: cfg.ZookeeperSessionTimeout, Logger: n.base.With("component", "zookeeper")})
+	component := "zookeeper" // the store's log lines
+	if !cfg.ZooKeeperMode() {
+		component = "metadata"
+	}
+	storeLog := n.base.With("component", component)
+	z := &clusterState{n: n, tree: tree, logger: storeLog, server: n.base.With("component", "server"), leadership: make(chan struct{}), pidLast: -1}
+	z.store = kzk.New(tree, kzk.Options{SessionTimeout: cfg.ZookeeperSessionTimeout, Logger: storeLog})
 	fail := func(err error) (*clusterState, error) {
 		tree.Close()
 		return nil, err
