@@ -21,6 +21,17 @@
 #                      (scripts/cluster.sh on free ports, temporary data,
 #                      SIGKILLed on exit), KGO_TEST_RF=3 (make kgo-cluster)
 #   KGO_TEST_RF        overrides the replication factor
+#
+# Known race of the suite against three brokers (KGO_SUITE_CLUSTER=3):
+# Test848RegexBrokerResolves (franz-go v1.22.2) stops polling once it has
+# seen records of as many topics as it wants (2: pfx-orders and
+# pfx-orders-v2), but with a real broker its "internal topic" is
+# __consumer_offsets (kfake.is_internal is refused), which it also consumes
+# and counts; when a poll brings __consumer_offsets and pfx-orders while
+# pfx-orders-v2 (led by another broker) comes in the next fetch, it fails
+# with "did not consume from pfx-orders-v2" after ~2 s. Seen in 3 of 6
+# runs on 2026-12-07; a franz-go client replaying the test's consumer
+# against three brokers saw all three topics, in varying order.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SLUICE_BIN:-bin/sluice}
