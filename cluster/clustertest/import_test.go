@@ -14,8 +14,8 @@ import (
 	"sluice/cluster/zktest"
 )
 
-// TestSingleNodeGrowsIntoCluster: a broker that ran alone (embedded
-// metadata) restarted with zookeeper.connect on an empty ZooKeeper keeps
+// TestSingleNodeGrowsIntoCluster: a broker that ran alone (its metadata
+// file) restarted with zookeeper.connect on an empty ZooKeeper keeps
 // its topics, their ids and data, and serves them as a cluster member;
 // a second broker joins, and a new topic spreads over both.
 func TestSingleNodeGrowsIntoCluster(t *testing.T) {
