@@ -202,8 +202,8 @@ type FollowerFetchRequest struct {
 // past the high watermark), with HighWatermark and LogStartOffset read
 // again when it answers (both only grow). With Diverging set, no records.
 type FollowerRead struct {
-	Log            *engine.Log
-	Replica        *Replica
+	log            *engine.Log
+	replica        *Replica
 	ErrorCode      int16
 	Diverging      EpochEndOffset
 	HighWatermark  int64
@@ -242,12 +242,46 @@ func (n *Node) FollowerFetch(tp engine.TopicPartition, req FollowerFetchRequest)
 			out.Diverging.Epoch, out.Diverging.EndOffset = fa.Diverging.Epoch, fa.Diverging.EndOffset
 		}
 	}
-	out.Log, out.Replica = r.log, r
+	out.log, out.replica = r.log, r
 	if r.throttles.leader.Load() {
 		out.Throttled = true
 		out.ThrottleOutOfSync = !slices.Contains(r.Info().ISR, req.ReplicaID)
 	}
 	return out
+}
+
+// Valid reports whether the fetch was recorded on a replica (ErrorCode 0
+// always has one; anything else is a broken invariant).
+func (fr *FollowerRead) Valid() bool { return fr.log != nil && fr.replica != nil }
+
+// Wait is closed at the replica's next append (a parked follower fetch
+// waits on it); take it before reading, so no append is missed.
+func (fr *FollowerRead) Wait() <-chan struct{} { return fr.replica.WaitAppend() }
+
+// Marks are the replica's high watermark and log start offset now.
+func (fr *FollowerRead) Marks() (hw, logStart int64) {
+	return fr.log.HighWatermark(), fr.log.LogStartOffset()
+}
+
+// Read reads the leader's log for the follower from offset, up to its log
+// end (a follower fetches what is not committed yet), at most maxBytes
+// unless minOne (then the first batch whole).
+func (fr *FollowerRead) Read(offset, maxBytes int64, minOne bool) (*engine.ReadResult, error) {
+	return fr.log.Read(offset, int32(min(max(maxBytes, 0), 1<<31-1)), engine.ReadOptions{MaxOffset: -1, MinOneBatch: minOne})
+}
+
+// StillLeads checks, at each attempt of a parked follower fetch, that
+// this broker leads tp with the same replica as when the fetch was
+// recorded, at the follower's current leader epoch (-1: not sent).
+func (n *Node) StillLeads(tp engine.TopicPartition, clientEpoch int32, fr *FollowerRead) error {
+	l, pi, err := n.Log(tp)
+	if err == nil {
+		err = CheckLeaderEpoch(clientEpoch, pi.LeaderEpoch)
+	}
+	if err == nil && l != fr.log {
+		err = errorf(ErrNotLeader, "Leader not local for partition %s-%d on broker %d", tp.Topic, tp.Partition, n.cfg.NodeID)
+	}
+	return err
 }
 
 // ReplicaLog returns the local replica of tp whatever its role (a

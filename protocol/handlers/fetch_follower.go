@@ -16,12 +16,13 @@ package handlers
 //     consumer fetches; the high watermark and log start offset are read
 //     again when the answer is built (both only grow).
 //   - Nothing to send and min_bytes unmet parks the request on the
-//     replicas' next appends (Replica.WaitAppend) until max_wait_ms; an
+//     replicas' next appends (FollowerRead.Wait) until max_wait_ms; an
 //     error or a diverging epoch answers at once.
 //   - Every attempt, the first and each one resumed after a park, checks
-//     that this broker still leads the partition (cluster.Node.Log) and
-//     that the follower's current_leader_epoch still matches, so a
-//     follower is never answered by a broker that stopped leading.
+//     that this broker still leads the partition with the same replica
+//     and that the follower's current_leader_epoch still matches
+//     (cluster.Node.StillLeads), so a follower is never answered by a
+//     broker that stopped leading.
 //   - Replication throttle (KIP-73, cluster/throttle.go): while the leader
 //     throttle is exceeded, a throttled partition of an out-of-sync
 //     follower is answered with no records (and counts for nothing toward
@@ -84,7 +85,7 @@ func (f *fetchOp) followerStart(id int32) Reply {
 				ffr.LogStartOffset = rp.LogStartOffset
 			}
 			*fr = n.FollowerFetch(engine.TopicPartition{Topic: f.names[i], Partition: rp.Partition}, ffr)
-			if fr.ErrorCode == 0 && fr.Log == nil { // a broken invariant of the node: answer as not the leader
+			if fr.ErrorCode == 0 && !fr.Valid() { // a broken invariant of the node: answer as not the leader
 				fr.ErrorCode = kerr.NotLeaderOrFollower.Code
 			}
 			if fr.Diverging.Epoch >= 0 && c.Version < 12 {
@@ -122,19 +123,19 @@ func (f *fetchOp) followerAttempt(final bool) Reply {
 			*ap = fetchPart{partition: rp.Partition, hw: -1, lso: -1, logStart: -1, abortedNull: true}
 			code := fr.ErrorCode
 			if code == 0 {
-				code = stillLeader(n, f.names[i], rp.Partition, rp.CurrentLeaderEpoch, fr.Log)
+				code = kerr.Code(n.StillLeads(engine.TopicPartition{Topic: f.names[i], Partition: rp.Partition}, rp.CurrentLeaderEpoch, fr))
 			}
 			if code != 0 {
 				ap.errCode = code
 				answerNow = true
 				continue
 			}
-			l := fr.Log
 			if canPark {
-				wake = append(wake, fr.Replica.WaitAppend()) // before reading: no append is missed
+				wake = append(wake, fr.Wait()) // before reading: no append is missed
 			}
 			if fr.Diverging.Epoch >= 0 {
-				ap.hw, ap.lso, ap.logStart = l.HighWatermark(), l.HighWatermark(), l.LogStartOffset()
+				hw, start := fr.Marks()
+				ap.hw, ap.lso, ap.logStart = hw, hw, start
 				ap.diverging = &fr.Diverging
 				answerNow = true
 				continue
@@ -147,8 +148,8 @@ func (f *fetchOp) followerAttempt(final bool) Reply {
 					}
 				}
 				if exceeded == 1 {
-					hw := l.HighWatermark()
-					ap.hw, ap.lso, ap.logStart = hw, hw, l.LogStartOffset()
+					hw, start := fr.Marks()
+					ap.hw, ap.lso, ap.logStart = hw, hw, start
 					continue
 				}
 			}
@@ -156,7 +157,7 @@ func (f *fetchOp) followerAttempt(final bool) Reply {
 			var rr *engine.ReadResult
 			if limit > 0 || minOne {
 				var err error
-				rr, err = l.Read(rp.FetchOffset, int32(min(max(limit, 0), 1<<31-1)), engine.ReadOptions{MaxOffset: -1, MinOneBatch: minOne})
+				rr, err = fr.Read(rp.FetchOffset, limit, minOne)
 				if err != nil {
 					ap.errCode = kerr.Code(err)
 					answerNow = true
@@ -165,8 +166,8 @@ func (f *fetchOp) followerAttempt(final bool) Reply {
 			}
 			// Read after the records: both only grow, so the answer never
 			// shows a high watermark older than the records sent.
-			hw := l.HighWatermark()
-			ap.hw, ap.lso, ap.logStart = hw, hw, l.LogStartOffset()
+			hw, start := fr.Marks()
+			ap.hw, ap.lso, ap.logStart = hw, hw, start
 			if rr == nil {
 				continue
 			}
@@ -195,21 +196,4 @@ func (f *fetchOp) followerAttempt(final bool) Reply {
 	chunks, size := a.encode()
 	netio.Prefetch(chunks)
 	return Reply{Body: chunks, BodyLen: size, Done: a.release, Errors: a.errorCounts()}
-}
-
-// stillLeader checks, at each attempt, that this broker leads the
-// partition with the same log as when the follower's fetch was recorded,
-// and that the follower's current leader epoch (-1: not sent) matches.
-func stillLeader(n *cluster.Node, topic string, partition, clientEpoch int32, want *engine.Log) int16 {
-	l, pi, err := n.Log(engine.TopicPartition{Topic: topic, Partition: partition})
-	if err == nil {
-		err = cluster.CheckLeaderEpoch(clientEpoch, pi.LeaderEpoch)
-	}
-	if err != nil {
-		return kerr.Code(err)
-	}
-	if l != want {
-		return kerr.NotLeaderOrFollower.Code
-	}
-	return 0
 }
