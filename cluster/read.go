@@ -111,3 +111,100 @@ func CheckLeaderEpoch(client, current int32) error {
 		return errorf(ErrUnknownLeaderEpoch, "The leader epoch in the request is newer than the epoch on the broker.")
 	}
 }
+
+// OffsetQuery is one partition of ListOffsets. Timestamp is -1 (latest:
+// the high watermark, or the log end for a replica), -2 (earliest), -3
+// (the record with the largest timestamp), -4 (earliest local: the log
+// start, no tiered storage), or a timestamp (the first offset whose
+// record's timestamp is at or after it). The handler refuses the special
+// values the request's version does not know.
+type OffsetQuery struct {
+	Timestamp          int64
+	CurrentLeaderEpoch int32 // -1: not sent
+	// Replica: a replica's lookup, bounded by the log end offset (a
+	// client's is bounded by the high watermark).
+	Replica bool
+}
+
+// ListOffset answers one partition of ListOffsets on its leader; ok=false
+// when nothing matches (a timestamp after every record's). Errors as
+// Log's, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH, INVALID_REQUEST for
+// an unknown special timestamp.
+func (n *Node) ListOffset(tp engine.TopicPartition, q OffsetQuery) (ot engine.OffsetAndTimestamp, ok bool, err error) {
+	l, err := n.ledLog(tp, q.CurrentLeaderEpoch)
+	if err != nil {
+		return ot, false, err
+	}
+	lastFetchable := l.HighWatermark
+	if q.Replica {
+		lastFetchable = l.LogEndOffset
+	}
+	switch ts := q.Timestamp; {
+	case ts == -2 || ts == -4:
+		return engine.OffsetAndTimestamp{Offset: l.LogStartOffset(), Timestamp: -1, LeaderEpoch: -1}, true, nil
+	case ts == -1:
+		return engine.OffsetAndTimestamp{Offset: lastFetchable(), Timestamp: -1, LeaderEpoch: l.LatestEpoch()}, true, nil
+	case ts == -3:
+		ot, ok = l.MaxTimestamp()
+		return ot, ok, nil
+	case ts >= 0:
+		if ot, ok = l.OffsetForTimestamp(ts); ok && ot.Offset < lastFetchable() {
+			return ot, true, nil
+		}
+		return engine.OffsetAndTimestamp{}, false, nil
+	default:
+		return ot, false, errorf(ErrInvalidRequest, "Invalid timestamp %d", ts)
+	}
+}
+
+// EndOffsetForEpoch answers OffsetForLeaderEpoch for one partition on its
+// leader: the largest epoch <= epoch in its log and where it ends (KIP-101).
+func (n *Node) EndOffsetForEpoch(tp engine.TopicPartition, currentLeaderEpoch, epoch int32) (int32, int64, error) {
+	l, err := n.ledLog(tp, currentLeaderEpoch)
+	if err != nil {
+		return -1, -1, err
+	}
+	e, end := l.EndOffsetForEpoch(epoch)
+	return e, end, nil
+}
+
+// DeleteRecordsBefore deletes the records of a led partition before
+// offset (-1: the high watermark) and returns the new low watermark:
+// POLICY_VIOLATION unless cleanup.policy includes delete,
+// OFFSET_OUT_OF_RANGE for another negative offset or one past the HW.
+func (n *Node) DeleteRecordsBefore(tp engine.TopicPartition, offset int64) (int64, error) {
+	l, err := n.ledLog(tp, -1)
+	if err != nil {
+		return -1, err
+	}
+	if !l.Config().CleanupPolicy.Delete() {
+		return -1, errorf(ErrPolicyViolation, "Records of partition %s-%d can not be deleted due to the configured policy", tp.Topic, tp.Partition)
+	}
+	if offset < 0 && offset != -1 {
+		return -1, fmt.Errorf("%w: offset %d", engine.ErrOffsetOutOfRange, offset)
+	}
+	return l.DeleteRecordsBefore(offset)
+}
+
+// Producers lists the idempotent producers a led partition tracks
+// (DescribeProducers).
+func (n *Node) Producers(tp engine.TopicPartition) ([]engine.ProducerInfo, error) {
+	l, err := n.ledLog(tp, -1)
+	if err != nil {
+		return nil, err
+	}
+	return l.Producers(), nil
+}
+
+// ledLog is the led replica's log, checked against the client's leader
+// epoch (-1: not sent) and online.
+func (n *Node) ledLog(tp engine.TopicPartition, currentLeaderEpoch int32) (*engine.Log, error) {
+	l, pi, err := n.Log(tp)
+	if err == nil {
+		err = CheckLeaderEpoch(currentLeaderEpoch, pi.LeaderEpoch)
+	}
+	if err == nil && l.Offline() {
+		err = fmt.Errorf("%w: log dir of %s-%d is offline", engine.ErrStorage, tp.Topic, tp.Partition)
+	}
+	return l, err
+}

@@ -50,38 +50,20 @@ func handleListOffsets(env *Env, c *Call) Reply {
 }
 
 // listOffset answers one partition; a replica's lookups are bounded by
-// the log end offset, a client's by the high watermark.
+// the log end offset, a client's by the high watermark. -3 (max
+// timestamp) needs v7+, -4 (earliest local) v8+.
 func listOffset(env *Env, c *Call, replica bool, topic string, rp *kmsg.ListOffsetsRequestTopicPartition, sp *kmsg.ListOffsetsResponseTopicPartition) error {
-	l, pi, err := env.Node.Log(engine.TopicPartition{Topic: topic, Partition: rp.Partition})
+	switch ts := rp.Timestamp; {
+	case ts < -4, ts == -3 && c.Version < 7, ts == -4 && c.Version < 8:
+		return kerr.InvalidRequest
+	}
+	ot, ok, err := env.Node.ListOffset(engine.TopicPartition{Topic: topic, Partition: rp.Partition},
+		cluster.OffsetQuery{Timestamp: rp.Timestamp, CurrentLeaderEpoch: rp.CurrentLeaderEpoch, Replica: replica})
 	if err != nil {
 		return err
 	}
-	if err := cluster.CheckLeaderEpoch(rp.CurrentLeaderEpoch, pi.LeaderEpoch); err != nil {
-		return err
-	}
-	if l.Offline() {
-		return kerr.KafkaStorageError
-	}
-	lastFetchable := l.HighWatermark
-	if replica {
-		lastFetchable = l.LogEndOffset
-	}
-	switch ts := rp.Timestamp; {
-	case ts == -2 || (ts == -4 && c.Version >= 8):
-		sp.Offset = l.LogStartOffset()
-	case ts == -1:
-		sp.Offset = lastFetchable()
-		sp.LeaderEpoch = l.LatestEpoch()
-	case ts == -3 && c.Version >= 7:
-		if ot, ok := l.MaxTimestamp(); ok {
-			sp.Offset, sp.Timestamp, sp.LeaderEpoch = ot.Offset, ot.Timestamp, ot.LeaderEpoch
-		}
-	case ts >= 0:
-		if ot, ok := l.OffsetForTimestamp(ts); ok && ot.Offset < lastFetchable() {
-			sp.Offset, sp.Timestamp, sp.LeaderEpoch = ot.Offset, ot.Timestamp, ot.LeaderEpoch
-		}
-	default:
-		return kerr.InvalidRequest
+	if ok {
+		sp.Offset, sp.Timestamp, sp.LeaderEpoch = ot.Offset, ot.Timestamp, ot.LeaderEpoch
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ func handleDeleteRecords(env *Env, c *Call) Reply {
 		for _, p := range t.Partitions {
 			rp := kmsg.NewDeleteRecordsResponseTopicPartition()
 			rp.Partition = p.Partition
-			low, err := deleteRecords(env, engine.TopicPartition{Topic: t.Topic, Partition: p.Partition}, p.Offset)
+			low, err := env.Node.DeleteRecordsBefore(engine.TopicPartition{Topic: t.Topic, Partition: p.Partition}, p.Offset)
 			if err != nil {
 				rp.ErrorCode, rp.LowWatermark = kerr.Code(err), -1
 			} else {
@@ -40,23 +40,4 @@ func handleDeleteRecords(env *Env, c *Call) Reply {
 		resp.Topics = append(resp.Topics, rt)
 	}
 	return Reply{Resp: resp}
-}
-
-// deleteRecords deletes the records of tp before offset and returns the
-// new low watermark.
-func deleteRecords(env *Env, tp engine.TopicPartition, offset int64) (int64, error) {
-	l, _, err := env.Node.Log(tp)
-	if err != nil {
-		return -1, err
-	}
-	if l.Offline() {
-		return -1, kerr.KafkaStorageError
-	}
-	if !l.Config().CleanupPolicy.Delete() {
-		return -1, kerr.PolicyViolation
-	}
-	if offset < 0 && offset != -1 {
-		return -1, kerr.OffsetOutOfRange
-	}
-	return l.DeleteRecordsBefore(offset)
 }

@@ -10,7 +10,6 @@ package handlers
 import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"sluice/cluster"
 	"sluice/engine"
 	"sluice/protocol/kerr"
 )
@@ -30,15 +29,13 @@ func handleOffsetForLeaderEpoch(env *Env, c *Call) Reply {
 			*sp = kmsg.NewOffsetForLeaderEpochResponseTopicPartition()
 			sp.Partition = rp.Partition
 			sp.LeaderEpoch, sp.EndOffset = -1, -1
-			l, pi, err := env.Node.Log(engine.TopicPartition{Topic: rt.Topic, Partition: rp.Partition})
-			if err == nil {
-				err = cluster.CheckLeaderEpoch(rp.CurrentLeaderEpoch, pi.LeaderEpoch)
-			}
+			epoch, end, err := env.Node.EndOffsetForEpoch(engine.TopicPartition{Topic: rt.Topic, Partition: rp.Partition},
+				rp.CurrentLeaderEpoch, rp.LeaderEpoch)
 			if err != nil {
 				sp.ErrorCode = kerr.Code(err)
 				continue
 			}
-			sp.LeaderEpoch, sp.EndOffset = l.EndOffsetForEpoch(rp.LeaderEpoch)
+			sp.LeaderEpoch, sp.EndOffset = epoch, end
 		}
 	}
 	return Reply{Resp: resp}

@@ -28,13 +28,13 @@ func handleDescribeProducers(env *Env, c *Call) Reply {
 		for _, p := range t.Partitions {
 			rp := kmsg.NewDescribeProducersResponseTopicPartition()
 			rp.Partition = p
-			l, _, err := env.Node.Log(engine.TopicPartition{Topic: t.Topic, Partition: p})
+			producers, err := env.Node.Producers(engine.TopicPartition{Topic: t.Topic, Partition: p})
 			if err != nil {
 				rp.ErrorCode = kerr.Code(err)
 				rt.Partitions = append(rt.Partitions, rp)
 				continue
 			}
-			for _, pi := range l.Producers() {
+			for _, pi := range producers {
 				ap := kmsg.NewDescribeProducersResponseTopicPartitionActiveProducer()
 				ap.ProducerID, ap.ProducerEpoch = pi.ProducerID, int32(pi.Epoch)
 				ap.LastSequence, ap.LastTimestamp = pi.LastSequence, pi.LastTimestamp
