@@ -15,18 +15,6 @@ import (
 // to the controller Metadata names. A single node is the controller of a
 // cluster of one whose only replica leads every partition.
 
-// Error codes of ElectLeaders outcomes.
-const (
-	codeElectionNotNeeded     int16 = 84
-	codePreferredNotAvailable int16 = 80
-	codeEligibleLeadersNotAv  int16 = 83
-	msgElectionNotNeeded            = "Leader election not needed for topic partition."
-	msgPartitionDoesNotExist        = "The partition does not exist."
-	strategyPreferred               = "PreferredReplicaPartitionLeaderElectionStrategy"
-	strategyUnclean                 = "UncleanLeaderElectionStrategy"
-	electFailedFormat               = "Failed to elect leader for partition %s-%d under strategy %s"
-)
-
 // ElectResult is one partition's ElectLeaders outcome: ErrorCode 0 when
 // the election moved leadership, ELECTION_NOT_NEEDED (84) when the leader
 // already was the one asked for, UNKNOWN_TOPIC_OR_PARTITION,

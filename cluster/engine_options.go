@@ -89,15 +89,6 @@ func (n *Node) lookupWith(dynamic map[string]map[string]string) func(string) (st
 	}
 }
 
-func containsID(ids []int32, id int32) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
 // reserveDirPercent maps sluice.log.dir.reserve.max.percent to
 // engine.Options.ReserveDirPercent, where 0 means the default and negative
 // none.

@@ -72,9 +72,6 @@ var (
 	ErrInvalidRequiredAcks = errors.New("cluster: invalid required acks")
 	// ErrPolicyViolation: POLICY_VIOLATION (44). Reserved for topic policies.
 	ErrPolicyViolation = errors.New("cluster: policy violation")
-	// ErrInconsistentNodeID: the configured node.id differs from the one the
-	// metadata was written with (Kafka: InconsistentBrokerIdException).
-	ErrInconsistentNodeID = errors.New("cluster: inconsistent node id")
 	// ErrCorruptMetadata: the metadata file cannot be parsed.
 	ErrCorruptMetadata = errors.New("cluster: corrupt metadata file")
 	// ErrClosed: the node is closed.

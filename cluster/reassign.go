@@ -14,11 +14,6 @@ import (
 // broker); the controller state machine does the work
 // (cluster/internal/controller/reassign.go).
 
-const (
-	codeInvalidReplicaAssignment int16 = 39
-	codeNoReassignmentInProgress int16 = 85
-)
-
 // AlterPartitionReassignments starts, changes or cancels (null replicas)
 // partition reassignments (key 45).
 func (n *Node) AlterPartitionReassignments(ctx context.Context, req *kmsg.AlterPartitionAssignmentsRequest) *kmsg.AlterPartitionAssignmentsResponse {

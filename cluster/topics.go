@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,7 +57,7 @@ func (n *Node) resolveAssignment(req CreateTopicRequest) ([][]int32, error) {
 				return nil, errorf(ErrInvalidReplicaAssignment, "Duplicate replica assignment found: %s", formatAssignment(req.Assignment))
 			}
 			for _, b := range replicas {
-				if !containsID(brokers, b) {
+				if !slices.Contains(brokers, b) {
 					return nil, errorf(ErrInvalidReplicaAssignment,
 						"The manual partition assignment includes broker %d, but no broker with that ID is registered.", b)
 				}

@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"context"
+	"fmt"
 	"math/rand"
 	"strconv"
 	"testing"
@@ -43,30 +44,21 @@ func produceBytes(t *testing.T, c *testCluster, topic string, p int32, total int
 // configs (IncrementalAlterConfigs), failing the test on any error.
 func setTopicConfigs(t *testing.T, adm *kadm.Client, topic string, kv map[string]*string) {
 	t.Helper()
-	var ops []kadm.AlterConfig
-	for k, v := range kv {
-		op := kadm.SetConfig
-		if v == nil {
-			op = kadm.DeleteConfig
-		}
-		ops = append(ops, kadm.AlterConfig{Op: op, Name: k, Value: v})
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rs, err := adm.AlterTopicConfigs(ctx, ops, topic)
-	if err == nil {
-		for _, r := range rs {
-			if r.Err != nil {
-				err = r.Err
-			}
-		}
-	}
-	if err != nil {
-		t.Fatalf("alter configs of topic %s: %v", topic, err)
-	}
+	alterConfigs(t, "topic "+topic, kv, func(ctx context.Context, ops []kadm.AlterConfig) (kadm.AlterConfigsResponses, error) {
+		return adm.AlterTopicConfigs(ctx, ops, topic)
+	})
 }
 
 func setBrokerConfigs(t *testing.T, adm *kadm.Client, brokers []int32, kv map[string]*string) {
+	t.Helper()
+	alterConfigs(t, fmt.Sprintf("brokers %v", brokers), kv, func(ctx context.Context, ops []kadm.AlterConfig) (kadm.AlterConfigsResponses, error) {
+		return adm.AlterBrokerConfigs(ctx, ops, brokers...)
+	})
+}
+
+// alterConfigs turns kv into set/delete ops and sends them with alter.
+func alterConfigs(t *testing.T, what string, kv map[string]*string,
+	alter func(context.Context, []kadm.AlterConfig) (kadm.AlterConfigsResponses, error)) {
 	t.Helper()
 	var ops []kadm.AlterConfig
 	for k, v := range kv {
@@ -78,7 +70,7 @@ func setBrokerConfigs(t *testing.T, adm *kadm.Client, brokers []int32, kv map[st
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rs, err := adm.AlterBrokerConfigs(ctx, ops, brokers...)
+	rs, err := alter(ctx, ops)
 	if err == nil {
 		for _, r := range rs {
 			if r.Err != nil {
@@ -87,7 +79,7 @@ func setBrokerConfigs(t *testing.T, adm *kadm.Client, brokers []int32, kv map[st
 		}
 	}
 	if err != nil {
-		t.Fatalf("alter configs of brokers %v: %v", brokers, err)
+		t.Fatalf("alter configs of %s: %v", what, err)
 	}
 }
 
