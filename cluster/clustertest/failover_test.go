@@ -12,17 +12,42 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
+// partitionLeader returns the leader of topic's partition p in md, or
+// false when the broker that answered does not know the partition (it
+// may not have had the controller's UpdateMetadata yet): a missing
+// partition must never read as the zero value, broker 0.
+func partitionLeader(md kadm.Metadata, topic string, p int32) (int32, bool) {
+	td, ok := md.Topics[topic]
+	if !ok || td.Err != nil {
+		return -1, false
+	}
+	pd, ok := td.Partitions[p]
+	if !ok || pd.Err != nil && pd.Leader < 0 {
+		return -1, false
+	}
+	return pd.Leader, true
+}
+
 // leaderOf returns the leader of topic's partition p as the cluster sees
 // it now.
 func leaderOf(t *testing.T, adm *kadm.Client, topic string, p int32) int32 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	md, err := adm.Metadata(ctx, topic)
-	if err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		md, err := adm.Metadata(ctx, topic)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l, ok := partitionLeader(md, topic, p); ok {
+			return l
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("partition %d of %s unknown to the cluster: %+v", p, topic, md.Topics[topic])
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return md.Topics[topic].Partitions[p].Leader
 }
 
 // waitLeaderNot waits until partition p of topic has a live leader other
@@ -35,7 +60,7 @@ func waitLeaderNot(t *testing.T, adm *kadm.Client, topic string, p, old int32, t
 		md, err := adm.Metadata(ctx, topic)
 		cancel()
 		if err == nil {
-			if l := md.Topics[topic].Partitions[p].Leader; l >= 0 && l != old {
+			if l, ok := partitionLeader(md, topic, p); ok && l >= 0 && l != old {
 				return l
 			}
 		}
