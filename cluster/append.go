@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"sluice/engine"
@@ -69,6 +70,48 @@ func budgetFrom(ctx context.Context) *record.Budget {
 	}
 	b, _ := ctx.Value(budgetKey{}).(*record.Budget)
 	return b
+}
+
+type wakesKey struct{}
+
+// followerWakes gathers the partitions one request appended to, whose
+// parked follower fetches wake when it is flushed. Not safe for
+// concurrent use: one request's appends run one after another.
+type followerWakes struct{ replicas []*Replica }
+
+func (w *followerWakes) add(r *Replica) {
+	if !slices.Contains(w.replicas, r) {
+		w.replicas = append(w.replicas, r)
+	}
+}
+
+func (w *followerWakes) flush() {
+	for _, r := range w.replicas {
+		r.notifyAppend()
+	}
+	w.replicas = nil
+}
+
+// DeferFollowerWakes returns ctx under which Append and AppendAsync leave
+// waking the parked follower fetches of the partitions they append to
+// until flush, which the caller runs after its request's last append (and
+// before it waits for acks). Kafka's ReplicaManager does the same with
+// its action queue, completing delayed fetches once the whole Produce is
+// appended: a follower then copies every partition of the request in one
+// fetch, where waking it at the first append would answer it with that
+// partition alone and leave the rest, and their acks=all waits, to its
+// next round trip.
+func DeferFollowerWakes(ctx context.Context) (context.Context, func()) {
+	w := &followerWakes{}
+	return context.WithValue(ctx, wakesKey{}, w), w.flush
+}
+
+func wakesFrom(ctx context.Context) *followerWakes {
+	if ctx == nil {
+		return nil
+	}
+	w, _ := ctx.Value(wakesKey{}).(*followerWakes)
+	return w
 }
 
 // AppendCoordinator appends a batch written by the broker's own group or

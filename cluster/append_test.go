@@ -96,6 +96,60 @@ func TestAppendAdvancesHighWatermarkAndWakesFetches(t *testing.T) {
 	}
 }
 
+// A leader append wakes the follower fetches parked on its partition at
+// once; under DeferFollowerWakes (one Produce request's appends) only when
+// the request flushes, so that a follower copies all its partitions in one
+// fetch.
+func TestDeferFollowerWakes(t *testing.T) {
+	b := newTestBroker(t, nil)
+	b.create("dw", 2, nil)
+	var waits []<-chan struct{}
+	var tps []engine.TopicPartition
+	for p := int32(0); p < 2; p++ {
+		tp := engine.TopicPartition{Topic: "dw", Partition: p}
+		_, _, r, err := b.node.localLog(tp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tps, waits = append(tps, tp), append(waits, r.WaitAppend())
+	}
+	closed := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	ctx, flush := DeferFollowerWakes(context.Background())
+	for _, tp := range tps {
+		for range 2 { // a partition appended twice is woken once
+			if _, err := b.node.Append(ctx, tp, batch("a"), 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, w := range waits {
+		if closed(w) {
+			t.Fatalf("partition %d woke before the request's appends were flushed", i)
+		}
+	}
+	flush()
+	for i, w := range waits {
+		if !closed(w) {
+			t.Fatalf("partition %d did not wake at the flush", i)
+		}
+	}
+	_, _, r, _ := b.node.localLog(tps[0])
+	w := r.WaitAppend()
+	if _, err := b.node.Append(context.Background(), tps[0], batch("b"), 1); err != nil {
+		t.Fatal(err)
+	}
+	if !closed(w) {
+		t.Fatal("an append outside DeferFollowerWakes did not wake at once")
+	}
+}
+
 // Concurrent appends (and metadata reads and changes alongside) keep the
 // high watermark equal to the log end and never moving back.
 func TestConcurrentAppends(t *testing.T) {

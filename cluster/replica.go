@@ -162,8 +162,9 @@ func (r *Replica) infoRole() (PartitionInfo, rsm.Role) {
 }
 
 // append appends a batch as leader. acks=-1 returns a wait that ends when
-// the batch is committed (or cannot be); timeout is the request's.
-func (r *Replica) append(records []byte, acks int16, origin engine.AppendOrigin, budget *record.Budget, timeout time.Duration) (engine.AppendResult, *AckWait, error) {
+// the batch is committed (or cannot be); timeout is the request's. Parked
+// follower fetches wake at once, or when wakes (non-nil) is flushed.
+func (r *Replica) append(records []byte, acks int16, origin engine.AppendOrigin, budget *record.Budget, timeout time.Duration, wakes *followerWakes) (engine.AppendResult, *AckWait, error) {
 	r.roleMu.RLock()
 	r.mu.Lock()
 	code := r.mu.sm.CanAppend(acks)
@@ -202,7 +203,11 @@ func (r *Replica) append(records []byte, acks int16, origin engine.AppendOrigin,
 	}
 	r.applyLocked(acts)
 	r.mu.Unlock()
-	r.notifyAppend()
+	if wakes != nil {
+		wakes.add(r)
+	} else {
+		r.notifyAppend()
+	}
 	return res, w, nil
 }
 

@@ -61,7 +61,12 @@ func handleProduce(env *Env, c *Call) Reply {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
+	// Followers parked on these partitions wake once, after the last
+	// append, and fetch them all in one round trip (as Kafka's action
+	// queue).
+	ctx, wake := cluster.DeferFollowerWakes(ctx)
 	results := produceAll(ctx, env, c, req, refuse)
+	wake()
 	return answerProduce(env, c, req, results, time.Now().Add(timeout+time.Second))
 }
 
