@@ -74,13 +74,14 @@ func (n *Node) ReadForConsumer(tp engine.TopicPartition, f ConsumerFetch) Consum
 			return out
 		}
 	}
-	// A follower's high watermark trails the leader's: between it and the
-	// follower's log end there is nothing to read yet (the consumer may
-	// have read that far at the leader).
-	end := hw
-	if !leader {
-		end = max(hw, l.LogEndOffset())
-	}
+	// Out of range is outside the log, as Kafka's LocalLog.read: an
+	// offset between the high watermark and the log end has nothing to
+	// read yet, but is no error. A consumer gets there when the high
+	// watermark it read at one replica is ahead of another's: a
+	// follower's trails the leader's, and a new leader learns the
+	// committed offset only from its followers' next fetches. An error
+	// would reset the consumer's position (auto.offset.reset).
+	end := max(hw, l.LogEndOffset())
 	if f.Offset < start || f.Offset > end {
 		out.Err = fmt.Errorf("%w: fetch offset %d of %s-%d is outside [%d, %d]", engine.ErrOffsetOutOfRange,
 			f.Offset, tp.Topic, tp.Partition, start, end)
