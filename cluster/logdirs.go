@@ -23,7 +23,10 @@ import (
 // the state of every replica here. LeaderAndIsr then answers
 // KAFKA_STORAGE_ERROR for the partitions in offline dirs, and the
 // controller moves their leadership elsewhere. A dir stays offline until
-// the broker restarts.
+// the broker restarts. When every log dir has failed the broker has
+// nothing left to serve: the watcher reports it on failed, and the broker
+// halts (Kafka's LogManager: "Shutdown broker because all log dirs in ...
+// have failed", Exit.halt(1)).
 
 // dirPollEvery bounds how late an offline dir is noticed when no replica
 // operation reported it (the flusher, a checkpoint or retention failed).
@@ -41,11 +44,13 @@ type logDirWatcher struct {
 	notify func(ctx context.Context)
 	// handled are the dirs already taken care of (goroutine only).
 	handled map[string]bool
+	// failed receives one error when every log dir is offline.
+	failed chan error
 }
 
 func newLogDirWatcher(rm *replicaManager) *logDirWatcher {
 	return &logDirWatcher{rm: rm, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
-		handled: map[string]bool{}}
+		handled: map[string]bool{}, failed: make(chan error, 1)}
 }
 
 // poke asks for a look at the dirs now (a log operation failed). It never
@@ -104,6 +109,20 @@ func (w *logDirWatcher) check(ctx context.Context) {
 		n := w.rm.stopReplicasIn(d.Path)
 		w.rm.logger.Error("log dir offline: its replicas stopped; the controller moves their leadership", "dir", d.Path,
 			"replicas", n, "err", d.Err)
+	}
+	dirs := w.rm.eng.Dirs()
+	if len(w.handled) == len(dirs) {
+		paths := make([]string, len(dirs))
+		for i, d := range dirs {
+			paths[i] = d.Path
+		}
+		err := fmt.Errorf("%w: all log dirs in %s have failed", engine.ErrStorage, strings.Join(paths, ", "))
+		w.rm.logger.Error("shutting the broker down: every log dir has failed", "dirs", strings.Join(paths, ","))
+		select {
+		case w.failed <- err:
+		default:
+		}
+		return // no notification: the broker halts, and its replicas go with its registration
 	}
 	if w.notify != nil {
 		w.notify(ctx)

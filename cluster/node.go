@@ -134,6 +134,11 @@ func (n *Node) Close() error {
 	return nil
 }
 
+// Failed receives an error (wrapping engine.ErrStorage) when every log
+// dir of this broker has failed: the broker has nothing left to serve and
+// should halt, as Kafka's does.
+func (n *Node) Failed() <-chan error { return n.cs.rm.dirs.failed }
+
 // NodeID is this broker's id.
 func (n *Node) NodeID() int32 { return n.cfg.NodeID }
 

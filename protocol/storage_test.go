@@ -5,6 +5,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -72,5 +73,47 @@ func TestStorageErrorOfflinesOneDir(t *testing.T) {
 	}
 	if code := fetch(good); code != 0 {
 		t.Errorf("fetch from the healthy dir: %d", code)
+	}
+}
+
+// TestStorageErrorInEveryDirFailsTheBroker: when the only log dir fails
+// the node reports that the broker has nothing left to serve (sluice
+// broker then halts with status 1, as Kafka's does).
+func TestStorageErrorInEveryDirFailsTheBroker(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _, err := cluster.ParseBrokerConfig(map[string]string{"listeners": "PLAINTEXT://127.0.0.1:0", "log.dirs": dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	efs := errorfs.New(vfs.Default)
+	b, err := startTestBrokerWith(testBrokerOptions{Config: cfg, FS: efs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeBroker(t, b) })
+	createTopic(t, b, "all", 1, nil)
+	select {
+	case err := <-b.Node().Failed():
+		t.Fatalf("failed before any disk error: %v", err)
+	default:
+	}
+	efs.SetInjector(func(op errorfs.Op, path string, _ int64) error {
+		if op == errorfs.OpWrite && strings.HasPrefix(path, dir) {
+			return syscall.EIO
+		}
+		return nil
+	})
+	c := dial(t, b)
+	resp := roundTrip(t, c, produceReq("all", 0, 1, buildBatch(t, -1, -1, -1, 3)), 9).(*kmsg.ProduceResponse)
+	if code := resp.Topics[0].Partitions[0].ErrorCode; code != 56 {
+		t.Fatalf("produce to the failing dir: %d, want 56 KAFKA_STORAGE_ERROR", code)
+	}
+	select {
+	case err := <-b.Node().Failed():
+		if want := "all log dirs in " + dir + " have failed"; !strings.Contains(err.Error(), want) {
+			t.Errorf("failure %q does not say %q", err, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the node did not report that every log dir failed")
 	}
 }

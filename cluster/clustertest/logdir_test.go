@@ -209,3 +209,55 @@ func TestLogDirFailureMovesLeadership(t *testing.T) {
 	}
 	stopAndCheck(t, c, p, topic)
 }
+
+// TestAllLogDirsFailedHalts: a broker whose only log dir fails has
+// nothing left to serve and halts with exit status 1, naming the dirs, as
+// Kafka's ("Shutdown broker because all log dirs in ... have failed");
+// once its ZooKeeper session ends the controller moves its leadership,
+// and the acks=all workload loses nothing.
+func TestAllLogDirsFailedHalts(t *testing.T) {
+	mnt := loopFS(t)
+	c := startCluster(t, 3, nil)
+	b0 := c.broker(0)
+	if !b0.Stop(30 * time.Second) {
+		t.Log("broker 0 did not stop by itself")
+	}
+	b0.Props["log.dirs"] = filepath.Join(mnt, "broker-0")
+	if err := b0.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c.waitBrokers(3, 60*time.Second)
+
+	adm := c.admin()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const topic = "halt"
+	if _, err := adm.CreateTopic(ctx, 3, 3, map[string]*string{"min.insync.replicas": kadm.StringPtr("2")}, topic); err != nil {
+		t.Fatal(err)
+	}
+	c.waitTopic(adm, topic, 3, 30*time.Second)
+	p, err := StartProducer(c.Seeds(), ProducerOptions{Topic: topic, MaxInFlight: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitAcked(ctx, 1000); err != nil {
+		t.Fatal(err)
+	}
+	failDisk(t, mnt)
+	if !b0.wait(30 * time.Second) {
+		t.Fatalf("broker 0 still runs 30 s after its only log dir failed")
+	}
+	if code := b0.ExitCode(); code != 1 {
+		t.Errorf("broker 0 exited with status %d, want 1", code)
+	}
+	if out := b0.Output(); !strings.Contains(out, "all log dirs in "+filepath.Join(mnt, "broker-0")+" have failed") {
+		t.Errorf("broker 0 did not name its failed log dirs; its output ends:\n%s", tail(out, 2000))
+	}
+	for _, part := range []int32{0, 1, 2} {
+		waitLeaderNot(t, adm, topic, part, 0, 45*time.Second)
+	}
+	if err := p.WaitAcked(ctx, 1000); err != nil {
+		t.Fatalf("no progress after broker 0 halted: %v", err)
+	}
+	stopAndCheck(t, c, p, topic)
+}

@@ -141,7 +141,15 @@ func runBroker(parent context.Context, cfg cluster.BrokerConfig, warnings []stri
 		"start_ms", time.Since(start).Milliseconds(), "log_dirs", strings.Join(cfg.LogDirs, ","))
 
 	go trimMemory(ctx, server)
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case err := <-b.Node().Failed():
+		// Every log dir failed: halt without an orderly shutdown, which
+		// would write to the dead disks (Kafka's Exit.halt(1)). The
+		// registration goes with the ZooKeeper session.
+		ready.Store(false)
+		return err
+	}
 	server.Info("shutting down")
 	ready.Store(false)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
