@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"maps"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,13 +13,11 @@ import (
 	"sluice/engine/vfs/errorfs"
 )
 
-// TestStorageErrorOfflinesOneDir: writes to one of two log dirs start
-// failing (EIO). Its partition answers KAFKA_STORAGE_ERROR to produce and
-// fetch; the partition in the other dir keeps working.
-func TestStorageErrorOfflinesOneDir(t *testing.T) {
-	dirA, dirB := t.TempDir(), t.TempDir()
-	props := map[string]string{"listeners": "PLAINTEXT://127.0.0.1:0", "log.dirs": dirA + "," + dirB}
-	cfg, _, err := cluster.ParseBrokerConfig(maps.Clone(props))
+// startErrorfsBroker starts a broker on dirs whose file operations go
+// through an errorfs the test can make fail.
+func startErrorfsBroker(t *testing.T, dirs ...string) (*testBroker, *errorfs.FS) {
+	t.Helper()
+	cfg, _, err := cluster.ParseBrokerConfig(map[string]string{"listeners": "PLAINTEXT://127.0.0.1:0", "log.dirs": strings.Join(dirs, ",")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,6 +27,15 @@ func TestStorageErrorOfflinesOneDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { closeBroker(t, b) })
+	return b, efs
+}
+
+// TestStorageErrorOfflinesOneDir: writes to one of two log dirs start
+// failing (EIO). Its partition answers KAFKA_STORAGE_ERROR to produce and
+// fetch; the partition in the other dir keeps working.
+func TestStorageErrorOfflinesOneDir(t *testing.T) {
+	dirA, dirB := t.TempDir(), t.TempDir()
+	b, efs := startErrorfsBroker(t, dirA, dirB)
 	createTopic(t, b, "st", 2, nil)
 	inA := map[int32]bool{}
 	for _, p := range []int32{0, 1} {
@@ -81,16 +87,7 @@ func TestStorageErrorOfflinesOneDir(t *testing.T) {
 // broker then halts with status 1, as Kafka's does).
 func TestStorageErrorInEveryDirFailsTheBroker(t *testing.T) {
 	dir := t.TempDir()
-	cfg, _, err := cluster.ParseBrokerConfig(map[string]string{"listeners": "PLAINTEXT://127.0.0.1:0", "log.dirs": dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	efs := errorfs.New(vfs.Default)
-	b, err := startTestBrokerWith(testBrokerOptions{Config: cfg, FS: efs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { closeBroker(t, b) })
+	b, efs := startErrorfsBroker(t, dir)
 	createTopic(t, b, "all", 1, nil)
 	select {
 	case err := <-b.Node().Failed():

@@ -88,6 +88,20 @@ func failDisk(t *testing.T, mnt string) {
 	}
 }
 
+// restartWithLogDirs restarts b on the given log dirs and waits until the
+// cluster has all its brokers again.
+func (c *testCluster) restartWithLogDirs(b *Broker, dirs ...string) {
+	c.t.Helper()
+	if !b.Stop(30 * time.Second) {
+		c.t.Logf("broker %d did not stop by itself", b.ID)
+	}
+	b.Props["log.dirs"] = strings.Join(dirs, ",")
+	if err := b.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	c.waitBrokers(len(c.Brokers), 60*time.Second)
+}
+
 // TestLogDirFailureMovesLeadership gives broker 0 two log dirs, the
 // second on a loop-mounted ext4 file system, runs the acks=all workload,
 // and then makes that file system fail with EIO (EXT4_IOC_SHUTDOWN).
@@ -101,14 +115,7 @@ func TestLogDirFailureMovesLeadership(t *testing.T) {
 	c := startCluster(t, 3, nil)
 	b0 := c.broker(0)
 	bad := filepath.Join(mnt, "broker-0")
-	if !b0.Stop(30 * time.Second) {
-		t.Log("broker 0 did not stop by itself")
-	}
-	b0.Props["log.dirs"] = b0.Dir + "," + bad
-	if err := b0.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c.waitBrokers(3, 60*time.Second)
+	c.restartWithLogDirs(b0, b0.Dir, bad)
 
 	adm := c.admin()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -219,14 +226,7 @@ func TestAllLogDirsFailedHalts(t *testing.T) {
 	mnt := loopFS(t)
 	c := startCluster(t, 3, nil)
 	b0 := c.broker(0)
-	if !b0.Stop(30 * time.Second) {
-		t.Log("broker 0 did not stop by itself")
-	}
-	b0.Props["log.dirs"] = filepath.Join(mnt, "broker-0")
-	if err := b0.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c.waitBrokers(3, 60*time.Second)
+	c.restartWithLogDirs(b0, filepath.Join(mnt, "broker-0"))
 
 	adm := c.admin()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
