@@ -117,16 +117,21 @@ func startNode(args ...string) (*node, error) {
 	return n, nil
 }
 
-// cpu waits for the node to finish and returns its CPU seconds.
-func (n *node) cpu() (float64, error) {
+// report waits for the node to finish and returns its CPU seconds and
+// the CRC-32C of what it read into memory (0 without -crc or in splice
+// mode).
+func (n *node) report() (cpu float64, crc uint32, err error) {
 	line, err := n.out.ReadString('\n')
 	if err != nil {
-		return 0, fmt.Errorf("node at %s ended without a report: %v", n.addr, err)
+		return 0, 0, fmt.Errorf("node at %s ended without a report: %v", n.addr, err)
 	}
 	if err := n.cmd.Wait(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return strconv.ParseFloat(strings.TrimSpace(line), 64)
+	if _, err := fmt.Sscanf(line, "%g %d", &cpu, &crc); err != nil {
+		return 0, 0, fmt.Errorf("node at %s: bad report %q", n.addr, line)
+	}
+	return cpu, crc, nil
 }
 
 func runAll(dir, size string, chunk, followers, rounds int, doCRC bool) error {
@@ -206,16 +211,19 @@ func (s setup) run(dir string, total int64, chunk int, doCRC bool) (result, erro
 	if err := send(leader.addr, total, chunk); err != nil {
 		return result{}, err
 	}
-	lcpu, err := leader.cpu()
+	lcpu, lcrc, err := leader.report()
 	if err != nil {
 		return result{}, err
 	}
 	elapsed := time.Since(start)
 	var fsum float64
-	for _, f := range fs {
-		c, err := f.cpu()
+	for i, f := range fs {
+		c, crc, err := f.report()
 		if err != nil {
 			return result{}, err
+		}
+		if doCRC && s.mode == "read" && crc != lcrc {
+			return result{}, fmt.Errorf("%s: follower %d read CRC-32C %08x, the leader %08x", s.name, i, crc, lcrc)
 		}
 		fsum += c
 	}
@@ -277,11 +285,14 @@ func listen() (net.Conn, error) {
 	return l.Accept()
 }
 
-// report prints this process's CPU seconds.
-func report() {
+// report prints this process's CPU seconds and the CRC of what it read.
+func report(crc uint32) error {
 	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Println(time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds())
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return err
+	}
+	fmt.Println(time.Duration(ru.Utime.Nano()+ru.Stime.Nano()).Seconds(), crc)
+	return nil
 }
 
 func openLog(dir string) (*os.File, error) {
@@ -365,9 +376,7 @@ func runStore(dir, peers string, chunk int, doCRC bool) error {
 		}
 	}
 	c.Write([]byte{1})
-	_ = sum
-	report()
-	return nil
+	return report(sum)
 }
 
 // runFollower reads the leader's chunks into its log.
@@ -417,7 +426,5 @@ func runFollower(dir, mode string, chunk int, doCRC bool) error {
 		off += int64(n)
 	}
 	tc.Write([]byte{1})
-	_ = sum
-	report()
-	return nil
+	return report(sum)
 }
