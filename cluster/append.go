@@ -49,69 +49,52 @@ func (n *Node) AppendAsync(ctx context.Context, tp engine.TopicPartition, record
 	return n.leaderAppend(ctx, tp, records, acks, engine.OriginClient)
 }
 
-type budgetKey struct{}
-
-// NewRequestBudget returns the decompression budget of one Produce request
-// (sluice.request.decompressed.max.bytes); WithBudget hands it to the
-// Append calls of the request's partitions.
-func (n *Node) NewRequestBudget() *record.Budget {
-	return record.NewBudget(n.cfg.RequestDecompressedMax)
+// produceScope is what the appends of one Produce request share: the
+// request's decompression budget (sluice.request.decompressed.max.bytes)
+// and the partitions whose parked follower fetches wake when the request
+// ends. Not safe for concurrent use: one request's appends run one after
+// another.
+type produceScope struct {
+	budget *record.Budget
+	wakes  []*Replica
 }
 
-// WithBudget returns ctx carrying a request's decompression budget, which
-// Append charges for every batch it decompresses.
-func WithBudget(ctx context.Context, b *record.Budget) context.Context {
-	return context.WithValue(ctx, budgetKey{}, b)
+type produceScopeKey struct{}
+
+// BeginProduce returns ctx for the Append and AppendAsync calls of one
+// Produce request, and end, which the caller runs after the request's
+// last append (before it waits for acks). The appends share the request's
+// decompression budget, and they leave waking the follower fetches parked
+// on their partitions to end, as Kafka's ReplicaManager completes delayed
+// fetches from its action queue once the whole Produce is appended: a
+// follower then copies every partition of the request in one fetch, where
+// waking it at the first append would answer it with that partition alone
+// and leave the rest, and their acks=all waits, to its next round trip.
+func (n *Node) BeginProduce(ctx context.Context) (context.Context, func()) {
+	s := &produceScope{budget: record.NewBudget(n.cfg.RequestDecompressedMax)}
+	return context.WithValue(ctx, produceScopeKey{}, s), s.end
 }
 
-func budgetFrom(ctx context.Context) *record.Budget {
-	if ctx == nil {
-		return nil
-	}
-	b, _ := ctx.Value(budgetKey{}).(*record.Budget)
-	return b
-}
-
-type wakesKey struct{}
-
-// followerWakes gathers the partitions one request appended to, whose
-// parked follower fetches wake when it is flushed. Not safe for
-// concurrent use: one request's appends run one after another.
-type followerWakes struct{ replicas []*Replica }
-
-func (w *followerWakes) add(r *Replica) {
-	if !slices.Contains(w.replicas, r) {
-		w.replicas = append(w.replicas, r)
+func (s *produceScope) wake(r *Replica) {
+	if !slices.Contains(s.wakes, r) {
+		s.wakes = append(s.wakes, r)
 	}
 }
 
-func (w *followerWakes) flush() {
-	for _, r := range w.replicas {
+func (s *produceScope) end() {
+	for _, r := range s.wakes {
 		r.notifyAppend()
 	}
-	w.replicas = nil
+	s.wakes = nil
 }
 
-// DeferFollowerWakes returns ctx under which Append and AppendAsync leave
-// waking the parked follower fetches of the partitions they append to
-// until flush, which the caller runs after its request's last append (and
-// before it waits for acks). Kafka's ReplicaManager does the same with
-// its action queue, completing delayed fetches once the whole Produce is
-// appended: a follower then copies every partition of the request in one
-// fetch, where waking it at the first append would answer it with that
-// partition alone and leave the rest, and their acks=all waits, to its
-// next round trip.
-func DeferFollowerWakes(ctx context.Context) (context.Context, func()) {
-	w := &followerWakes{}
-	return context.WithValue(ctx, wakesKey{}, w), w.flush
-}
-
-func wakesFrom(ctx context.Context) *followerWakes {
+// produceScopeFrom is ctx's Produce request scope, nil outside one.
+func produceScopeFrom(ctx context.Context) *produceScope {
 	if ctx == nil {
 		return nil
 	}
-	w, _ := ctx.Value(wakesKey{}).(*followerWakes)
-	return w
+	s, _ := ctx.Value(produceScopeKey{}).(*produceScope)
+	return s
 }
 
 // AppendCoordinator appends a batch written by the broker's own group or

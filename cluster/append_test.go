@@ -97,10 +97,10 @@ func TestAppendAdvancesHighWatermarkAndWakesFetches(t *testing.T) {
 }
 
 // A leader append wakes the follower fetches parked on its partition at
-// once; under DeferFollowerWakes (one Produce request's appends) only when
-// the request flushes, so that a follower copies all its partitions in one
+// once; under BeginProduce (one Produce request's appends) only when the
+// request ends, so that a follower copies all its partitions in one
 // fetch.
-func TestDeferFollowerWakes(t *testing.T) {
+func TestProduceScopeDefersFollowerWakes(t *testing.T) {
 	b := newTestBroker(t, nil)
 	b.create("dw", 2, nil)
 	var waits []<-chan struct{}
@@ -121,7 +121,7 @@ func TestDeferFollowerWakes(t *testing.T) {
 			return false
 		}
 	}
-	ctx, flush := DeferFollowerWakes(context.Background())
+	ctx, flush := b.node.BeginProduce(context.Background())
 	for _, tp := range tps {
 		for range 2 { // a partition appended twice is woken once
 			if _, err := b.node.Append(ctx, tp, batch("a"), 1); err != nil {
@@ -146,7 +146,7 @@ func TestDeferFollowerWakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !closed(w) {
-		t.Fatal("an append outside DeferFollowerWakes did not wake at once")
+		t.Fatal("an append outside a Produce request's scope did not wake at once")
 	}
 }
 

@@ -102,7 +102,7 @@ func (n *Node) leaderAppend(ctx context.Context, tp engine.TopicPartition, recor
 	if err != nil {
 		return engine.AppendResult{}, nil, err
 	}
-	return r.append(records, acks, origin, budgetFrom(ctx), appendTimeout(ctx), wakesFrom(ctx))
+	return r.append(records, acks, origin, appendTimeout(ctx), produceScopeFrom(ctx))
 }
 
 // awaitAcks waits for an acks=all wait to end.

@@ -162,9 +162,15 @@ func (r *Replica) infoRole() (PartitionInfo, rsm.Role) {
 }
 
 // append appends a batch as leader. acks=-1 returns a wait that ends when
-// the batch is committed (or cannot be); timeout is the request's. Parked
-// follower fetches wake at once, or when wakes (non-nil) is flushed.
-func (r *Replica) append(records []byte, acks int16, origin engine.AppendOrigin, budget *record.Budget, timeout time.Duration, wakes *followerWakes) (engine.AppendResult, *AckWait, error) {
+// the batch is committed (or cannot be); timeout is the request's. Within
+// a Produce request's scope (non-nil) the batch is charged to its
+// decompression budget and parked follower fetches wake when the request
+// ends; otherwise they wake at once.
+func (r *Replica) append(records []byte, acks int16, origin engine.AppendOrigin, timeout time.Duration, scope *produceScope) (engine.AppendResult, *AckWait, error) {
+	var budget *record.Budget
+	if scope != nil {
+		budget = scope.budget
+	}
 	r.roleMu.RLock()
 	r.mu.Lock()
 	code := r.mu.sm.CanAppend(acks)
@@ -203,8 +209,8 @@ func (r *Replica) append(records []byte, acks int16, origin engine.AppendOrigin,
 	}
 	r.applyLocked(acts)
 	r.mu.Unlock()
-	if wakes != nil {
-		wakes.add(r)
+	if scope != nil {
+		scope.wake(r)
 	} else {
 		r.notifyAppend()
 	}

@@ -52,21 +52,19 @@ func handleProduce(env *Env, c *Call) Reply {
 	case req.TransactionID != nil:
 		refuse = kerr.TransactionalIDAuthFailed
 	}
-	// One decompression budget for all the request's batches
-	// (sluice.request.decompressed.max.bytes).
-	ctx := cluster.WithBudget(c.Ctx, env.Node.NewRequestBudget())
+	// The request's appends share one decompression budget
+	// (sluice.request.decompressed.max.bytes); followers parked on its
+	// partitions wake once, after the last append, and fetch them all in
+	// one round trip (as Kafka's action queue).
+	ctx, end := env.Node.BeginProduce(c.Ctx)
 	timeout := time.Duration(max(req.TimeoutMillis, 0)) * time.Millisecond
 	if req.Acks == -1 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	// Followers parked on these partitions wake once, after the last
-	// append, and fetch them all in one round trip (as Kafka's action
-	// queue).
-	ctx, wake := cluster.DeferFollowerWakes(ctx)
 	results := produceAll(ctx, env, c, req, refuse)
-	wake()
+	end()
 	return answerProduce(env, c, req, results, time.Now().Add(timeout+time.Second))
 }
 
