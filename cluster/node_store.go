@@ -438,10 +438,7 @@ func (n *Node) writeTopicConfig(name string, overrides map[string]string) error 
 	if _, err := n.cs.store.SetTopicConfig(ctx, name, overrides); err != nil {
 		return storeError(err, "write topic config %s", name)
 	}
-	if err := n.cs.loadConfigs(ctx); err == nil {
-		n.cs.publish()
-		n.applyConfigs()
-	}
+	n.reloadConfigs(ctx)
 	return nil
 }
 
@@ -457,11 +454,17 @@ func (n *Node) writeBrokerConfig(broker string, configs map[string]string) error
 	if _, err := n.cs.store.SetBrokerConfig(ctx, entity, configs); err != nil {
 		return storeError(err, "write broker config %s", entity)
 	}
+	n.reloadConfigs(ctx)
+	return nil
+}
+
+// reloadConfigs reads the configs back after a config write and applies
+// them here at once; when the read fails nothing changes here now.
+func (n *Node) reloadConfigs(ctx context.Context) {
 	if err := n.cs.loadConfigs(ctx); err == nil {
 		n.cs.publish()
 		n.applyConfigs()
 	}
-	return nil
 }
 
 // ensureTopic creates a topic unless it exists (auto-creation, the
